@@ -1,0 +1,5 @@
+"""Allow `python -m busctl`."""
+
+from busctl.app import main
+
+raise SystemExit(main())

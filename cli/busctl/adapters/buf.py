@@ -1,0 +1,77 @@
+"""Run the official buf binary (PyPI buf-bin) and translate its JSON findings into Diagnostics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sysconfig
+from pathlib import Path
+
+from busctl.core.diagnostics import BusctlError, Diagnostic, Span
+
+BUF_TIMEOUT_SECONDS = 300
+_FINDINGS_EXIT = 100
+
+
+def buf_binary() -> str:
+    """Path of the buf executable installed next to this Python (buf-bin), else on PATH."""
+    found = shutil.which("buf", path=sysconfig.get_path("scripts")) or shutil.which("buf")
+    if not found:
+        raise BusctlError(
+            "the buf binary was not found", "install busctl's dependencies (pip install buf-bin==1.75.0)"
+        )
+    return found
+
+
+class BufRun:
+    """A buf invocation started in the background; `result()` waits and parses it."""
+
+    def __init__(self, args: list[str], cwd: Path, schema_root: str) -> None:
+        self.schema_root = schema_root
+        self.command = [buf_binary(), *args, "--error-format", "json"]
+        self.process = subprocess.Popen(
+            self.command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def result(self) -> list[Diagnostic]:
+        """Diagnostics for buf's findings; BusctlError if buf itself failed."""
+        try:
+            out, err = self.process.communicate(timeout=BUF_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+            raise BusctlError(f"buf did not finish within {BUF_TIMEOUT_SECONDS}s") from None
+        if self.process.returncode not in (0, _FINDINGS_EXIT):
+            raise BusctlError(
+                f"buf failed (exit {self.process.returncode}): {err.strip() or out.strip()}",
+                f"run `{' '.join(self.command[1:])}` in {self.schema_root}/ to see why",
+            )
+        return [self._diagnostic(json.loads(line)) for line in out.splitlines() if line.strip()]
+
+    def _diagnostic(self, finding: dict[str, object]) -> Diagnostic:
+        rule = str(finding.get("type", "BUF"))
+        path = finding.get("path")
+        span = Span(
+            f"{self.schema_root}/{path}" if path else self.schema_root,
+            int(str(finding.get("start_line", 0))),
+            int(str(finding.get("start_column", 0))),
+        )
+        return Diagnostic(
+            code=f"buf:{rule}",
+            name=rule.lower(),
+            message=str(finding.get("message", "")),
+            span=span,
+            hint=_hint(rule),
+        )
+
+
+def _hint(rule: str) -> str:
+    if rule == "COMPILE":
+        return "fix the .proto file so it compiles"
+    return f"see https://buf.build/docs/lint/rules/#{rule.lower()} (or `// buf:lint:ignore {rule}`)"
+
+
+def start_lint(repo: Path, schema_root: str) -> BufRun:
+    """Start `buf lint` on the schema module (its buf.yaml decides the rules)."""
+    return BufRun(["lint"], repo / schema_root, schema_root)

@@ -1,0 +1,86 @@
+"""The `busctl` command line: typer wiring and the one error boundary.
+
+Commands live in busctl.commands; each returns an exit code. Known failures (BusctlError) print one
+clear line and exit 1; usage errors exit 2; a crash says so, where the details went, and where to report it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+
+import typer
+
+from busctl import __version__
+from busctl.commands import codeowners, lint, owner, rules
+from busctl.commands.common import exit_with_code
+from busctl.core.diagnostics import BusctlError
+
+ISSUES_URL = "https://github.com/acme/busctl/issues"
+
+app = typer.Typer(
+    name="busctl",
+    help="GitOps for Apache Kafka: topics and protobuf schemas declared in git, linted, checked, "
+    "planned and applied, with lag alerts for every consumer group.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"busctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Top-level options."""
+
+
+for _name, _module in (("lint", lint), ("owner", owner), ("codeowners", codeowners), ("rules", rules)):
+    app.command(_name)(exit_with_code(_module.command))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run busctl; return the process exit code."""
+    try:
+        app(args=argv, prog_name="busctl")  # typer handles --help, usage errors (exit 2) and typer.Exit
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BusctlError as err:
+        typer.echo(f"error: {err.message}", err=True)
+        if err.hint:
+            typer.echo(f"  hint: {err.hint}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        typer.echo("Interrupted.", err=True)
+        return 130
+    except Exception as crash:  # the boundary: never show a raw traceback to a user
+        return _report_crash(crash)
+    return 0
+
+
+def _report_crash(crash: Exception) -> int:
+    details = "".join(traceback.format_exception(crash))
+    if os.environ.get("BUSCTL_DEBUG"):
+        sys.stderr.write(details)
+    handle, path = tempfile.mkstemp(prefix="busctl-crash-", suffix=".log")
+    with os.fdopen(handle, "w") as log:
+        log.write(f"busctl {__version__}\nargv: {sys.argv}\n\n{details}")
+    typer.echo(
+        f"busctl: unexpected error ({type(crash).__name__}: {crash}). This is a bug in busctl.", err=True
+    )
+    typer.echo(
+        f"  the details are in {path}; please report it at {ISSUES_URL} (set BUSCTL_DEBUG=1 to print them)",
+        err=True,
+    )
+    return 1

@@ -1,0 +1,55 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class OutputFormat(StrEnum):
+    """Report formats."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+
+
+RepoOption = Annotated[
+    Path,
+    typer.Option(
+        "--repo", help="The bus repo (holds bus.yaml).", file_okay=False, show_default="current directory"
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: text, json (stable, versioned), github "
+        "(workflow annotations) or markdown (PR comments).",
+        case_sensitive=False,
+    ),
+]
+
+
+def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
+    """Adapt a command that returns an exit code to typer, which expects typer.Exit."""
+
+    @functools.wraps(command)
+    def run(*args: object, **kwargs: object) -> None:
+        raise typer.Exit(command(*args, **kwargs))
+
+    return run
+
+
+def use_color() -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -1,0 +1,32 @@
+"""`busctl lint`: validate every declaration, schema and policy rule, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from busctl import workspace
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, use_color
+from busctl.render import diagnostics as render
+
+
+def command(
+    repo: RepoOption = Path("."),
+    output: FormatOption = OutputFormat.text,
+    no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
+) -> int:
+    """Check bus.yaml, teams.yaml, topics/ and schemas/ (with buf lint): exit 0 clean, 1 on errors.
+
+    Every finding has a file:line:col, a rule id (BUSnnn or buf:RULE) and a hint. Warnings are shown
+    but do not fail. `busctl rules` lists the rules.
+    """
+    result = workspace.lint(repo, run_buf=not no_buf)
+    found = result.report.sorted()
+    files = len(result.bus.files) + len(result.schemas.files)
+    if output is OutputFormat.text:
+        text = render.as_text(found, files, color=use_color())
+    else:
+        text = render.RENDERERS[output.value](found, files)
+    typer.echo(text, nl=False)
+    return 1 if result.report.errors else 0

@@ -1,0 +1,1 @@
+"""Pure core: model, diagnostics, units, ownership. No I/O beyond reading packaged data."""

@@ -1,0 +1,182 @@
+"""The bus model: what bus.yaml, teams.yaml and topics/*.yaml declare.
+
+The classes double as the file formats: field names are the YAML keys, types and bounds are checked
+strictly when a file is loaded (unknown fields are errors), and `busctl schema` derives JSON Schemas
+from them. Positions in the source files live beside the model, in `SourceMap`s.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ConfigValue = str | int | float | bool
+Severity = Literal["critical", "warning", "info"]
+Lifecycle = Literal["active", "deprecated", "deleted"]
+KEY_KINDS = ("string", "bytes", "none")
+DEFAULT_TOPIC_NAME = r"^(?P<team>[a-z][a-z0-9-]*)\.[a-z0-9-]+\.v[0-9]+$"
+DEFAULT_PROTECTED = ["^__", "^_schemas$", "^_confluent", "^_connect-(offsets|configs|status)$"]
+
+
+class Strict(BaseModel):
+    """Base for file formats: unknown fields are errors, no silent type coercion, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class LagObjective(Strict):
+    """How far behind a consumer group may fall before its team is alerted."""
+
+    max_messages: int | None = Field(None, ge=0, description="Lag in messages that breaks the objective.")
+    max_seconds: int | None = Field(
+        None, ge=1, description="Lag in seconds (time to catch up) that breaks it."
+    )
+    for_: str | None = Field(None, alias="for", description='How long it must last, e.g. "10m".')
+    severity: Severity | None = Field(None, description="critical pages; warning makes a ticket.")
+
+
+class Producer(Strict):
+    """A principal allowed to write to the topic (WRITE and DESCRIBE ACLs)."""
+
+    principal: str = Field(description='Kafka principal, e.g. "User:billing-api".')
+
+
+class Consumer(Strict):
+    """A consumer group reading the topic: gets READ ACLs and lag alerts."""
+
+    group: str = Field(min_length=1, description="Consumer group id.")
+    principal: str | None = Field(None, description='Kafka principal, e.g. "User:audit-log".')
+    team: str | None = Field(
+        None, description="Team paged for this group's lag; defaults to the topic owner."
+    )
+    lag: LagObjective | None = Field(
+        None, description="Lag objective; defaults to bus.yaml alerts.default_lag."
+    )
+
+
+class Topic(Strict):
+    """One topic file: topics/<team>/<topic>.yaml."""
+
+    name: str = Field(min_length=1, description="Topic name; must match policy.topic_name.")
+    owner: str = Field(min_length=1, description="Owning team (a key of teams.yaml).")
+    description: str = Field(min_length=1, description="What the topic carries.")
+    schema_: str = Field(
+        alias="schema",
+        min_length=1,
+        description="Fully qualified protobuf message carried as the record value.",
+    )
+    key: str = Field("none", description="Record key: string | bytes | none | a protobuf message FQN.")
+    partitions: int | None = Field(None, ge=1, description="Partition count; defaults from bus.yaml.")
+    replication_factor: int | None = Field(None, ge=1, description="Replicas; defaults from bus.yaml.")
+    config: dict[str, ConfigValue] = Field(
+        default_factory=dict, description="Kafka topic configs; human units allowed."
+    )
+    producers: list[Producer] = Field(default_factory=list)
+    consumers: list[Consumer] = Field(default_factory=list)
+    lifecycle: Lifecycle = Field(
+        "active", description="deleted = tombstone: deleted by apply --allow-delete."
+    )
+
+
+class Team(Strict):
+    """A team in teams.yaml."""
+
+    description: str = ""
+    chat: str | None = Field(None, description="Chat room URL or channel for alerts and notices.")
+    github: str | None = Field(None, description='GitHub handle for CODEOWNERS, e.g. "@acme/billing".')
+    schemas: list[str] = Field(
+        default_factory=list, description="Directories under the schema root that this team owns."
+    )
+
+
+class TeamsFile(Strict):
+    """teams.yaml."""
+
+    teams: dict[str, Team]
+
+
+class Security(Strict):
+    """How to connect to a cluster. Values may use ${VAR}, expanded only when connecting."""
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    username: str | None = None
+    password: str | None = None
+    ssl_ca_location: str | None = None
+    ssl_certificate_location: str | None = None
+    ssl_key_location: str | None = None
+    ssl_key_password: str | None = None
+
+
+class Overrides(Strict):
+    """Per-cluster overrides applied on top of every topic's declared settings."""
+
+    partitions: int | None = Field(None, ge=1)
+    replication_factor: int | None = Field(None, ge=1)
+    config: dict[str, ConfigValue] = Field(default_factory=dict)
+
+
+class Cluster(Strict):
+    """A Kafka cluster busctl can plan and apply against."""
+
+    bootstrap_servers: str = Field(min_length=1)
+    security: Security = Field(default_factory=Security)
+    overrides: Overrides = Field(default_factory=Overrides)
+
+
+class Defaults(Strict):
+    """Settings for topics that do not declare them."""
+
+    partitions: int = Field(6, ge=1)
+    replication_factor: int = Field(3, ge=1)
+    config: dict[str, ConfigValue] = Field(default_factory=dict)
+
+
+class Policy(Strict):
+    """Organisation rules enforced by `busctl lint`."""
+
+    topic_name: str = Field(
+        DEFAULT_TOPIC_NAME,
+        description="Regex topic names must match; a (?P<team>...) group must equal owner.",
+    )
+    min_replication_factor: int = Field(1, ge=1)
+    min_partitions: int = Field(1, ge=1)
+    max_partitions: int = Field(256, ge=1)
+    protected_topics: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PROTECTED),
+        description="Regexes of topics busctl never declares or touches.",
+    )
+    platform_team: str | None = Field(None, description="Team owning bus.yaml, teams.yaml and CI files.")
+    keyed_partition_increase: Literal["warning", "error"] = Field(
+        "warning", description="How `check` treats more partitions on a keyed topic."
+    )
+
+
+class AlertSettings(Strict):
+    """Lag alert generation settings."""
+
+    exporter: Literal["kafka_exporter", "kminion", "kafka-lag-exporter", "burrow"] = "kafka_exporter"
+    runbook_url: str | None = None
+    default_lag: LagObjective = Field(
+        default_factory=lambda: LagObjective.model_validate(
+            {"max_messages": 10000, "for": "10m", "severity": "warning"}
+        )
+    )
+
+
+class SchemaSettings(Strict):
+    """Where the protobuf module lives and how breaking changes are judged."""
+
+    root: str = Field("schemas", description="Directory of the buf module (holds buf.yaml).")
+    breaking: Literal["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"] = "WIRE_JSON"
+
+
+class BusConfig(Strict):
+    """bus.yaml."""
+
+    clusters: dict[str, Cluster] = Field(default_factory=dict)
+    defaults: Defaults = Field(default_factory=Defaults)
+    policy: Policy = Field(default_factory=Policy)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    schemas: SchemaSettings = Field(default_factory=SchemaSettings)

@@ -1,0 +1,41 @@
+"""What the protobuf schemas define, as plain data: files, packages, messages and where they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from busctl.core.diagnostics import Span
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    """A message type: its fully qualified name and definition site."""
+
+    fqn: str
+    file: str
+    span: Span
+    top_level: bool
+
+
+@dataclass(frozen=True)
+class ProtoFile:
+    """One .proto file (repo-relative path) and the top-level messages it defines."""
+
+    path: str
+    package: str
+    top_level_messages: tuple[str, ...]
+
+
+@dataclass
+class SchemaSet:
+    """Every message and file of the schema module. `compiled` is False when protoc failed."""
+
+    root: str
+    compiled: bool = True
+    files: dict[str, ProtoFile] = field(default_factory=dict)
+    messages: dict[str, MessageInfo] = field(default_factory=dict)
+    enums: set[str] = field(default_factory=set)
+
+    def message(self, fqn: str) -> MessageInfo | None:
+        """The message named `fqn` (a leading dot is accepted), or None."""
+        return self.messages.get(fqn.lstrip("."))

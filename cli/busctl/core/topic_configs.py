@@ -1,0 +1,201 @@
+"""The catalogue of Kafka topic configs (generated from Kafka's LogConfig) and value normalisation.
+
+Declared values may use human units ("7d", "512MiB"); `normalise` turns them into the string Kafka
+stores ("604800000"), checking type and range, and `display` shows a value both ways.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from busctl.core.units import UnitError, format_bytes, format_ms, parse_duration_ms, parse_size_bytes
+
+_INTEGER_TYPES = {"int", "short", "long"}
+
+
+class ConfigValueError(ValueError):
+    """A declared config value that Kafka would not accept."""
+
+
+@dataclass(frozen=True)
+class ConfigSpec:
+    """One topic config: its type, default, bounds, allowed values and unit."""
+
+    name: str
+    type: str
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    valid_values: tuple[str, ...] = ()
+    validator: str = ""
+    unit: str | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All topic configs of one Kafka version, plus those removed in Kafka 4."""
+
+    kafka_version: str
+    configs: dict[str, ConfigSpec]
+    removed_in_4: dict[str, str]
+
+    def spec(self, key: str) -> ConfigSpec | None:
+        return self.configs.get(key)
+
+    def normalise(self, key: str, value: object) -> str:
+        """Kafka's string form of `value` for `key`; ConfigValueError when type or range is wrong."""
+        spec = self.configs.get(key)
+        if spec is None:
+            return _plain(value)
+        return _normalise(spec, value)
+
+    def display(self, key: str, kafka_value: str) -> str:
+        """A normalised value with its human form: "604800000 (7d)"."""
+        spec = self.configs.get(key)
+        if spec is None or not re.fullmatch(r"-?\d+", kafka_value) or int(kafka_value) <= 0:
+            return kafka_value
+        human = (
+            format_ms(int(kafka_value))
+            if spec.unit == "ms"
+            else (format_bytes(int(kafka_value)) if spec.unit == "bytes" else kafka_value)
+        )
+        return kafka_value if human == kafka_value else f"{kafka_value} ({human})"
+
+
+@functools.cache
+def load_catalogue() -> Catalogue:
+    """The catalogue shipped with busctl (cli/busctl/data/topic_configs.json)."""
+    raw = json.loads(resources.files("busctl").joinpath("data/topic_configs.json").read_text("utf-8"))
+    configs = {
+        name: ConfigSpec(
+            name=name,
+            type=entry["type"],
+            default=entry.get("default"),
+            min=entry.get("min"),
+            max=entry.get("max"),
+            valid_values=tuple(entry.get("valid_values", ())),
+            validator=entry.get("validator", ""),
+            unit=entry.get("unit"),
+            doc=entry.get("doc", ""),
+        )
+        for name, entry in raw["configs"].items()
+    }
+    return Catalogue(
+        kafka_version=raw["kafka_version"], configs=configs, removed_in_4=dict(raw.get("removed_in_4", {}))
+    )
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _normalise(spec: ConfigSpec, value: object) -> str:
+    try:
+        if spec.unit == "ms" and spec.type in _INTEGER_TYPES:
+            number = parse_duration_ms(_integer_like(value))
+        elif spec.unit == "bytes" and spec.type in _INTEGER_TYPES:
+            number = parse_size_bytes(_integer_like(value))
+        elif spec.type in _INTEGER_TYPES:
+            number = _integer(value)
+        elif spec.type == "double":
+            return _double(spec, value)
+        elif spec.type == "boolean":
+            return _boolean(value)
+        elif spec.type == "list":
+            return _list(spec, value)
+        else:
+            return _string(spec, value)
+    except UnitError as err:
+        raise ConfigValueError(str(err)) from None
+    _check_range(spec, number)
+    return str(number)
+
+
+def _integer_like(value: object) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConfigValueError(f"expected a whole number or a quantity with a unit, got {value!r}")
+    return value
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    raise ConfigValueError(f"expected a whole number, got {value!r}")
+
+
+def _double(spec: ConfigSpec, value: object) -> str:
+    if isinstance(value, bool):
+        raise ConfigValueError(f"expected a number, got {_plain(value)}")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigValueError(f"expected a number, got {value!r}") from None
+    _check_range(spec, number)
+    return repr(number)
+
+
+def _boolean(value: object) -> str:
+    if isinstance(value, bool):
+        return _plain(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower()
+    raise ConfigValueError(f"expected true or false, got {value!r}")
+
+
+def _list(spec: ConfigSpec, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigValueError(f"expected a comma-separated list, got {value!r}")
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        _check_allowed(spec, item)
+    return ",".join(items)
+
+
+def _string(spec: ConfigSpec, value: object) -> str:
+    text = _plain(value)
+    _check_allowed(spec, text)
+    return text
+
+
+def _check_allowed(spec: ConfigSpec, text: str) -> None:
+    if spec.valid_values and text.lower() not in {v.lower() for v in spec.valid_values}:
+        raise ConfigValueError(f'"{text}" is not one of {", ".join(spec.valid_values)}')
+
+
+def _check_range(spec: ConfigSpec, number: float) -> None:
+    if spec.min is not None and number < spec.min:
+        raise ConfigValueError(f"{number} is below the minimum {_bound(spec.min)}")
+    if spec.max is not None and number > spec.max:
+        raise ConfigValueError(f"{number} is above the maximum {_bound(spec.max)}")
+    if spec.validator and spec.type in _INTEGER_TYPES and not _matches_validator(spec.validator, number):
+        raise ConfigValueError(f"{number} is not allowed (valid: {spec.validator})")
+
+
+def _matches_validator(validator: str, number: float) -> bool:
+    """Kafka validators without structured bounds, like "[1,...,9] or -1"."""
+    allowed = False
+    for part in validator.split(" or "):
+        part = part.strip()
+        bounds = re.fullmatch(r"\[(-?\d+)?,\.\.\.,(-?\d+)?\]", part)
+        if bounds:
+            low, high = bounds.group(1), bounds.group(2)
+            allowed |= (low is None or number >= int(low)) and (high is None or number <= int(high))
+        elif re.fullmatch(r"-?\d+", part):
+            allowed |= number == int(part)
+        else:
+            return True  # a validator we cannot read: let the broker decide (plan validates)
+    return allowed
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

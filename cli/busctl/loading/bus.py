@@ -1,0 +1,138 @@
+"""Load a bus repo (bus.yaml, teams.yaml, topics/**/*.yaml) into a Bus, collecting every problem."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from busctl.core.bus import Bus, TopicDecl
+from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
+from busctl.core.errors import LoadError
+from busctl.core.model import BusConfig, TeamsFile, Topic
+from busctl.core.source import SourceMap
+from busctl.loading.validate import validate
+from busctl.loading.yamlfile import load_yaml_file
+
+BUS_FILE = "bus.yaml"
+TEAMS_FILE = "teams.yaml"
+TOPICS_DIR = "topics"
+_ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
+M = TypeVar("M", BusConfig, TeamsFile, Topic)
+
+
+def find_topic_files(repo: Path, report: Report) -> list[str]:
+    """Repo-relative paths of every topic file, sorted; reports symlinked directories leaving the repo."""
+    base = repo / TOPICS_DIR
+    found: list[str] = []
+    root = repo.resolve()
+    for directory, dirs, files in os.walk(base):
+        for name in list(dirs):
+            full = Path(directory) / name
+            if full.is_symlink() and not full.resolve().is_relative_to(root):
+                report.add(
+                    Diagnostic(
+                        "BUS009",
+                        f"symlinked directory points outside the repository ({full.resolve()})",
+                        Span(full.relative_to(repo).as_posix()),
+                        name="symlink-escape",
+                        hint="busctl never reads outside the repo; copy the files in instead",
+                    )
+                )
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(
+            (Path(directory) / f).relative_to(repo).as_posix() for f in files if f.endswith((".yaml", ".yml"))
+        )
+    return sorted(found)
+
+
+def load_bus(repo: Path, on_config: Callable[[BusConfig], None] | None = None) -> tuple[Bus, Report]:
+    """The bus declared in `repo` and the problems found while loading it.
+
+    `on_config` is called with bus.yaml's settings before the topics are read (to start slow work early).
+    """
+    if not (repo / BUS_FILE).is_file():
+        raise BusctlError(
+            f"{repo} is not a bus repo: {BUS_FILE} not found",
+            "run busctl from the repo's top directory, pass --repo DIR, or create one with busctl init",
+        )
+    report = Report()
+    config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, env_allowed=("clusters",))
+    if on_config is not None:
+        on_config(config or BusConfig())
+    teams_file, teams_source = (None, None)
+    if (repo / TEAMS_FILE).is_file():
+        teams_file, teams_source = _load_one(repo, TEAMS_FILE, TeamsFile, report)
+    else:
+        report.add(
+            Diagnostic(
+                "BUS012",
+                f"{TEAMS_FILE} not found",
+                Span(TEAMS_FILE),
+                name="missing-file",
+                hint="every topic needs an owner team: declare teams in teams.yaml",
+            )
+        )
+    topics: list[TopicDecl] = []
+    topic_files = find_topic_files(repo, report)
+    for rel in topic_files:
+        topic, source = _load_one(repo, rel, Topic, report)
+        if topic is not None and source is not None:
+            topics.append(TopicDecl(topic=topic, file=rel, source=source))
+    bus = Bus(
+        root=repo,
+        config=config or BusConfig(),
+        config_source=config_source or SourceMap(BUS_FILE),
+        teams=dict(teams_file.teams) if teams_file else {},
+        teams_source=teams_source or SourceMap(TEAMS_FILE),
+        topics=topics,
+        files=[BUS_FILE, *([TEAMS_FILE] if (repo / TEAMS_FILE).is_file() else []), *topic_files],
+    )
+    return bus, report
+
+
+def _load_one(
+    repo: Path,
+    rel: str,
+    model: type[M],
+    report: Report,
+    env_allowed: tuple[str, ...] = (),
+) -> tuple[M | None, SourceMap | None]:
+    try:
+        doc = load_yaml_file(repo, rel)
+    except LoadError as err:
+        report.add(err.diagnostic)
+        return None, None
+    except OSError as err:
+        report.add(Diagnostic("BUS007", f"cannot read file: {err.strerror}", Span(rel), name="unreadable"))
+        return None, None
+    data = {} if doc.data is None and model is BusConfig else doc.data
+    env_problems = list(_env_references(data, (), doc.source, env_allowed))
+    report.extend(env_problems)
+    value, problems = validate(model, data, doc.source)
+    report.extend(problems)
+    return value, doc.source
+
+
+def _env_references(
+    value: Any, path: tuple[Any, ...], source: SourceMap, allowed: tuple[str, ...]
+) -> list[Diagnostic]:
+    """${VAR} is only for cluster connection settings in bus.yaml; anywhere else it would be a literal."""
+    if isinstance(value, dict):
+        return [d for k, v in value.items() for d in _env_references(v, (*path, k), source, allowed)]
+    if isinstance(value, list):
+        return [d for i, v in enumerate(value) for d in _env_references(v, (*path, i), source, allowed)]
+    reference = _ENV_REFERENCE.search(value) if isinstance(value, str) else None
+    if reference and not (path and path[0] in allowed):
+        return [
+            Diagnostic(
+                "BUS006",
+                f"{reference.group(0)} is not expanded here",
+                source.at(*path),
+                name="env-outside-cluster",
+                hint="${VAR} works only in bus.yaml clusters.* (connection settings); write the value itself",
+            )
+        ]
+    return []

@@ -1,0 +1,167 @@
+"""Validate parsed YAML against a model class; turn pydantic errors into positioned Diagnostics."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from busctl.core.diagnostics import Diagnostic, did_you_mean
+from busctl.core.source import SourceMap
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_NAMES = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "dict": "a mapping",
+    "list": "a list",
+}
+
+
+def validate(model: type[M], data: Any, source: SourceMap) -> tuple[M | None, list[Diagnostic]]:
+    """The validated model, or None and one Diagnostic per problem (unknown, missing, wrong type...)."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as err:
+        return None, _diagnostics(model, err, source)
+
+
+def _diagnostics(model: type[BaseModel], err: ValidationError, source: SourceMap) -> list[Diagnostic]:
+    found: dict[tuple[Any, ...], list[Any]] = {}
+    out: list[Diagnostic] = []
+    for error in err.errors():
+        loc = tuple(error["loc"])
+        if error["type"] == "missing":
+            out.append(_missing(model, loc, source))
+        elif error["type"] == "extra_forbidden":
+            out.append(_unknown(model, loc, source))
+        else:
+            found.setdefault(_data_path(loc, source), []).append(error)
+    for path, errors in found.items():
+        out.append(_invalid(path, errors, source))
+    return out
+
+
+def _data_path(loc: tuple[Any, ...], source: SourceMap) -> tuple[Any, ...]:
+    """Drop the union-member tags pydantic appends to loc ("str", "int"...): keep what is in the file."""
+    path = loc
+    while path and path not in source.values:
+        path = path[:-1]
+    return path if path else loc
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "document"
+
+
+def _missing(model: type[BaseModel], loc: tuple[Any, ...], source: SourceMap) -> Diagnostic:
+    field = str(loc[-1])
+    parent = loc[:-1]
+    where = f" in {_dotted(parent)}" if parent else ""
+    doc = _field_doc(model, loc)
+    return Diagnostic(
+        code="BUS003",
+        name="missing-field",
+        message=f'missing required field "{field}"{where}',
+        span=source.at(*parent),
+        hint=f'add "{field}: ..."' + (f" ({doc})" if doc else ""),
+    )
+
+
+def _unknown(model: type[BaseModel], loc: tuple[Any, ...], source: SourceMap) -> Diagnostic:
+    field = str(loc[-1])
+    allowed = _fields_of(model, loc[:-1])
+    hint = did_you_mean(field, allowed) or ("allowed fields: " + ", ".join(allowed) if allowed else "")
+    return Diagnostic(
+        code="BUS004",
+        name="unknown-field",
+        message=f'unknown field "{field}"' + (f" in {_dotted(loc[:-1])}" if loc[:-1] else ""),
+        span=source.key_at(*loc),
+        hint=hint,
+    )
+
+
+def _invalid(path: tuple[Any, ...], errors: list[dict[str, Any]], source: SourceMap) -> Diagnostic:
+    value = errors[0].get("input")
+    if len(errors) > 1:  # a union: name every accepted type
+        names = [_TYPE_NAMES.get(str(e["loc"][-1]), str(e["loc"][-1])) for e in errors]
+        problem = "should be " + ", ".join(dict.fromkeys(names))
+    else:
+        problem = str(errors[0]["msg"]).replace("Input should", "should")
+    hint = ""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and "integer" in problem:
+        hint = f"write the number without quotes: {value.strip()}"
+    elif errors[0]["type"] == "literal_error" and isinstance(value, str):
+        expected = errors[0].get("ctx", {}).get("expected", "")
+        hint = did_you_mean(value, [e.strip(" '") for e in expected.replace(" or ", ",").split(",")])
+    return Diagnostic(
+        code="BUS005",
+        name="invalid-value",
+        message=f"{_dotted(path)} {problem}, got {_describe(value)}",
+        span=source.at(*path),
+        hint=hint,
+    )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f'the string "{value[:60]}"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return repr(value)
+
+
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> Any:
+    """The type found by following `path` (field aliases, list indexes, dict keys) from `model`."""
+    current: Any = model
+    for part in path:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = next((f for n, f in current.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return None
+            current = field.annotation
+        else:
+            args = typing.get_args(current)
+            current = args[-1] if args else None
+    return _unwrap(current)
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Optional[...] so a nested model's fields can be listed."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(members) == 1:
+            return members[0]
+    return tp
+
+
+def _fields_of(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    target = _model_at(model, path)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return [f.alias or n for n, f in target.model_fields.items()]
+    return []
+
+
+def _field_doc(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    target = _model_at(model, loc[:-1])
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        for name, field in target.model_fields.items():
+            if (field.alias or name) == loc[-1]:
+                return field.description or ""
+    return ""

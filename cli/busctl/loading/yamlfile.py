@@ -1,0 +1,199 @@
+"""Read one YAML file safely into plain Python values plus a map of where each value came from.
+
+Safety: files are size-limited and must be UTF-8 text; alias expansion is bounded (alias bombs);
+duplicate keys (which PyYAML accepts silently) and non-standard tags are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from busctl.core.diagnostics import Span
+from busctl.core.errors import LoadError
+from busctl.core.source import Path_, SourceMap
+
+MAX_YAML_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 50
+
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+@dataclass
+class YamlDocument:
+    """A parsed YAML document: its data and its source map."""
+
+    data: Any
+    source: SourceMap
+
+
+def read_text(root: Path, rel: str, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8 or escaping files."""
+    path = root / rel
+    resolved = path.resolve()
+    if path.is_symlink() and not resolved.is_relative_to(root.resolve()):
+        raise LoadError(
+            "BUS009",
+            f"symlink points outside the repository (to {resolved})",
+            Span(rel),
+            "replace the symlink with the file itself; busctl never reads outside the repo",
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise LoadError(
+            "BUS008",
+            f"file is too large ({size:,} bytes; the limit is {max_bytes:,})",
+            Span(rel),
+            "split it up: one topic per file, or move data out of the bus repo",
+        )
+    raw = path.read_bytes()
+    if b"\0" in raw:
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise LoadError(
+            "BUS007",
+            "file is binary, not text (contains a NUL byte)",
+            Span(rel, line, 1),
+            "bus files must be UTF-8 text",
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = raw[: err.start]
+        line = before.count(b"\n") + 1
+        col = err.start - (before.rfind(b"\n") + 1) + 1
+        raise LoadError(
+            "BUS007",
+            f"file is not valid UTF-8 (byte 0x{raw[err.start]:02x})",
+            Span(rel, line, col),
+            "save the file as UTF-8",
+        ) from None
+
+
+def parse_yaml(text: str, rel: str) -> YamlDocument:
+    """Parse one YAML document into plain values with a source map; raise LoadError on bad YAML."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        span = Span(rel, mark.line + 1, mark.column + 1) if mark else Span(rel, 1, 1)
+        problem = err.problem or err.context or "invalid YAML"
+        if "expected a single document" in str(err):
+            problem = "more than one YAML document in the file"
+        raise LoadError(
+            "BUS001",
+            f"invalid YAML: {problem}",
+            span,
+            "check indentation, quoting and that every ':' is followed by a space",
+        ) from None
+    except yaml.YAMLError as err:
+        raise LoadError("BUS001", f"invalid YAML: {err}", Span(rel, 1, 1)) from None
+    source = SourceMap(rel)
+    if node is None:
+        return YamlDocument(None, source)
+    walker = _Walker(source)
+    return YamlDocument(walker.convert(node, ()), source)
+
+
+def load_yaml_file(root: Path, rel: str) -> YamlDocument:
+    """read_text + parse_yaml."""
+    return parse_yaml(read_text(root, rel), rel)
+
+
+class _Walker:
+    """Turns composed nodes into Python values, recording positions and bounding the work."""
+
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.count = 0
+        self.open_nodes: set[int] = set()
+
+    def _span(self, node: yaml.Node) -> Span:
+        return Span(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise LoadError(
+                "BUS010",
+                f"document expands to more than {MAX_NODES:,} values (alias bomb or huge file)",
+                self._span(node),
+                "remove the anchors/aliases (&x / *x) that multiply the document",
+            )
+        if len(path) > MAX_DEPTH:
+            raise LoadError(
+                "BUS010",
+                f"document is nested deeper than {MAX_DEPTH} levels",
+                self._span(node),
+                "flatten the structure",
+            )
+        self.source.values.setdefault(path, self._span(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.open_nodes:
+            raise LoadError(
+                "BUS010",
+                "recursive alias: a node contains itself",
+                self._span(node),
+                "remove the alias (*name) that refers to its own anchor",
+            )
+        self.open_nodes.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        finally:
+            self.open_nodes.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, Span] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise LoadError(
+                    "BUS011",
+                    "YAML merge keys (<<) are not supported",
+                    self._span(key_node),
+                    "write the fields out; explicit beats clever in a reviewed file",
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise LoadError("BUS004", "mapping keys must be plain scalars", self._span(key_node))
+            key = self._scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key_node.value)
+            key_span = self._span(key_node)
+            if key in seen:
+                first = seen[key]
+                raise LoadError(
+                    "BUS002",
+                    f'duplicate key "{key}" (first defined at line {first.line})',
+                    key_span,
+                    "remove one of the two; YAML keeps only the last silently",
+                )
+            seen[key] = key_span
+            self.source.keys[(*path, key)] = key_span
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return str(node.value)  # dates stay text: nothing in a bus file is a date
+        if node.tag not in _PLAIN_TAGS:
+            raise LoadError(
+                "BUS011",
+                f"unsupported YAML tag {node.tag}",
+                self._span(node),
+                "use plain strings, numbers, booleans, lists and mappings",
+            )
+        return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)

@@ -1,0 +1,1 @@
+"""Renderers: values (diagnostics, ownership, plans) -> text for people, JSON for machines, CI annotations."""

@@ -1,0 +1,98 @@
+"""Render lint diagnostics as text, JSON (format_version 1) or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+
+from busctl.core.diagnostics import Diagnostic, Severity
+
+DIAGNOSTICS_FORMAT_VERSION = 1
+
+
+def summary(diagnostics: list[Diagnostic], files: int) -> str:
+    """'2 errors, 1 warning in 35 files' or 'no problems in 35 files'."""
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    if not diagnostics:
+        return f"no problems in {files} files"
+    parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
+    parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    return f"{', '.join(parts)} in {files} files"
+
+
+def as_text(diagnostics: list[Diagnostic], files: int, color: bool = False) -> str:
+    """One line per finding, `file:line:col: severity CODE message`, with its hint below."""
+    lines: list[str] = []
+    for d in diagnostics:
+        severity = d.severity.value
+        if color:
+            severity = f"\x1b[{31 if d.severity is Severity.ERROR else 33}m{severity}\x1b[0m"
+        lines.append(f"{d.span}: {severity} {d.code} {d.message}")
+        if d.hint:
+            lines.append(f"    hint: {d.hint}")
+    lines.append(summary(diagnostics, files))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(diagnostics: list[Diagnostic], files: int) -> str:
+    """A stable JSON document: {format_version, summary, diagnostics: [...]}."""
+    document = {
+        "format_version": DIAGNOSTICS_FORMAT_VERSION,
+        "summary": {
+            "errors": sum(d.severity is Severity.ERROR for d in diagnostics),
+            "warnings": sum(d.severity is Severity.WARNING for d in diagnostics),
+            "files": files,
+        },
+        "diagnostics": [
+            {
+                "code": d.code,
+                "name": d.name,
+                "severity": d.severity.value,
+                "message": d.message,
+                "hint": d.hint,
+                "file": d.span.file,
+                "line": d.span.line,
+                "column": d.span.col,
+            }
+            for d in diagnostics
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def as_github(diagnostics: list[Diagnostic], files: int) -> str:
+    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=CODE::message`."""
+    lines = []
+    for d in diagnostics:
+        level = "error" if d.severity is Severity.ERROR else "warning"
+        props = [f"file={_escape_property(d.span.file)}"]
+        if d.span.line > 0:
+            props += [f"line={d.span.line}", f"col={max(d.span.col, 1)}"]
+        props.append(f"title={_escape_property(d.code)}")
+        message = d.message + (f"\n{d.hint}" if d.hint else "")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    lines.append(summary(diagnostics, files))
+    return "\n".join(lines) + "\n"
+
+
+def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
+    """A Markdown table for a pull-request comment."""
+    icon = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:"}
+    lines = [f"**busctl lint**: {summary(diagnostics, files)}", ""]
+    if diagnostics:
+        lines += ["| | where | rule | problem |", "|---|---|---|---|"]
+        for d in diagnostics:
+            problem = d.message + (f"<br>_{d.hint}_" if d.hint else "")
+            lines.append(f"| {icon[d.severity]} | `{d.span}` | {d.code} | {problem.replace('|', '&#124;')} |")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"text": as_text, "json": as_json, "github": as_github, "markdown": as_markdown}

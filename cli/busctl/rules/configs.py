@@ -1,0 +1,94 @@
+"""Rules about Kafka topic configs, checked against the catalogue generated from Kafka itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from busctl.core.diagnostics import Diagnostic, Span, did_you_mean
+from busctl.core.source import SourceMap
+from busctl.core.topic_configs import ConfigValueError
+from busctl.rules.base import LintContext, Rule, register
+
+ConfigEntry = tuple[str, object, Span, Span]  # key, value, key position, value position
+
+
+def _entries(ctx: LintContext) -> Iterator[ConfigEntry]:
+    """Every declared config: topic files, bus.yaml defaults and each cluster's overrides."""
+
+    def of(config: dict[str, object], source: SourceMap, *path: str | int) -> Iterator[ConfigEntry]:
+        for key, value in config.items():
+            yield key, value, source.key_at(*path, key), source.at(*path, key)
+
+    bus = ctx.bus
+    yield from of(dict(bus.config.defaults.config), bus.config_source, "defaults", "config")
+    for name, cluster in bus.config.clusters.items():
+        yield from of(
+            dict(cluster.overrides.config), bus.config_source, "clusters", name, "overrides", "config"
+        )
+    for decl in bus.topics:
+        yield from of(dict(decl.topic.config), decl.source, "config")
+
+
+@register
+class ConfigKeyKnown(Rule):
+    """Config keys are real Kafka topic configs (catalogue generated from Kafka's LogConfig).
+
+    **Bad**:  `retension.ms: 7d`
+    **Good**: `retention.ms: 7d`
+    """
+
+    id = "BUS401"
+    name = "config.key-known"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        catalogue = ctx.catalogue
+        for key, _value, key_span, _ in _entries(ctx):
+            if catalogue.spec(key) is not None:
+                continue
+            if key in catalogue.removed_in_4:
+                yield self.finding(
+                    f'"{key}" was removed in Kafka 4 ({catalogue.removed_in_4[key]})',
+                    key_span,
+                    "delete it: Kafka 4 brokers reject it",
+                )
+            else:
+                yield self.finding(
+                    f'unknown topic config "{key}" (Kafka {catalogue.kafka_version})',
+                    key_span,
+                    did_you_mean(key, catalogue.configs)
+                    or "see https://kafka.apache.org/documentation/#topicconfigs",
+                )
+
+
+@register
+class ConfigValueValid(Rule):
+    """Config values have the type, unit and range Kafka requires (human units like 7d or 512MiB allowed).
+
+    **Bad**:  `retention.ms: 7 days`, `min.insync.replicas: 0`, `cleanup.policy: compacted`
+    **Good**: `retention.ms: 7d`, `min.insync.replicas: 2`, `cleanup.policy: compact`
+    """
+
+    id = "BUS402"
+    name = "config.value-valid"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        catalogue = ctx.catalogue
+        for key, value, _, value_span in _entries(ctx):
+            spec = catalogue.spec(key)
+            if spec is None:
+                continue
+            try:
+                catalogue.normalise(key, value)
+            except ConfigValueError as err:
+                allowed = did_you_mean(str(value), spec.valid_values) if spec.valid_values else ""
+                yield self.finding(f"{key}: {err}", value_span, allowed or _hint(spec.unit, spec.type))
+
+
+def _hint(unit: str | None, kind: str) -> str:
+    if unit == "ms":
+        return (
+            'a duration in ms or with a unit: 604800000, "7d", "12h", "30m"; -1 means forever where allowed'
+        )
+    if unit == "bytes":
+        return 'a size in bytes or with a unit: 1073741824, "1GiB", "512MiB"'
+    return {"boolean": "true or false", "double": "a number such as 0.5"}.get(kind, f"a valid {kind}")

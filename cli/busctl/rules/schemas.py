@@ -1,0 +1,188 @@
+"""Rules tying topics to protobuf messages: exactly one message type per topic, owned by the topic's team."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from busctl.core.model import KEY_KINDS
+from busctl.core.ownership import schema_owner, topics_carrying
+from busctl.rules.base import LintContext, Rule, register
+
+
+def _unknown_message(ctx: LintContext, fqn: str) -> tuple[str, str]:
+    if fqn in ctx.schemas.enums:
+        return (
+            f'"{fqn}" is an enum, not a message',
+            "a topic carries a message type; wrap the enum in a message",
+        )
+    hint = did_you_mean(fqn, ctx.schemas.messages, cutoff=0.7) or (
+        f"define message {fqn.rsplit('.', 1)[-1]} in package {fqn.rsplit('.', 1)[0]} under "
+        f"{ctx.bus.config.schemas.root}/"
+        if "." in fqn
+        else "use the fully qualified name: package.Message"
+    )
+    return f'message "{fqn}" is not defined in {ctx.bus.config.schemas.root}/', hint
+
+
+@register
+class BufConfigPresent(Rule):
+    """The schema module has a buf.yaml, so buf lint and breaking checks use the team's rules.
+
+    **Bad**:  schemas/ without buf.yaml
+    **Good**: schemas/buf.yaml with `version: v2`
+    """
+
+    id = "BUS300"
+    name = "schema.buf-config"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        root = ctx.bus.config.schemas.root
+        if (ctx.bus.root / root).is_dir() and not (ctx.bus.root / root / "buf.yaml").is_file():
+            yield self.finding(
+                f"{root}/buf.yaml is missing",
+                Span(root),
+                "add one: version: v2, lint: {use: [STANDARD]}, breaking: {use: [WIRE_JSON]}",
+            )
+
+
+@register
+class SchemaMessageExists(Rule):
+    """A topic's `schema` names a message defined in the schema module.
+
+    **Bad**:  `schema: acme.billing.v1.InvoiceCreatd`
+    **Good**: `schema: acme.billing.v1.InvoiceCreated`
+    """
+
+    id = "BUS302"
+    name = "schema.message-exists"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        if not ctx.schemas.compiled:
+            return
+        for decl in ctx.bus.topics:
+            if ctx.schemas.message(decl.topic.schema_) is None:
+                message, hint = _unknown_message(ctx, decl.topic.schema_)
+                yield self.finding(message, decl.source.at("schema"), hint)
+
+
+@register
+class KeyValid(Rule):
+    """A topic's `key` is string, bytes, none or a message defined in the schema module.
+
+    **Bad**:  `key: int`
+    **Good**: `key: string` or `key: acme.zones.v1.ZoneKey`
+    """
+
+    id = "BUS303"
+    name = "schema.key-valid"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            key = decl.topic.key
+            if key in KEY_KINDS:
+                continue
+            if "." not in key:
+                yield self.finding(
+                    f'key "{key}" is not string, bytes, none or a message name',
+                    decl.source.at("key"),
+                    did_you_mean(key, KEY_KINDS)
+                    or "use string, bytes, none or a fully qualified protobuf message",
+                )
+            elif ctx.schemas.compiled and ctx.schemas.message(key) is None:
+                message, hint = _unknown_message(ctx, key)
+                yield self.finding(message, decl.source.at("key"), hint)
+
+
+@register
+class SchemaOwnedByTopicOwner(Rule):
+    """A topic's message lives in a schema directory owned by the topic's owner team.
+
+    **Bad**:  billing topic with `schema: acme.audit.v1.AuditEvent`
+    **Good**: billing topic with `schema: acme.billing.v1.InvoiceCreated` (acme/billing owned by billing)
+    """
+
+    id = "BUS304"
+    name = "schema.owned-by-topic-owner"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            message = ctx.schemas.message(decl.topic.schema_)
+            if message is None or decl.topic.owner not in ctx.bus.teams:
+                continue
+            claim = schema_owner(ctx.bus, message.file)
+            if claim is None or claim.team != decl.topic.owner:
+                owner = f"team {claim.team}" if claim else "no team"
+                yield self.finding(
+                    f"{decl.topic.schema_} is defined in {message.file}, owned by {owner}, "
+                    f"not by the topic owner {decl.topic.owner}",
+                    decl.source.at("schema"),
+                    f"move the message under one of {decl.topic.owner}'s schema directories "
+                    f"({', '.join(ctx.bus.teams[decl.topic.owner].schemas) or 'none in teams.yaml'})",
+                )
+
+
+@register
+class OneMessagePerTopicFile(Rule):
+    """The .proto file holding a topic's message defines that one top-level message and no other.
+
+    **Bad**:  invoice_created.proto defining InvoiceCreated and InvoiceLine at top level
+    **Good**: InvoiceLine nested in InvoiceCreated, or in its own file
+    """
+
+    id = "BUS305"
+    name = "schema.one-message-per-file"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        reported: set[str] = set()
+        for decl in ctx.bus.topics:
+            message = ctx.schemas.message(decl.topic.schema_)
+            if message is None or message.file in reported:
+                continue
+            proto = ctx.schemas.files[message.file]
+            others = [m for m in proto.top_level_messages if m != message.fqn]
+            if others or not message.top_level:
+                reported.add(message.file)
+                what = ", ".join(others) if others else f"{message.fqn} is nested"
+                yield self.finding(
+                    f"{message.file} carries topic {decl.topic.name}'s message but also defines {what}"
+                    if others
+                    else f"topic {decl.topic.name}'s message {what}; it must be top-level in its file",
+                    decl.source.at("schema"),
+                    "one topic, one message type: move other messages to their own files or nest them",
+                )
+
+
+@register
+class MessageCarriedOnce(Rule):
+    """A message type is the value schema of one topic only, so its owner and consumers are unambiguous.
+
+    **Bad**:  two topics with `schema: acme.billing.v1.InvoiceCreated`
+    **Good**: one topic per message type (copy the message for a new topic version)
+    """
+
+    id = "BUS306"
+    name = "schema.message-carried-once"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        seen: set[str] = set()
+        for decl in ctx.bus.topics:
+            fqn = decl.topic.schema_
+            if fqn in seen or decl.topic.lifecycle == "deleted":
+                continue
+            seen.add(fqn)
+            carriers = [
+                d
+                for d in topics_carrying(ctx.bus, fqn)
+                if d.topic.schema_ == fqn and d.topic.lifecycle != "deleted"
+            ]
+            if len(carriers) > 1:
+                names = ", ".join(d.topic.name for d in carriers)
+                for other in carriers[1:]:
+                    yield self.finding(
+                        f"message {fqn} is the schema of several topics: {names}",
+                        other.source.at("schema"),
+                        "give each topic its own message type",
+                    )

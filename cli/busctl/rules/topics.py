@@ -1,0 +1,341 @@
+"""Rules about topic declarations: naming, uniqueness, sizes, consumers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from busctl.core.bus import effective
+from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.core.units import is_prometheus_duration
+from busctl.rules.base import LintContext, Rule, register
+
+
+def _compile(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+@register
+class PolicyRegexValid(Rule):
+    """Regexes in bus.yaml policy must compile.
+
+    **Bad**:  `topic_name: '^(?P<team>[a-z+$'`
+    **Good**: `topic_name: '^(?P<team>[a-z]+)\\.[a-z-]+\\.v[0-9]+$'`
+    """
+
+    id = "BUS100"
+    name = "policy.regex-valid"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        policy = ctx.bus.config.policy
+        patterns: list[tuple[tuple[str | int, ...], str]] = [(("policy", "topic_name"), policy.topic_name)]
+        patterns += [(("policy", "protected_topics", i), p) for i, p in enumerate(policy.protected_topics)]
+        for path, pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                yield self.finding(
+                    f"invalid regular expression {pattern!r}: {err}",
+                    ctx.bus.config_source.at(*path),
+                    "fix the regex (Python `re` syntax)",
+                )
+
+
+@register
+class TopicNamePattern(Rule):
+    """Topic names must match bus.yaml policy.topic_name.
+
+    **Bad**:  `name: Billing_Invoices`
+    **Good**: `name: billing.invoice-created.v1`
+    """
+
+    id = "BUS101"
+    name = "topic.name-pattern"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        pattern = _compile(ctx.bus.config.policy.topic_name)
+        if pattern is None:
+            return
+        for decl in ctx.bus.topics:
+            if not pattern.fullmatch(decl.topic.name):
+                yield self.finding(
+                    f'topic name "{decl.topic.name}" does not match policy.topic_name',
+                    decl.source.at("name"),
+                    f"names must match {pattern.pattern}, e.g. {decl.topic.owner}.something-happened.v1",
+                )
+
+
+@register
+class TopicNameOwnerPrefix(Rule):
+    """The team part of a topic name must be the topic's owner.
+
+    **Bad**:  `name: audit.invoice-created.v1` with `owner: billing`
+    **Good**: `name: billing.invoice-created.v1` with `owner: billing`
+    """
+
+    id = "BUS102"
+    name = "topic.name-owner-prefix"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        pattern = _compile(ctx.bus.config.policy.topic_name)
+        if pattern is None or "team" not in pattern.groupindex:
+            return
+        for decl in ctx.bus.topics:
+            match = pattern.fullmatch(decl.topic.name)
+            if match and match.group("team") != decl.topic.owner:
+                yield self.finding(
+                    f'topic "{decl.topic.name}" starts with team "{match.group("team")}" '
+                    f'but its owner is "{decl.topic.owner}"',
+                    decl.source.at("name"),
+                    f'rename it to start with "{decl.topic.owner}." or change owner',
+                )
+
+
+@register
+class DuplicateTopic(Rule):
+    """A topic name may be declared in one file only.
+
+    **Bad**:  two files both declaring `name: billing.invoice-created.v1`
+    **Good**: one file per topic
+    """
+
+    id = "BUS103"
+    name = "topic.duplicate"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        first: dict[str, str] = {}
+        for decl in ctx.bus.topics:
+            name = decl.topic.name
+            if name in first:
+                yield self.finding(
+                    f'topic "{name}" is already declared in {first[name]}',
+                    decl.source.at("name"),
+                    "remove one of the two declarations",
+                )
+            else:
+                first[name] = decl.file
+
+
+@register
+class ProtectedTopic(Rule):
+    """Topics matching policy.protected_topics (internal topics) are never declared.
+
+    **Bad**:  `name: __consumer_offsets`
+    **Good**: leave Kafka's internal topics to Kafka
+    """
+
+    id = "BUS104"
+    name = "topic.protected"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        patterns = [p for p in map(_compile, ctx.bus.config.policy.protected_topics) if p is not None]
+        for decl in ctx.bus.topics:
+            hit = next((p for p in patterns if p.search(decl.topic.name)), None)
+            if hit:
+                yield self.finding(
+                    f'topic "{decl.topic.name}" is protected (matches {hit.pattern!r})',
+                    decl.source.at("name"),
+                    "busctl never manages protected topics; remove the file",
+                )
+
+
+@register
+class TopicFileLocation(Rule):
+    """A topic file lives in topics/<owner>/ so CODEOWNERS can route its review.
+
+    **Bad**:  `topics/misc/invoice-created.yaml` with `owner: billing`
+    **Good**: `topics/billing/invoice-created.yaml`
+    """
+
+    id = "BUS105"
+    name = "topic.file-location"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            expected = f"topics/{decl.topic.owner}/"
+            if not decl.file.startswith(expected):
+                yield self.finding(
+                    f"topic file is not under {expected}",
+                    decl.source.at("owner"),
+                    f"move it to {expected}{decl.file.rsplit('/', 1)[-1]}",
+                )
+
+
+@register
+class PartitionBounds(Rule):
+    """Partitions must lie within policy.min_partitions and policy.max_partitions.
+
+    **Bad**:  `partitions: 1000` with `max_partitions: 256`
+    **Good**: `partitions: 12`
+    """
+
+    id = "BUS106"
+    name = "topic.partitions-range"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        policy = ctx.bus.config.policy
+        for decl in ctx.bus.topics:
+            count = effective(ctx.bus.config, decl.topic).partitions
+            if not policy.min_partitions <= count <= policy.max_partitions:
+                yield self.finding(
+                    f"{count} partitions is outside {policy.min_partitions}..{policy.max_partitions}",
+                    decl.source.at("partitions"),
+                    "change partitions, or the bounds in bus.yaml policy",
+                )
+
+
+@register
+class ReplicationFactorMinimum(Rule):
+    """The replication factor must be at least policy.min_replication_factor.
+
+    **Bad**:  `replication_factor: 1` with `min_replication_factor: 3`
+    **Good**: `replication_factor: 3`
+    """
+
+    id = "BUS107"
+    name = "topic.replication-factor-min"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        minimum = ctx.bus.config.policy.min_replication_factor
+        for decl in ctx.bus.topics:
+            factor = effective(ctx.bus.config, decl.topic).replication_factor
+            if factor < minimum:
+                yield self.finding(
+                    f"replication factor {factor} is below the minimum {minimum}",
+                    decl.source.at("replication_factor"),
+                    f"set replication_factor: {minimum} (single-broker clusters: use "
+                    "clusters.<name>.overrides in bus.yaml)",
+                )
+
+
+@register
+class MinInsyncBelowReplication(Rule):
+    """min.insync.replicas must be lower than the replication factor, or one broker down stops writes.
+
+    **Bad**:  `replication_factor: 3` with `min.insync.replicas: 3`
+    **Good**: `replication_factor: 3` with `min.insync.replicas: 2`
+    """
+
+    id = "BUS108"
+    name = "topic.min-insync-below-rf"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            settings = effective(ctx.bus.config, decl.topic)
+            raw = settings.config.get("min.insync.replicas")
+            if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+                continue
+            if int(raw) >= settings.replication_factor:
+                declared_here = "min.insync.replicas" in decl.topic.config
+                span = (
+                    decl.source.at("config", "min.insync.replicas")
+                    if declared_here
+                    else (decl.source.at("replication_factor"))
+                )
+                yield self.finding(
+                    f"min.insync.replicas {raw} is not below the replication factor "
+                    f"{settings.replication_factor}",
+                    span,
+                    f"use min.insync.replicas: {max(1, settings.replication_factor - 1)}",
+                )
+
+
+@register
+class LagObjectiveValid(Rule):
+    """A lag objective needs a threshold and a Prometheus duration in `for`.
+
+    **Bad**:  `lag: {for: ten minutes}`
+    **Good**: `lag: {max_messages: 10000, for: 10m}`
+    """
+
+    id = "BUS109"
+    name = "topic.lag-objective"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        default = ctx.bus.config.alerts.default_lag
+        if default.for_ is not None and not is_prometheus_duration(default.for_):
+            yield self.finding(
+                f'"{default.for_}" is not a duration',
+                ctx.bus.config_source.at("alerts", "default_lag", "for"),
+                'use a Prometheus duration such as "10m" or "1h30m"',
+            )
+        for decl in ctx.bus.topics:
+            for index, consumer in enumerate(decl.topic.consumers):
+                lag = consumer.lag
+                if lag is None:
+                    continue
+                where = ("consumers", index, "lag")
+                if lag.for_ is not None and not is_prometheus_duration(lag.for_):
+                    yield self.finding(
+                        f'"{lag.for_}" is not a duration',
+                        decl.source.at(*where, "for"),
+                        'use a Prometheus duration such as "10m" or "1h30m"',
+                    )
+                if (
+                    lag.max_messages is None
+                    and lag.max_seconds is None
+                    and default.max_messages is None
+                    and default.max_seconds is None
+                ):
+                    yield self.finding(
+                        f'lag objective of group "{consumer.group}" has no threshold',
+                        decl.source.at(*where),
+                        "set max_messages and/or max_seconds",
+                    )
+
+
+@register
+class DuplicateConsumerGroup(Rule):
+    """A consumer group is listed once per topic.
+
+    **Bad**:  two `consumers` entries with `group: audit-log-writer`
+    **Good**: one entry per group
+    """
+
+    id = "BUS110"
+    name = "topic.duplicate-consumer"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            seen: set[str] = set()
+            for index, consumer in enumerate(decl.topic.consumers):
+                if consumer.group in seen:
+                    yield self.finding(
+                        f'consumer group "{consumer.group}" is listed twice',
+                        decl.source.at("consumers", index, "group"),
+                        "merge the two entries",
+                    )
+                seen.add(consumer.group)
+
+
+_PRINCIPAL = re.compile(r"^[A-Za-z]+:.+$")
+
+
+@register
+class PrincipalFormat(Rule):
+    """Producer and consumer principals have Kafka's `Type:name` form.
+
+    **Bad**:  `principal: billing-api`
+    **Good**: `principal: User:billing-api`
+    """
+
+    id = "BUS111"
+    name = "topic.principal-format"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for decl in ctx.bus.topics:
+            entries = [("producers", i, p.principal) for i, p in enumerate(decl.topic.producers)]
+            entries += [
+                ("consumers", i, c.principal) for i, c in enumerate(decl.topic.consumers) if c.principal
+            ]
+            for section, index, principal in entries:
+                if not _PRINCIPAL.match(principal):
+                    yield self.finding(
+                        f'principal "{principal}" is not of the form Type:name',
+                        decl.source.at(section, index, "principal"),
+                        f'write "User:{principal}"',
+                    )

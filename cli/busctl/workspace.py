@@ -1,0 +1,53 @@
+"""Load a whole bus repo (declarations + compiled schemas) and lint it: the shared first step of commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from busctl.adapters import buf, protoc
+from busctl.core.bus import Bus
+from busctl.core.diagnostics import Report
+from busctl.core.model import BusConfig
+from busctl.core.schemas import SchemaSet
+from busctl.core.topic_configs import load_catalogue
+from busctl.loading.bus import load_bus
+from busctl.rules.base import LintContext, all_rules
+
+
+@dataclass
+class Workspace:
+    """A loaded bus repo: the declarations, the compiled schemas and the problems found on the way."""
+
+    bus: Bus
+    schemas: SchemaSet
+    report: Report
+
+
+def load_workspace(repo: Path, *, run_buf: bool = False) -> tuple[Workspace, buf.BufRun | None]:
+    """Load declarations and compile schemas; with run_buf, `buf lint` runs meanwhile in the background."""
+    started: list[buf.BufRun] = []
+
+    def start_buf(config: BusConfig) -> None:
+        root = config.schemas.root
+        if run_buf and protoc.proto_files(repo, root):
+            started.append(buf.start_lint(repo, root))
+
+    bus, report = load_bus(repo, on_config=start_buf)
+    schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
+    report.extend(problems)
+    return Workspace(bus=bus, schemas=schemas, report=report), (started[0] if started else None)
+
+
+def lint(repo: Path, *, run_buf: bool = True) -> Workspace:
+    """Everything `busctl lint` checks: loading, every registered rule, and `buf lint` on the schemas."""
+    workspace, buf_run = load_workspace(repo.resolve(), run_buf=run_buf)
+    context = LintContext(bus=workspace.bus, schemas=workspace.schemas, catalogue=load_catalogue())
+    for rule in all_rules():
+        workspace.report.extend(rule.check(context))
+    if buf_run is not None:
+        findings = buf_run.result()
+        if not workspace.schemas.compiled:  # protoc already reported the syntax errors
+            findings = [f for f in findings if f.code != "buf:COMPILE"]
+        workspace.report.extend(findings)
+    return workspace
