@@ -1,0 +1,110 @@
+"""The command line as a user meets it: help, exit codes, formats, the error boundary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from busctl import workspace
+from tests.conftest import REPO_ROOT, CliResult
+
+Run = Callable[..., CliResult]
+COMMANDS = ["lint", "owner", "codeowners", "rules"]
+
+
+def test_help_lists_every_command(run: Run) -> None:
+    result = run("--help")
+    assert result.code == 0
+    for name in COMMANDS:
+        assert name in result.out
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_command_has_help(run: Run, name: str) -> None:
+    result = run(name, "--help")
+    assert result.code == 0
+    assert "--repo" in result.out or name == "rules"
+
+
+def test_version(run: Run) -> None:
+    result = run("--version")
+    assert result.code == 0 and result.out.startswith("busctl ")
+
+
+def test_usage_error_exits_2(run: Run) -> None:
+    assert run("lint", "--no-such-flag").code == 2
+    assert run("lint", "--format", "yaml").code == 2
+
+
+def test_this_repo_is_lint_clean(run: Run) -> None:
+    result = run("lint", "--repo", str(REPO_ROOT))
+    assert result.code == 0, result.out
+    assert "no problems" in result.out
+
+
+def test_lint_json_is_versioned(run: Run, bus_repo: Callable[..., Path]) -> None:
+    repo = bus_repo({"topics/billing/invoice-created.yaml": "name: billing.x.v1\nowner: billing\n"})
+    result = run("lint", "--repo", str(repo), "--format", "json", "--no-buf")
+    assert result.code == 1
+    document = json.loads(result.out)
+    assert document["format_version"] == 1
+    missing = [d for d in document["diagnostics"] if d["code"] == "BUS003"]
+    assert {d["file"] for d in missing} == {"topics/billing/invoice-created.yaml"}
+    assert document["summary"]["errors"] == len(missing) == 2
+
+
+def test_lint_github_annotations(run: Run, bus_repo: Callable[..., Path]) -> None:
+    repo = bus_repo({"topics/billing/invoice-created.yaml": "name: billing.x.v1\nowner: billing\npartitons: 3\n"})
+    result = run("lint", "--repo", str(repo), "--format", "github", "--no-buf")
+    assert result.code == 1
+    line = next(x for x in result.out.splitlines() if "BUS004" in x)
+    assert line.startswith("::error file=topics/billing/invoice-created.yaml,line=3,col=1,title=BUS004::")
+    assert 'did you mean "partitions"' in line
+
+
+def test_warnings_alone_pass(run: Run, bus_repo: Callable[..., Path]) -> None:
+    repo = bus_repo({"teams.yaml": (REPO_ROOT / "tests/rules/base/teams.yaml").read_text().replace(
+        '    github: "@acme/audit"\n', "")})
+    result = run("lint", "--repo", str(repo), "--no-buf")
+    assert result.code == 0
+    assert "warning BUS204" in result.out
+
+
+def test_not_a_bus_repo(run: Run, tmp_path: Path) -> None:
+    result = run("lint", "--repo", str(tmp_path))
+    assert result.code == 1
+    assert "not a bus repo" in result.err and "hint:" in result.err
+    assert "Traceback" not in result.out + result.err
+
+
+def test_crash_is_reported_without_traceback(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: Any, **__: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(workspace, "lint", explode)
+    monkeypatch.delenv("BUSCTL_DEBUG", raising=False)
+    result = run("lint", "--repo", str(REPO_ROOT))
+    assert result.code == 1
+    assert "unexpected error (RuntimeError: boom)" in result.err and "please report" in result.err
+    assert "Traceback" not in result.err
+    log = Path(result.err.split("the details are in ")[1].split(";")[0])
+    assert "Traceback" in log.read_text()
+    log.unlink()
+
+
+def test_console_script_runs_as_a_process() -> None:
+    done = subprocess.run([sys.executable, "-m", "busctl", "lint", "--repo", str(REPO_ROOT), "--no-buf"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_rules_listing(run: Run) -> None:
+    result = run("rules", "--format", "json")
+    rules = json.loads(result.out)
+    assert {"BUS101", "BUS201", "BUS302", "BUS401"} <= {r["id"] for r in rules}
