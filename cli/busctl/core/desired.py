@@ -1,0 +1,62 @@
+"""Desired state: the declarations with defaults and a cluster's overrides applied, configs normalised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from busctl.core.bus import Bus, effective
+from busctl.core.state import AclBinding
+from busctl.core.topic_configs import Catalogue
+
+MANAGED_OPERATIONS = frozenset({"READ", "WRITE", "DESCRIBE"})
+
+
+@dataclass(frozen=True)
+class DesiredTopic:
+    """A topic as it should exist on one cluster."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str]
+    keyed: bool
+    deleted: bool
+    acls: frozenset[AclBinding]
+
+
+def _allow(resource_type: str, name: str, principal: str, operation: str) -> AclBinding:
+    return AclBinding(resource_type, name, "LITERAL", principal, "*", operation, "ALLOW")
+
+
+def desired_topics(bus: Bus, cluster: str, catalogue: Catalogue) -> list[DesiredTopic]:
+    """Every declared topic as it should be on `cluster` (configs in Kafka's units), sorted by name."""
+    result = []
+    for decl in bus.topics:
+        topic = decl.topic
+        settings = effective(bus.config, topic, cluster)
+        acls = set()
+        for producer in topic.producers:
+            acls |= {_allow("TOPIC", topic.name, producer.principal, op) for op in ("WRITE", "DESCRIBE")}
+        for consumer in topic.consumers:
+            if consumer.principal:
+                acls |= {_allow("TOPIC", topic.name, consumer.principal, op) for op in ("READ", "DESCRIBE")}
+                acls.add(_allow("GROUP", consumer.group, consumer.principal, "READ"))
+        result.append(
+            DesiredTopic(
+                name=topic.name,
+                partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                config={
+                    key: catalogue.normalise(key, value) for key, value in sorted(settings.config.items())
+                },
+                keyed=topic.key != "none",
+                deleted=topic.lifecycle == "deleted",
+                acls=frozenset(acls),
+            )
+        )
+    return sorted(result, key=lambda t: t.name)
+
+
+def declared_groups(bus: Bus) -> set[str]:
+    """Consumer groups declared by any topic."""
+    return {consumer.group for decl in bus.topics for consumer in decl.topic.consumers}

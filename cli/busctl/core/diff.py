@@ -1,0 +1,312 @@
+"""The diff: desired topics and ACLs against an observed ClusterState, producing a Plan. Pure.
+
+Safety rules: undeclared topics are listed as unmanaged and never touched; protected topics are never
+touched; a topic is deleted only through a `lifecycle: deleted` tombstone and --allow-delete; a config
+override is removed only if it was set on the topic (DYNAMIC_TOPIC_CONFIG) and is no longer declared;
+declared values equal to the cluster's effective value (after unit normalisation) are no change.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+
+from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic
+from busctl.core.plan import Action, Change, ConfigChange, Plan
+from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
+from busctl.core.topic_configs import Catalogue, ConfigValueError
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """What the diff may do and which topics it looks at."""
+
+    cluster: str
+    protected: tuple[str, ...] = ()
+    allow_delete: bool = False
+    topic_filter: str | None = None  # a glob: only matching topics (and their ACLs) are planned
+
+
+def in_scope(name: str, options: DiffOptions) -> bool:
+    """Whether the --topic glob selects this topic."""
+    return options.topic_filter is None or fnmatch.fnmatchcase(name, options.topic_filter)
+
+
+def is_protected(name: str, options: DiffOptions) -> bool:
+    """Whether a protected-topics regex matches the name."""
+    return any(re.search(pattern, name) for pattern in options.protected)
+
+
+def diff(
+    desired: list[DesiredTopic],
+    declared_groups: set[str],
+    state: ClusterState,
+    catalogue: Catalogue,
+    options: DiffOptions,
+) -> Plan:
+    """Compare desired with observed and return the Plan (changes, blocked changes, unmanaged topics)."""
+    scope = [t for t in desired if in_scope(t.name, options)]
+    plan = Plan(
+        cluster=options.cluster,
+        cluster_id=state.cluster_id,
+        fingerprint=state.fingerprint({t.name for t in scope} if options.topic_filter else None),
+        topic_filter=options.topic_filter,
+        allow_delete=options.allow_delete,
+    )
+    for topic in scope:
+        if is_protected(topic.name, options):
+            plan.notes.append(f"{topic.name} is protected (policy.protected_topics): not touched")
+            continue
+        plan.changes.extend(_topic_changes(topic, state, catalogue, options))
+    plan.changes.extend(_acl_changes(scope, declared_groups, state, options, plan))
+    declared = {t.name for t in desired}
+    plan.unmanaged = sorted(
+        name
+        for name in state.topics
+        if name not in declared and in_scope(name, options) and not is_protected(name, options)
+    )
+    return plan
+
+
+def _topic_changes(
+    topic: DesiredTopic, state: ClusterState, catalogue: Catalogue, options: DiffOptions
+) -> list[Change]:
+    observed = state.topics.get(topic.name)
+    if topic.deleted:
+        return _deletion(topic, observed, options)
+    if observed is None:
+        return [_creation(topic, state)]
+    changes: list[Change] = []
+    configs = _config_changes(topic, observed, catalogue)
+    if configs:
+        changes.append(Change(Action.UPDATE_CONFIG, topic.name, configs=configs, risk=_config_risk(configs)))
+    if topic.partitions > observed.partitions:
+        warnings = (
+            (
+                (
+                    "keyed topic: adding partitions changes which partition a key goes to; "
+                    "per-key ordering breaks across the change"
+                ),
+            )
+            if topic.keyed
+            else ()
+        )
+        changes.append(
+            Change(
+                Action.ADD_PARTITIONS,
+                topic.name,
+                partitions=topic.partitions,
+                previous_partitions=observed.partitions,
+                warnings=warnings,
+                risk="medium" if topic.keyed else "low",
+            )
+        )
+    elif topic.partitions < observed.partitions:
+        changes.append(
+            Change(
+                Action.BLOCKED,
+                topic.name,
+                partitions=topic.partitions,
+                previous_partitions=observed.partitions,
+                reason=f"partitions {observed.partitions} → {topic.partitions} (Kafka cannot remove partitions)",
+                remedy=f"declare partitions: {observed.partitions}, or create a new topic version and migrate",
+                risk="high",
+            )
+        )
+    if topic.replication_factor != observed.replication_factor:
+        changes.append(_replication_change(topic, observed, state, options))
+    return changes
+
+
+def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
+    if topic.replication_factor > len(state.brokers):
+        return Change(
+            Action.BLOCKED,
+            topic.name,
+            partitions=topic.partitions,
+            replication_factor=topic.replication_factor,
+            reason=f"replication factor {topic.replication_factor} but the cluster has "
+            f"{len(state.brokers)} broker(s)",
+            remedy="lower replication_factor, or set clusters.<name>.overrides.replication_factor "
+            "in bus.yaml for this cluster",
+            risk="high",
+        )
+    configs = tuple(ConfigChange(key, None, value) for key, value in topic.config.items())
+    return Change(
+        Action.CREATE_TOPIC,
+        topic.name,
+        partitions=topic.partitions,
+        replication_factor=topic.replication_factor,
+        configs=configs,
+    )
+
+
+def _deletion(topic: DesiredTopic, observed: TopicState | None, options: DiffOptions) -> list[Change]:
+    if observed is None:
+        return []
+    if not options.allow_delete:
+        return [
+            Change(
+                Action.BLOCKED,
+                topic.name,
+                reason="tombstoned (lifecycle: deleted); deleting needs --allow-delete",
+                remedy="run plan/apply with --allow-delete",
+                risk="high",
+            )
+        ]
+    return [
+        Change(
+            Action.DELETE_TOPIC,
+            topic.name,
+            partitions=observed.partitions,
+            risk="high",
+            warnings=("all data in the topic is lost",),
+        )
+    ]
+
+
+def _config_changes(
+    topic: DesiredTopic, observed: TopicState, catalogue: Catalogue
+) -> tuple[ConfigChange, ...]:
+    changes = []
+    for key, wanted in topic.config.items():
+        current = observed.configs.get(key)
+        current_value = current.value if current else None
+        if current is not None and current.read_only:
+            continue
+        if not _same(catalogue, key, wanted, current_value):
+            changes.append(ConfigChange(key, current_value, wanted))
+    for key, current in sorted(observed.configs.items()):
+        if current.source == DYNAMIC_TOPIC_CONFIG and key not in topic.config and not current.read_only:
+            changes.append(ConfigChange(key, current.value, None))
+    return tuple(changes)
+
+
+def _same(catalogue: Catalogue, key: str, wanted: str, current: str | None) -> bool:
+    """Equal as Kafka means it: same normalised value, lists as sets, doubles as numbers."""
+    if current is None:
+        return False
+    spec = catalogue.spec(key)
+    if spec is not None and spec.type == "list":
+        return {i.strip() for i in wanted.split(",") if i.strip()} == {
+            i.strip() for i in current.split(",") if i.strip()
+        }
+    if spec is not None and spec.type == "double":
+        try:
+            return float(wanted) == float(current)
+        except ValueError:
+            return wanted == current
+    try:
+        return catalogue.normalise(key, current) == wanted
+    except ConfigValueError:
+        return current == wanted
+
+
+def _config_risk(configs: tuple[ConfigChange, ...]) -> str:
+    for change in configs:
+        if change.key in ("cleanup.policy",) or (
+            change.key in ("retention.ms", "retention.bytes") and _shrinks(change)
+        ):
+            return "high"
+    return "low"
+
+
+def _shrinks(change: ConfigChange) -> bool:
+    try:
+        before = int(change.before or "-1")
+        after = int(change.after or "-1")
+    except ValueError:
+        return False
+    return after != -1 and (before == -1 or after < before)
+
+
+def _replication_change(
+    topic: DesiredTopic, observed: TopicState, state: ClusterState, options: DiffOptions
+) -> Change:
+    wanted, current = topic.replication_factor, observed.replication_factor
+    reason = (
+        f"replication factor {current} → {wanted} needs a partition reassignment, which busctl does not run"
+    )
+    if wanted > len(state.brokers):
+        return Change(
+            Action.BLOCKED,
+            topic.name,
+            replication_factor=wanted,
+            reason=f"replication factor {current} → {wanted} but the cluster has {len(state.brokers)} "
+            "broker(s)",
+            remedy="add brokers or lower replication_factor",
+            risk="high",
+        )
+    reassignment = reassignment_json(observed, wanted, state.brokers)
+    remedy = (
+        "save this as reassign.json and run: kafka-reassign-partitions.sh --bootstrap-server <bootstrap> "
+        "--reassignment-json-file reassign.json --execute (then --verify); " + reassignment
+    )
+    return Change(
+        Action.BLOCKED, topic.name, replication_factor=wanted, reason=reason, remedy=remedy, risk="high"
+    )
+
+
+def reassignment_json(observed: TopicState, wanted: int, brokers: tuple[int, ...]) -> str:
+    """The kafka-reassign-partitions.sh input that gives every partition `wanted` replicas.
+
+    Existing replicas are kept (first ones when shrinking); new ones are spread round-robin over the
+    brokers not yet holding the partition, starting after the partition's leader, so load stays even.
+    """
+    ordered = sorted(brokers)
+    partitions = []
+    for index, replicas in enumerate(observed.replicas):
+        chosen = list(replicas[:wanted])
+        start = ordered.index(replicas[0]) + 1 if replicas and replicas[0] in ordered else index
+        candidates = [ordered[(start + step) % len(ordered)] for step in range(len(ordered))]
+        for broker in candidates:
+            if len(chosen) >= wanted:
+                break
+            if broker not in chosen:
+                chosen.append(broker)
+        partitions.append({"topic": observed.name, "partition": index, "replicas": chosen})
+    return json.dumps({"version": 1, "partitions": partitions}, separators=(",", ":"))
+
+
+def _acl_changes(
+    scope: list[DesiredTopic],
+    declared_groups: set[str],
+    state: ClusterState,
+    options: DiffOptions,
+    plan: Plan,
+) -> list[Change]:
+    if state.acls is None:
+        if any(t.acls for t in scope):
+            plan.notes.append("the cluster has no authorizer: ACLs are not managed")
+        return []
+    kept = [t for t in scope if not (t.deleted and options.allow_delete)]  # deleted topics lose their ACLs
+    groups_in_scope = {a.resource_name for t in scope for a in t.acls if a.resource_type == "GROUP"}
+    if options.topic_filter is None:
+        groups_in_scope |= declared_groups
+    wanted = {acl for t in kept for acl in t.acls}
+    observed = {acl for acl in state.acls if _managed(acl, {t.name for t in scope}, groups_in_scope)}
+    changes = [
+        Change(Action.CREATE_ACL, acl.resource_name if acl.resource_type == "TOPIC" else "", acl=acl)
+        for acl in sorted(wanted - observed)
+    ]
+    changes += [
+        Change(
+            Action.DELETE_ACL,
+            acl.resource_name if acl.resource_type == "TOPIC" else "",
+            acl=acl,
+            risk="medium",
+        )
+        for acl in sorted(observed - wanted)
+    ]
+    return changes
+
+
+def _managed(acl: AclBinding, topics: set[str], groups: set[str]) -> bool:
+    """busctl owns LITERAL ALLOW READ/WRITE/DESCRIBE ACLs on the topics and groups it declares."""
+    if acl.pattern_type != "LITERAL" or acl.permission != "ALLOW" or acl.operation not in MANAGED_OPERATIONS:
+        return False
+    if acl.resource_type == "TOPIC":
+        return acl.resource_name in topics
+    return acl.resource_type == "GROUP" and acl.resource_name in groups
