@@ -110,8 +110,10 @@ def _topic_changes(
                 topic.name,
                 partitions=topic.partitions,
                 previous_partitions=observed.partitions,
-                reason=f"partitions {observed.partitions} → {topic.partitions} (Kafka cannot remove partitions)",
-                remedy=f"declare partitions: {observed.partitions}, or create a new topic version and migrate",
+                reason=f"partitions {observed.partitions} → {topic.partitions} "
+                "(Kafka cannot remove partitions)",
+                remedy=f"declare partitions: {observed.partitions}, "
+                "or create a new topic version and migrate",
                 risk="high",
             )
         )
