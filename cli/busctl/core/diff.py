@@ -51,7 +51,7 @@ def diff(
     plan = Plan(
         cluster=options.cluster,
         cluster_id=state.cluster_id,
-        fingerprint=state.fingerprint({t.name for t in scope} if options.topic_filter else None),
+        fingerprint=state.fingerprint(options.topic_filter),
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -62,9 +63,10 @@ class ClusterState:
     topics: dict[str, TopicState]
     acls: tuple[AclBinding, ...] | None
 
-    def fingerprint(self, topics: set[str] | None = None) -> str:
-        """A hash of the state (optionally of some topics only): changes whenever the cluster does."""
-        names = sorted(self.topics if topics is None else topics & set(self.topics))
+    def fingerprint(self, topic_filter: str | None = None) -> str:
+        """A hash of the state of the topics matching the glob (all when None) and of their ACLs."""
+        names = sorted(n for n in self.topics if topic_filter is None or fnmatch.fnmatchcase(n, topic_filter))
+        topics = set(names)
         document = {
             "cluster_id": self.cluster_id,
             "topics": {

@@ -15,7 +15,8 @@ from typing import Any
 
 from busctl.core.units import UnitError, format_bytes, format_ms, parse_duration_ms, parse_size_bytes
 
-_INTEGER_TYPES = {"int", "short", "long"}
+_INTEGER_BITS = {"short": 16, "int": 32, "long": 64}
+_INTEGER_TYPES = set(_INTEGER_BITS)
 
 
 class ConfigValueError(ValueError):
@@ -35,6 +36,7 @@ class ConfigSpec:
     validator: str = ""
     unit: str | None = None
     doc: str = ""
+    server_default_property: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class Catalogue:
 
     def spec(self, key: str) -> ConfigSpec | None:
         return self.configs.get(key)
+
+    def for_broker_setting(self, key: str) -> ConfigSpec | None:
+        """The topic config whose broker-wide default is `key` (log.retention.ms -> retention.ms)."""
+        return next((s for s in self.configs.values() if s.server_default_property == key), None)
 
     def normalise(self, key: str, value: object) -> str:
         """Kafka's string form of `value` for `key`; ConfigValueError when type or range is wrong."""
@@ -83,6 +89,7 @@ def load_catalogue() -> Catalogue:
             validator=entry.get("validator", ""),
             unit=entry.get("unit"),
             doc=entry.get("doc", ""),
+            server_default_property=entry.get("server_default_property", ""),
         )
         for name, entry in raw["configs"].items()
     }
@@ -168,11 +175,14 @@ def _string(spec: ConfigSpec, value: object) -> str:
 
 
 def _check_allowed(spec: ConfigSpec, text: str) -> None:
-    if spec.valid_values and text.lower() not in {v.lower() for v in spec.valid_values}:
+    if spec.valid_values and text not in spec.valid_values:  # Kafka compares case-sensitively
         raise ConfigValueError(f'"{text}" is not one of {", ".join(spec.valid_values)}')
 
 
 def _check_range(spec: ConfigSpec, number: float) -> None:
+    bits = _INTEGER_BITS.get(spec.type)
+    if bits and not -(2 ** (bits - 1)) <= number <= 2 ** (bits - 1) - 1:
+        raise ConfigValueError(f"{number} does not fit Kafka's {spec.type} type (max {2 ** (bits - 1) - 1})")
     if spec.min is not None and number < spec.min:
         raise ConfigValueError(f"{number} is below the minimum {_bound(spec.min)}")
     if spec.max is not None and number > spec.max:

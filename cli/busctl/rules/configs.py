@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Span, did_you_mean
 from busctl.core.source import SourceMap
-from busctl.core.topic_configs import ConfigValueError
+from busctl.core.topic_configs import ConfigSpec, ConfigValueError
 from busctl.rules.base import LintContext, Rule, register
 
 ConfigEntry = tuple[str, object, Span, Span]  # key, value, key position, value position
@@ -51,6 +51,16 @@ class ConfigKeyKnown(Rule):
                     key_span,
                     "delete it: Kafka 4 brokers reject it",
                 )
+            elif key.startswith("log.") or catalogue.for_broker_setting(key):
+                topic_config = catalogue.for_broker_setting(key)
+                yield self.finding(
+                    f'"{key}" is a broker setting, not a topic config',
+                    key_span,
+                    f'use "{topic_config.name}"'
+                    if topic_config
+                    else did_you_mean(key.removeprefix("log."), catalogue.configs, cutoff=0.5)
+                    or "topic configs drop the broker's log. prefix",
+                )
             else:
                 yield self.finding(
                     f'unknown topic config "{key}" (Kafka {catalogue.kafka_version})',
@@ -81,14 +91,20 @@ class ConfigValueValid(Rule):
                 catalogue.normalise(key, value)
             except ConfigValueError as err:
                 allowed = did_you_mean(str(value), spec.valid_values) if spec.valid_values else ""
-                yield self.finding(f"{key}: {err}", value_span, allowed or _hint(spec.unit, spec.type))
+                yield self.finding(f"{key}: {err}", value_span, allowed or _hint(spec))
 
 
-def _hint(unit: str | None, kind: str) -> str:
-    if unit == "ms":
-        return (
-            'a duration in ms or with a unit: 604800000, "7d", "12h", "30m"; -1 means forever where allowed'
-        )
-    if unit == "bytes":
-        return 'a size in bytes or with a unit: 1073741824, "1GiB", "512MiB"'
-    return {"boolean": "true or false", "double": "a number such as 0.5"}.get(kind, f"a valid {kind}")
+def _hint(spec: ConfigSpec) -> str:
+    bounds = ""
+    if spec.min is not None or spec.max is not None:
+        low = "" if spec.min is None else f"at least {spec.min:g}"
+        high = "" if spec.max is None else f"at most {spec.max:g}"
+        bounds = f" ({' and '.join(b for b in (low, high) if b)})"
+    if spec.unit == "ms":
+        return f'a duration in ms or with a unit: 604800000, "7d", "12h"{bounds}; -1 = forever where allowed'
+    if spec.unit == "bytes":
+        return f'a size in bytes or with a unit: 1073741824, "1GiB", "512MiB"{bounds}'
+    if spec.validator:
+        return f"allowed: {spec.validator}"
+    kinds = {"boolean": "true or false", "double": f"a number such as 0.5{bounds}"}
+    return kinds.get(spec.type, f"a valid {spec.type}{bounds}")

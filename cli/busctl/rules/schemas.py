@@ -16,11 +16,16 @@ def _unknown_message(ctx: LintContext, fqn: str) -> tuple[str, str]:
             f'"{fqn}" is an enum, not a message',
             "a topic carries a message type; wrap the enum in a message",
         )
-    hint = did_you_mean(fqn, ctx.schemas.messages, cutoff=0.7) or (
-        f"define message {fqn.rsplit('.', 1)[-1]} in package {fqn.rsplit('.', 1)[0]} under "
-        f"{ctx.bus.config.schemas.root}/"
-        if "." in fqn
-        else "use the fully qualified name: package.Message"
+    same_name = [m for m in ctx.schemas.messages if m.rsplit(".", 1)[-1] == fqn.rsplit(".", 1)[-1]]
+    hint = (
+        did_you_mean(fqn, ctx.schemas.messages, cutoff=0.7)
+        or ("did you mean " + " or ".join(f'"{m}"' for m in same_name) + "?" if same_name else "")
+        or (
+            f"define message {fqn.rsplit('.', 1)[-1]} in package {fqn.rsplit('.', 1)[0]} under "
+            f"{ctx.bus.config.schemas.root}/"
+            if "." in fqn
+            else "use the fully qualified name: package.Message"
+        )
     )
     return f'message "{fqn}" is not defined in {ctx.bus.config.schemas.root}/', hint
 
@@ -138,17 +143,22 @@ class OneMessagePerTopicFile(Rule):
         reported: set[str] = set()
         for decl in ctx.bus.topics:
             message = ctx.schemas.message(decl.topic.schema_)
-            if message is None or message.file in reported:
+            if message is None or message.fqn in reported:
                 continue
-            proto = ctx.schemas.files[message.file]
-            others = [m for m in proto.top_level_messages if m != message.fqn]
-            if others or not message.top_level:
-                reported.add(message.file)
-                what = ", ".join(others) if others else f"{message.fqn} is nested"
+            reported.add(message.fqn)
+            if not message.top_level:
                 yield self.finding(
-                    f"{message.file} carries topic {decl.topic.name}'s message but also defines {what}"
-                    if others
-                    else f"topic {decl.topic.name}'s message {what}; it must be top-level in its file",
+                    f"topic {decl.topic.name}'s message {message.fqn} is nested inside another message",
+                    decl.source.at("schema"),
+                    "a topic carries a top-level message: move it to its own file",
+                )
+                continue
+            others = [m for m in ctx.schemas.files[message.file].top_level_messages if m != message.fqn]
+            if others and message.file not in reported:
+                reported.add(message.file)
+                yield self.finding(
+                    f"{message.file} holds topic {decl.topic.name}'s message but also defines "
+                    f"{', '.join(others)}",
                     decl.source.at("schema"),
                     "one topic, one message type: move other messages to their own files or nest them",
                 )

@@ -91,12 +91,16 @@ class TeamHasGithubHandle(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for team, info in ctx.bus.teams.items():
-            if not (info.github or "").startswith("@") and "@" not in (info.github or ""):
+            if info.github and not info.github.startswith("@"):
+                yield self.finding(
+                    f'GitHub handle "{info.github}" of team "{team}" must start with @',
+                    ctx.bus.teams_source.at("teams", team, "github"),
+                    f'write github: "@{info.github}" (quoted)',
+                )
+            elif not info.github:
                 yield self.finding(
                     f'team "{team}" has no GitHub handle (@org/team or @user)',
-                    ctx.bus.teams_source.at("teams", team, "github")
-                    if info.github
-                    else ctx.bus.teams_source.key_at("teams", team),
+                    ctx.bus.teams_source.key_at("teams", team),
                     'add github: "@org/team" (quoted: @ cannot start a plain YAML value)',
                 )
 

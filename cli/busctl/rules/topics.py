@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from busctl.core.bus import effective
-from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.core.bus import Effective, TopicDecl, effective
+from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.core.units import is_prometheus_duration
 from busctl.rules.base import LintContext, Rule, register
 
@@ -16,6 +16,22 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return re.compile(pattern)
     except re.error:
         return None
+
+
+def _decided_at(ctx: LintContext, decl: TopicDecl, field: str) -> Span:
+    """Where a topic's effective partitions or replication factor is set: its file, else bus.yaml."""
+    if getattr(decl.topic, field) is not None:
+        return decl.source.at(field)
+    return ctx.bus.config_source.at("defaults", field)
+
+
+def _once(findings: Iterator[Diagnostic]) -> Iterator[Diagnostic]:
+    """Drop repeats: a bus.yaml default inherited by many topics is reported once."""
+    seen: set[tuple[Span, str]] = set()
+    for finding in findings:
+        if (finding.span, finding.message) not in seen:
+            seen.add((finding.span, finding.message))
+            yield finding
 
 
 @register
@@ -177,13 +193,16 @@ class PartitionBounds(Rule):
     name = "topic.partitions-range"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        yield from _once(self._all(ctx))
+
+    def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
         policy = ctx.bus.config.policy
         for decl in ctx.bus.topics:
             count = effective(ctx.bus.config, decl.topic).partitions
             if not policy.min_partitions <= count <= policy.max_partitions:
                 yield self.finding(
                     f"{count} partitions is outside {policy.min_partitions}..{policy.max_partitions}",
-                    decl.source.at("partitions"),
+                    _decided_at(ctx, decl, "partitions"),
                     "change partitions, or the bounds in bus.yaml policy",
                 )
 
@@ -200,13 +219,16 @@ class ReplicationFactorMinimum(Rule):
     name = "topic.replication-factor-min"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        yield from _once(self._all(ctx))
+
+    def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
         minimum = ctx.bus.config.policy.min_replication_factor
         for decl in ctx.bus.topics:
             factor = effective(ctx.bus.config, decl.topic).replication_factor
             if factor < minimum:
                 yield self.finding(
                     f"replication factor {factor} is below the minimum {minimum}",
-                    decl.source.at("replication_factor"),
+                    _decided_at(ctx, decl, "replication_factor"),
                     f"set replication_factor: {minimum} (single-broker clusters: use "
                     "clusters.<name>.overrides in bus.yaml)",
                 )
@@ -224,24 +246,56 @@ class MinInsyncBelowReplication(Rule):
     name = "topic.min-insync-below-rf"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        yield from _once(self._all(ctx))
+
+    def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        config = ctx.bus.config
         for decl in ctx.bus.topics:
-            settings = effective(ctx.bus.config, decl.topic)
-            raw = settings.config.get("min.insync.replicas")
-            if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+            base = _min_insync_problem(effective(config, decl.topic))
+            if base:
+                yield self.finding(base[0], self._where(ctx, decl), base[1])
                 continue
-            if int(raw) >= settings.replication_factor:
-                declared_here = "min.insync.replicas" in decl.topic.config
-                span = (
-                    decl.source.at("config", "min.insync.replicas")
-                    if declared_here
-                    else (decl.source.at("replication_factor"))
-                )
-                yield self.finding(
-                    f"min.insync.replicas {raw} is not below the replication factor "
-                    f"{settings.replication_factor}",
-                    span,
-                    f"use min.insync.replicas: {max(1, settings.replication_factor - 1)}",
-                )
+            for name, cluster in config.clusters.items():
+                problem = _min_insync_problem(effective(config, decl.topic, name))
+                if problem:
+                    overridden = "replication_factor" if cluster.overrides.replication_factor else "config"
+                    path = ("clusters", name, "overrides", overridden)
+                    if overridden == "config":
+                        path = (*path, "min.insync.replicas")
+                    yield self.finding(
+                        f"on cluster {name}: {problem[0]}",
+                        ctx.bus.config_source.at(*path),
+                        f"set clusters.{name}.overrides.config min.insync.replicas too",
+                    )
+
+    @staticmethod
+    def _where(ctx: LintContext, decl: TopicDecl) -> Span:
+        if "min.insync.replicas" in decl.topic.config:
+            return decl.source.at("config", "min.insync.replicas")
+        if decl.topic.replication_factor is not None:
+            return decl.source.at("replication_factor")
+        return ctx.bus.config_source.at("defaults", "config", "min.insync.replicas")
+
+
+def _min_insync_problem(settings: Effective) -> tuple[str, str] | None:
+    """(message, hint) when min.insync.replicas makes writes fail or one broker outage stop them."""
+    raw = settings.config.get("min.insync.replicas")
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+        return None
+    wanted, factor = int(raw), settings.replication_factor
+    if wanted > factor:
+        return (
+            f"min.insync.replicas {wanted} exceeds the replication factor {factor}: every acks=all write "
+            "fails",
+            f"use min.insync.replicas: {max(1, factor - 1)}",
+        )
+    if wanted == factor and factor > 1:
+        return (
+            f"min.insync.replicas {wanted} is not below the replication factor {factor}: one broker down "
+            "stops writes",
+            f"use min.insync.replicas: {factor - 1}",
+        )
+    return None
 
 
 @register
@@ -262,6 +316,13 @@ class LagObjectiveValid(Rule):
                 f'"{default.for_}" is not a duration',
                 ctx.bus.config_source.at("alerts", "default_lag", "for"),
                 'use a Prometheus duration such as "10m" or "1h30m"',
+            )
+        default_empty = default.max_messages is None and default.max_seconds is None
+        if default_empty and any(c.lag is None for d in ctx.bus.topics for c in d.topic.consumers):
+            yield self.finding(
+                "alerts.default_lag has no threshold, but consumers without `lag:` use it",
+                ctx.bus.config_source.at("alerts", "default_lag"),
+                "set max_messages and/or max_seconds in alerts.default_lag",
             )
         for decl in ctx.bus.topics:
             for index, consumer in enumerate(decl.topic.consumers):
@@ -312,7 +373,7 @@ class DuplicateConsumerGroup(Rule):
                 seen.add(consumer.group)
 
 
-_PRINCIPAL = re.compile(r"^[A-Za-z]+:.+$")
+_PRINCIPAL = re.compile(r"^[A-Z][A-Za-z]*:.+$")
 
 
 @register
@@ -334,8 +395,9 @@ class PrincipalFormat(Rule):
             ]
             for section, index, principal in entries:
                 if not _PRINCIPAL.match(principal):
+                    name = principal.split(":", 1)[1] if ":" in principal else principal
                     yield self.finding(
-                        f'principal "{principal}" is not of the form Type:name',
+                        f'principal "{principal}" is not of the form Type:name (types are case-sensitive)',
                         decl.source.at(section, index, "principal"),
-                        f'write "User:{principal}"',
+                        f'write "User:{name}"',
                     )
