@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import codeowners, lint, owner, rules
+from busctl.commands import apply, codeowners, lint, owner, plan, rules
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -46,7 +46,15 @@ def _root(
     """Top-level options."""
 
 
-for _name, _module in (("lint", lint), ("owner", owner), ("codeowners", codeowners), ("rules", rules)):
+_COMMANDS = (
+    ("lint", lint),
+    ("plan", plan),
+    ("apply", apply),
+    ("owner", owner),
+    ("codeowners", codeowners),
+    ("rules", rules),
+)
+for _name, _module in _COMMANDS:
     app.command(_name)(exit_with_code(_module.command))
 
 

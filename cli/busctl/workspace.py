@@ -12,7 +12,7 @@ from busctl.core.model import BusConfig
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
-from busctl.rules.base import LintContext, all_rules
+from busctl.rules.base import LintContext, run_rules
 
 
 @dataclass
@@ -43,8 +43,7 @@ def lint(repo: Path, *, run_buf: bool = True) -> Workspace:
     """Everything `busctl lint` checks: loading, every registered rule, and `buf lint` on the schemas."""
     workspace, buf_run = load_workspace(repo.resolve(), run_buf=run_buf)
     context = LintContext(bus=workspace.bus, schemas=workspace.schemas, catalogue=load_catalogue())
-    for rule in all_rules():
-        workspace.report.extend(rule.check(context))
+    workspace.report.extend(run_rules(context))
     if buf_run is not None:
         findings = buf_run.result()
         if not workspace.schemas.compiled:  # protoc already reported the syntax errors

@@ -53,7 +53,7 @@ def compile_schemas(repo: Path, schema_root: str) -> tuple[SchemaSet, list[Diagn
         rc, stderr = _run_capturing_stderr(argv, errors_file)
         if rc != 0:
             schemas.compiled = False
-            return schemas, _compile_errors(stderr, schema_root)
+            return schemas, _compile_errors(stderr, repo, schema_root)
         descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
     for file_proto in descriptor_set.file:
         _index_file(schemas, file_proto, schema_root)
@@ -73,41 +73,34 @@ def _run_capturing_stderr(argv: list[str], capture: Path) -> tuple[int, str]:
     return int(rc), capture.read_text(errors="replace")
 
 
-def _compile_errors(stderr: str, schema_root: str) -> list[Diagnostic]:
-    diagnostics: list[Diagnostic] = []
-    for line in stderr.splitlines():
-        match = _ERROR_LINE.match(line.strip())
+def _compile_errors(stderr: str, repo: Path, schema_root: str) -> list[Diagnostic]:
+    """protoc's messages as Diagnostics with repo-relative paths; unplaced ones only if nothing is placed."""
+    include = (repo / schema_root).as_posix().rstrip("/") + "/"
+    placed: list[Diagnostic] = []
+    unplaced: list[Diagnostic] = []
+    for raw in stderr.splitlines():
+        line = raw.strip().replace(include, "")
+        if not line or "warning:" in line:
+            continue
+        match = _ERROR_LINE.match(line)
         if match:
-            diagnostics.append(
-                Diagnostic(
-                    code="BUS301",
-                    name="proto-syntax",
-                    message=f"protobuf compile error: {match['msg']}",
-                    span=Span(f"{schema_root}/{match['file']}", int(match["line"]), int(match["col"])),
-                    hint="fix the .proto file; `buf build` in the schema root shows the same error",
-                )
-            )
-        elif line.strip() and "warning:" not in line:
+            span = Span(f"{schema_root}/{match['file']}", int(match["line"]), int(match["col"]))
+            placed.append(_compile_error(match["msg"], span))
+        else:
             file, _, message = line.partition(": ")
             path = f"{schema_root}/{file}" if file.endswith(".proto") else schema_root
-            diagnostics.append(
-                Diagnostic(
-                    code="BUS301",
-                    name="proto-syntax",
-                    message=f"protobuf compile error: {message or line}",
-                    span=Span(path),
-                )
-            )
-    if not diagnostics:
-        diagnostics.append(
-            Diagnostic(
-                code="BUS301",
-                name="proto-syntax",
-                message="protobuf compilation failed",
-                span=Span(schema_root),
-            )
-        )
-    return diagnostics
+            unplaced.append(_compile_error(message or line, Span(path)))
+    return placed or unplaced or [_compile_error("compilation failed", Span(schema_root))]
+
+
+def _compile_error(message: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        code="BUS301",
+        name="proto-syntax",
+        message=f"protobuf compile error: {message}",
+        span=span,
+        hint="fix the .proto file; `buf build` in the schema root shows the same error",
+    )
 
 
 def _index_file(schemas: SchemaSet, file_proto: descriptor_pb2.FileDescriptorProto, schema_root: str) -> None:

@@ -28,6 +28,7 @@ class Bus:
     teams: dict[str, Team]
     teams_source: SourceMap
     topics: list[TopicDecl] = field(default_factory=list)
+    teams_ok: bool = True  # False when teams.yaml is missing or invalid: team checks would only echo that
     files: list[str] = field(default_factory=list)  # every YAML file read, repo-relative
 
     def topic(self, name: str) -> TopicDecl | None:

@@ -86,6 +86,7 @@ def load_bus(repo: Path, on_config: Callable[[BusConfig], None] | None = None) -
         config=config or BusConfig(),
         config_source=config_source or SourceMap(BUS_FILE),
         teams=dict(teams_file.teams) if teams_file else {},
+        teams_ok=teams_file is not None,
         teams_source=teams_source or SourceMap(TEAMS_FILE),
         topics=topics,
         files=[BUS_FILE, *([TEAMS_FILE] if (repo / TEAMS_FILE).is_file() else []), *topic_files],

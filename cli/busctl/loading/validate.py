@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any, TypeVar
@@ -91,24 +92,64 @@ def _unknown(model: type[BaseModel], loc: tuple[Any, ...], source: SourceMap) ->
 
 def _invalid(path: tuple[Any, ...], errors: list[dict[str, Any]], source: SourceMap) -> Diagnostic:
     value = errors[0].get("input")
+    kind = str(errors[0]["type"])
+    if not path and kind in ("model_type", "model_attributes_type", "dict_type"):
+        empty = value is None
+        return Diagnostic(
+            code="BUS005",
+            name="invalid-value",
+            message="the file is empty"
+            if empty
+            else f"the file should be a mapping of fields, got {_describe(value)}",
+            span=source.at(),
+            hint="write the fields as `key: value` lines, e.g. `name: ...`",
+        )
     if len(errors) > 1:  # a union: name every accepted type
         names = [_TYPE_NAMES.get(str(e["loc"][-1]), str(e["loc"][-1])) for e in errors]
         problem = "should be " + ", ".join(dict.fromkeys(names))
     else:
-        problem = str(errors[0]["msg"]).replace("Input should", "should")
-    hint = ""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and "integer" in problem:
-        hint = f"write the number without quotes: {value.strip()}"
-    elif errors[0]["type"] == "literal_error" and isinstance(value, str):
-        expected = errors[0].get("ctx", {}).get("expected", "")
-        hint = did_you_mean(value, [e.strip(" '") for e in expected.replace(" or ", ",").split(",")])
+        problem = _SHOULD.sub("should", str(errors[0]["msg"]))
     return Diagnostic(
         code="BUS005",
         name="invalid-value",
         message=f"{_dotted(path)} {problem}, got {_describe(value)}",
         span=source.at(*path),
-        hint=hint,
+        hint=_hint(kind, value, errors[0]),
     )
+
+
+_SHOULD = re.compile(r"^(Input|String|Value|List|Dictionary|Tuple) should")
+_TYPE_HINTS = {
+    "int_type": "write a whole number, e.g. 12",
+    "int_from_float": "write a whole number, e.g. 12",
+    "float_type": "write a number, e.g. 0.5",
+    "bool_type": "write true or false",
+    "dict_type": "write `key: value` lines indented under the field",
+    "model_type": "write `key: value` lines indented under the field",
+    "list_type": "write one `- item` line per entry under the field",
+    "string_too_short": "write some text; it may not be empty",
+    "greater_than_equal": "use a larger value",
+    "greater_than": "use a larger value",
+}
+
+
+def _hint(kind: str, value: Any, error: dict[str, Any]) -> str:
+    if kind == "string_type" and isinstance(value, bool):
+        return 'quote it: YAML reads unquoted yes/no/on/off/true/false as booleans (write "no")'
+    if kind == "string_type" and isinstance(value, int | float):
+        return "quote it to make it text"
+    if kind == "string_type":
+        return "write plain text (quote it if it contains ':' or starts with '@', '{' or '[')"
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and kind == "int_type":
+        return f"write the number without quotes: {value.strip()}"
+    if kind == "literal_error" and isinstance(value, str):
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = [e.strip(" '") for e in expected.replace(" or ", ",").split(",")]
+        return did_you_mean(value, choices) or f"use one of: {', '.join(choices)}"
+    if kind in ("greater_than_equal", "greater_than") and "ctx" in error:
+        bound = error["ctx"].get("ge", error["ctx"].get("gt"))
+        return f"use a value of at least {bound}" if "ge" in error["ctx"] else f"use a value above {bound}"
+    return _TYPE_HINTS.get(kind, "")
 
 
 def _describe(value: Any) -> str:

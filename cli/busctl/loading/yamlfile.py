@@ -22,6 +22,7 @@ MAX_DEPTH = 50
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -86,17 +87,7 @@ def parse_yaml(text: str, rel: str) -> YamlDocument:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        span = Span(rel, mark.line + 1, mark.column + 1) if mark else Span(rel, 1, 1)
-        problem = err.problem or err.context or "invalid YAML"
-        if "expected a single document" in str(err):
-            problem = "more than one YAML document in the file"
-        raise LoadError(
-            "BUS001",
-            f"invalid YAML: {problem}",
-            span,
-            "check indentation, quoting and that every ':' is followed by a space",
-        ) from None
+        raise LoadError("BUS001", *_syntax_problem(err, text, rel)) from None
     except yaml.YAMLError as err:
         raise LoadError("BUS001", f"invalid YAML: {err}", Span(rel, 1, 1)) from None
     source = SourceMap(rel)
@@ -104,6 +95,51 @@ def parse_yaml(text: str, rel: str) -> YamlDocument:
         return YamlDocument(None, source)
     walker = _Walker(source)
     return YamlDocument(walker.convert(node, ()), source)
+
+
+def _syntax_problem(err: yaml.MarkedYAMLError, text: str, rel: str) -> tuple[str, Span, str]:
+    """A clear message, the most useful position and a hint for a YAML syntax error."""
+    problem_mark, context_mark = err.problem_mark, err.context_mark
+    mark = problem_mark or context_mark
+    problem = err.problem or err.context or "invalid YAML"
+    hint = "check indentation, quoting and that every ':' is followed by a space"
+    if "expected a single document" in str(err):
+        return (
+            "invalid YAML: more than one document in the file",
+            _at(rel, problem_mark),
+            ("remove the '---' separator: one declaration per file"),
+        )
+    if problem_mark is not None and _char_at(text, problem_mark) == "\t":
+        return (
+            "invalid YAML: a tab character; YAML indentation must use spaces",
+            _at(rel, problem_mark),
+            ("replace the tab with spaces"),
+        )
+    context = err.context or ""
+    if context_mark is not None and context.startswith("while parsing a flow"):
+        opener = "[" if "sequence" in context else "{"
+        return (
+            (
+                f"invalid YAML: the {opener} opened here is not closed properly ({problem} at line "
+                f"{problem_mark.line + 1 if problem_mark else '?'})"
+            ),
+            _at(rel, context_mark),
+            (f"close it with {']' if opener == '[' else '}'} and separate items with commas"),
+        )
+    if context_mark is not None and context.startswith("while scanning a quoted"):
+        return "invalid YAML: a quoted string is not closed", _at(rel, context_mark), "add the closing quote"
+    return f"invalid YAML: {problem}", _at(rel, mark), hint
+
+
+def _at(rel: str, mark: yaml.Mark | None) -> Span:
+    return Span(rel, mark.line + 1, mark.column + 1) if mark is not None else Span(rel, 1, 1)
+
+
+def _char_at(text: str, mark: yaml.Mark) -> str:
+    lines = text.splitlines()
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return ""
 
 
 def load_yaml_file(root: Path, rel: str) -> YamlDocument:
@@ -141,6 +177,13 @@ class _Walker:
         self.source.values.setdefault(path, self._span(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            raise LoadError(
+                "BUS011",
+                f"unsupported YAML tag {node.tag}",
+                self._span(node),
+                "use plain strings, numbers, booleans, lists and mappings",
+            )
         if id(node) in self.open_nodes:
             raise LoadError(
                 "BUS010",

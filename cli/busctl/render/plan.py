@@ -108,3 +108,14 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         lines += ["", f"Unmanaged topics (left alone): {', '.join(f'`{n}`' for n in plan.unmanaged)}"]
     lines += [f"> note: {note}" for note in plan.notes]
     return "\n".join(lines) + "\n"
+
+
+def as_github(plan: Plan) -> str:
+    """Workflow annotations for what needs a human: blocked changes and high-risk ones."""
+    lines = []
+    for change in plan.blocked:
+        lines.append(f"::error title=busctl plan: blocked::{change.topic}: {change.reason}")
+    for change in plan.actionable:
+        if change.risk == "high":
+            lines.append(f"::warning title=busctl plan: high risk::{change.topic}: {_describe(change)}")
+    return "".join(line + "\n" for line in lines)

@@ -27,6 +27,7 @@ class Rule:
     id: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.ERROR
+    needs_teams: ClassVar[bool] = False  # skipped when teams.yaml could not be loaded
 
     @classmethod
     def summary(cls) -> str:
@@ -57,3 +58,8 @@ def all_rules() -> list[Rule]:
     from busctl.rules import configs, schemas, teams, topics  # noqa: F401  (registration)
 
     return [REGISTRY[rule_id]() for rule_id in sorted(REGISTRY)]
+
+
+def run_rules(ctx: LintContext) -> list[Diagnostic]:
+    """Every rule's findings; team rules are skipped when teams.yaml failed to load (already reported)."""
+    return [d for rule in all_rules() if ctx.bus.teams_ok or not rule.needs_teams for d in rule.check(ctx)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
@@ -16,17 +17,17 @@ def _unknown_message(ctx: LintContext, fqn: str) -> tuple[str, str]:
             f'"{fqn}" is an enum, not a message',
             "a topic carries a message type; wrap the enum in a message",
         )
-    same_name = [m for m in ctx.schemas.messages if m.rsplit(".", 1)[-1] == fqn.rsplit(".", 1)[-1]]
-    hint = (
-        did_you_mean(fqn, ctx.schemas.messages, cutoff=0.7)
-        or ("did you mean " + " or ".join(f'"{m}"' for m in same_name) + "?" if same_name else "")
-        or (
-            f"define message {fqn.rsplit('.', 1)[-1]} in package {fqn.rsplit('.', 1)[0]} under "
-            f"{ctx.bus.config.schemas.root}/"
-            if "." in fqn
-            else "use the fully qualified name: package.Message"
-        )
-    )
+    package, _, short = fqn.rpartition(".")
+    siblings = {m.rpartition(".")[2]: m for m in ctx.schemas.messages if m.rpartition(".")[0] == package}
+    close = difflib.get_close_matches(short, siblings, n=2, cutoff=0.75)
+    same_name = [m for m in ctx.schemas.messages if m.rpartition(".")[2] == short]
+    suggestions = [siblings[c] for c in close] or same_name
+    if suggestions:
+        hint = "did you mean " + " or ".join(f'"{m}"' for m in suggestions) + "?"
+    elif package:
+        hint = f"define message {short} in package {package} under {ctx.bus.config.schemas.root}/"
+    else:
+        hint = "use the fully qualified name: package.Message"
     return f'message "{fqn}" is not defined in {ctx.bus.config.schemas.root}/', hint
 
 
@@ -108,6 +109,7 @@ class SchemaOwnedByTopicOwner(Rule):
     **Good**: billing topic with `schema: acme.billing.v1.InvoiceCreated` (acme/billing owned by billing)
     """
 
+    needs_teams = True
     id = "BUS304"
     name = "schema.owned-by-topic-owner"
 

@@ -21,6 +21,7 @@ class OwnerTeamExists(Rule):
     **Good**: `owner: billing`
     """
 
+    needs_teams = True
     id = "BUS201"
     name = "team.owner-exists"
 
@@ -42,6 +43,7 @@ class ConsumerTeamExists(Rule):
     **Good**: `consumers: [{group: g, team: audit}]`
     """
 
+    needs_teams = True
     id = "BUS202"
     name = "team.consumer-team-exists"
 
@@ -159,6 +161,7 @@ class ProtoFileOwned(Rule):
     **Good**: `teams: {search: {schemas: [acme/misc]}}`
     """
 
+    needs_teams = True
     id = "BUS207"
     name = "team.proto-owned"
     severity = Severity.WARNING
@@ -179,6 +182,7 @@ class PlatformTeamExists(Rule):
     **Good**: `platform_team: platform`
     """
 
+    needs_teams = True
     id = "BUS208"
     name = "team.platform-team-exists"
 

@@ -54,7 +54,7 @@ class PolicyRegexValid(Rule):
                 re.compile(pattern)
             except re.error as err:
                 yield self.finding(
-                    f"invalid regular expression {pattern!r}: {err}",
+                    f"invalid regular expression '{pattern}': {err}",
                     ctx.bus.config_source.at(*path),
                     "fix the regex (Python `re` syntax)",
                 )
@@ -259,7 +259,7 @@ class MinInsyncBelowReplication(Rule):
                 problem = _min_insync_problem(effective(config, decl.topic, name))
                 if problem:
                     overridden = "replication_factor" if cluster.overrides.replication_factor else "config"
-                    path = ("clusters", name, "overrides", overridden)
+                    path: tuple[str, ...] = ("clusters", name, "overrides", overridden)
                     if overridden == "config":
                         path = (*path, "min.insync.replicas")
                     yield self.finding(

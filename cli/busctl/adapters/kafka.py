@@ -1,0 +1,330 @@
+"""The Kafka adapter: confluent-kafka's AdminClient behind ClusterReader/ClusterWriter.
+
+Reads are bulk (one metadata request, DescribeConfigs in large batches, ACLs once); writes are batched and
+report a per-item outcome. Connection settings come from bus.yaml with ${VAR}s expanded from the
+environment here and nowhere else; secrets are never logged or returned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import admin as _admin
+
+from busctl.core.diagnostics import BusctlError
+from busctl.core.model import Cluster
+from busctl.core.plan import Change
+from busctl.core.ports import Outcomes
+from busctl.core.state import AclBinding, ClusterState, ConfigValue, TopicState
+
+BATCH = 500
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+T = TypeVar("T")
+kadmin: Any = _admin  # confluent-kafka's bundled type hints are incomplete; this module is the typed boundary
+
+
+def expand(value: str, where: str, environ: Mapping[str, str]) -> str:
+    """Replace ${VAR}s from the environment; BusctlError naming the variable (never its value) if unset."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise BusctlError(
+                f"environment variable {name} is not set (used by {where} in bus.yaml)",
+                f"export {name}=... before running busctl",
+            )
+        return environ[name]
+
+    return _VAR.sub(one, value)
+
+
+def client_settings(name: str, cluster: Cluster, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """librdkafka settings for a bus.yaml cluster, with ${VAR}s expanded."""
+    env = os.environ if environ is None else environ
+    where = f"clusters.{name}"
+    settings = {"bootstrap.servers": expand(cluster.bootstrap_servers, f"{where}.bootstrap_servers", env)}
+    security = cluster.security
+    settings["security.protocol"] = security.protocol
+    mapping = {
+        "sasl_mechanism": "sasl.mechanisms",
+        "username": "sasl.username",
+        "password": "sasl.password",
+        "ssl_ca_location": "ssl.ca.location",
+        "ssl_certificate_location": "ssl.certificate.location",
+        "ssl_key_location": "ssl.key.location",
+        "ssl_key_password": "ssl.key.password",
+    }
+    for field, key in mapping.items():
+        value = getattr(security, field)
+        if value is not None:
+            settings[key] = expand(value, f"{where}.security.{field}", env)
+    return settings
+
+
+class KafkaAdmin:
+    """One cluster, reached through confluent-kafka's kadmin.AdminClient."""
+
+    def __init__(
+        self, name: str, cluster: Cluster, timeout: float = 30.0, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self.timeout = timeout
+        self.where = f"cluster {name} ({cluster.bootstrap_servers})"
+        self.errors: list[KafkaError] = []
+        self.admin = kadmin.AdminClient(
+            {
+                **client_settings(name, cluster, environ),
+                "error_cb": self.errors.append,
+                "socket.connection.setup.timeout.ms": str(int(timeout * 1000)),
+                "logger": _Silent(),
+            }
+        )
+
+    # --- reading --------------------------------------------------------------------------------------
+
+    def read_state(self) -> ClusterState:
+        """Metadata, configs and ACLs of the whole cluster, in a handful of requests."""
+        try:
+            metadata = self.admin.list_topics(timeout=self.timeout)
+        except KafkaException as err:
+            raise self._unreachable(err) from None
+        cluster = self._wait(
+            self.admin.describe_cluster(request_timeout=self.timeout), "describe the cluster"
+        )
+        topics: dict[str, list[tuple[int, ...]]] = {}
+        for name, topic in metadata.topics.items():
+            if topic.error is not None:
+                raise BusctlError(
+                    f"cannot describe topic {name} on {self.where}: {topic.error.str()}",
+                    "the admin principal needs DESCRIBE on all topics",
+                )
+            topics[name] = [tuple(topic.partitions[p].replicas) for p in sorted(topic.partitions)]
+        configs = self._configs(sorted(topics))
+        return ClusterState(
+            cluster_id=str(cluster.cluster_id),
+            brokers=tuple(sorted(node.id for node in cluster.nodes)),
+            topics={
+                name: TopicState(name, tuple(replicas), configs.get(name, {}))
+                for name, replicas in topics.items()
+            },
+            acls=self._acls(),
+        )
+
+    def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:
+        result: dict[str, dict[str, ConfigValue]] = {}
+        pending: list[tuple[Any, Future[Any]]] = []
+        for start in range(0, len(names), BATCH):
+            batch = [
+                kadmin.ConfigResource(kadmin.ResourceType.TOPIC, n) for n in names[start : start + BATCH]
+            ]
+            pending += list(self.admin.describe_configs(batch, request_timeout=self.timeout).items())
+        for resource, future in pending:
+            entries = self._wait(future, f"describe configs of {resource.name}")
+            result[resource.name] = {
+                key: ConfigValue(
+                    value=None if entry.is_sensitive else entry.value,
+                    source=entry.source.name,
+                    read_only=bool(entry.is_read_only),
+                    sensitive=bool(entry.is_sensitive),
+                )
+                for key, entry in entries.items()
+            }
+        return result
+
+    def _acls(self) -> tuple[AclBinding, ...] | None:
+        everything = kadmin.AclBindingFilter(
+            kadmin.ResourceType.ANY,
+            None,
+            kadmin.ResourcePatternType.ANY,
+            None,
+            None,
+            kadmin.AclOperation.ANY,
+            kadmin.AclPermissionType.ANY,
+        )
+        try:
+            found = self.admin.describe_acls(everything, request_timeout=self.timeout).result(
+                timeout=self.timeout + 5
+            )
+        except KafkaException as err:
+            if err.args[0].code() == KafkaError.SECURITY_DISABLED:
+                return None
+            raise BusctlError(
+                f"cannot read ACLs on {self.where}: {err.args[0].str()}",
+                "the admin principal needs DESCRIBE on the CLUSTER resource",
+            ) from None
+        return tuple(sorted(_from_kafka_acl(acl) for acl in found))
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    def create_topics(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
+        new = [
+            kadmin.NewTopic(
+                c.topic,
+                num_partitions=c.partitions,
+                replication_factor=c.replication_factor,
+                config={cfg.key: cfg.after for cfg in c.configs if cfg.after is not None},
+            )
+            for c in changes
+        ]
+        return self._each(
+            new,
+            lambda batch: self.admin.create_topics(
+                batch,
+                validate_only=validate_only,
+                request_timeout=self.timeout,
+                operation_timeout=self.timeout,
+            ),
+        )
+
+    def update_configs(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
+        resources = [
+            kadmin.ConfigResource(
+                kadmin.ResourceType.TOPIC,
+                c.topic,
+                incremental_configs=[
+                    kadmin.ConfigEntry(cfg.key, cfg.after, incremental_operation=kadmin.AlterConfigOpType.SET)
+                    if cfg.after is not None
+                    else kadmin.ConfigEntry(
+                        cfg.key, None, incremental_operation=kadmin.AlterConfigOpType.DELETE
+                    )
+                    for cfg in c.configs
+                ],
+            )
+            for c in changes
+        ]
+        return self._each(
+            resources,
+            lambda batch: self.admin.incremental_alter_configs(
+                batch, validate_only=validate_only, request_timeout=self.timeout
+            ),
+        )
+
+    def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
+        new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
+        return self._each(
+            new,
+            lambda batch: self.admin.create_partitions(
+                batch,
+                validate_only=validate_only,
+                request_timeout=self.timeout,
+                operation_timeout=self.timeout,
+            ),
+        )
+
+    def create_acls(self, changes: list[Change]) -> Outcomes:
+        bindings = [_to_kafka_acl(c.acl) for c in changes if c.acl is not None]
+        return self._each(bindings, lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout))
+
+    def delete_acls(self, changes: list[Change]) -> Outcomes:
+        filters = [_to_kafka_acl(c.acl, as_filter=True) for c in changes if c.acl is not None]
+        return self._each(filters, lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout))
+
+    def delete_topics(self, changes: list[Change]) -> Outcomes:
+        names = [c.topic for c in changes]
+        return self._each(
+            names,
+            lambda batch: self.admin.delete_topics(
+                batch, request_timeout=self.timeout, operation_timeout=self.timeout
+            ),
+        )
+
+    # --- plumbing -------------------------------------------------------------------------------------
+
+    def _each(self, items: list[T], call: Callable[[list[T]], dict[Any, Future[Any]]]) -> Outcomes:
+        """Run `call` in batches; one outcome per item, in order (None = done, else the error)."""
+        outcomes: Outcomes = []
+        for start in range(0, len(items), BATCH):
+            batch = items[start : start + BATCH]
+            try:
+                futures = list(call(batch).values())
+            except KafkaException as err:
+                outcomes += [err.args[0].str()] * len(batch)
+                continue
+            except ValueError as err:
+                outcomes += [str(err)] * len(batch)
+                continue
+            outcomes += [self._outcome(f) for f in futures]
+        return outcomes
+
+    def _outcome(self, future: Future[Any]) -> str | None:
+        try:
+            future.result(timeout=self.timeout + 5)
+        except KafkaException as err:
+            return str(err.args[0].str())
+        except TimeoutError:
+            return f"no answer within {self.timeout:.0f}s (the change may still happen: re-run plan)"
+        return None
+
+    def _wait(self, future: Future[T], what: str) -> T:
+        try:
+            return future.result(timeout=self.timeout + 5)
+        except KafkaException as err:
+            error = err.args[0]
+            if error.code() in (
+                KafkaError.TOPIC_AUTHORIZATION_FAILED,
+                KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+            ):
+                raise BusctlError(
+                    f"not authorised to {what} on {self.where}: {error.str()}",
+                    "grant the admin principal DESCRIBE/DESCRIBE_CONFIGS (or make it a super user)",
+                ) from None
+            raise BusctlError(f"cannot {what} on {self.where}: {error.str()}") from None
+        except TimeoutError:
+            raise self._unreachable(None) from None
+
+    def _unreachable(self, err: KafkaException | None) -> BusctlError:
+        auth = [
+            e
+            for e in self.errors
+            if e.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED)
+        ]
+        if auth:
+            return BusctlError(
+                f"authentication to {self.where} failed: {auth[-1].str()}",
+                "check the username/password variables named in bus.yaml",
+            )
+        detail = err.args[0].str() if err is not None else f"no answer within {self.timeout:.0f}s"
+        return BusctlError(
+            f"cannot reach {self.where}: {detail}",
+            "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
+        )
+
+
+class _Silent:
+    """A logger for librdkafka that drops its chatter (errors reach us through error_cb and futures)."""
+
+    def log(self, *_: Any, **__: Any) -> None:
+        return None
+
+    def __getattr__(self, _name: str) -> Callable[..., None]:
+        return self.log
+
+
+def _from_kafka_acl(acl: Any) -> AclBinding:
+    return AclBinding(
+        resource_type=acl.restype.name,
+        resource_name=acl.name,
+        pattern_type=acl.resource_pattern_type.name,
+        principal=acl.principal,
+        host=acl.host,
+        operation=acl.operation.name,
+        permission=acl.permission_type.name,
+    )
+
+
+def _to_kafka_acl(acl: AclBinding, as_filter: bool = False) -> Any:
+    kind = kadmin.AclBindingFilter if as_filter else kadmin.AclBinding
+    return kind(
+        kadmin.ResourceType[acl.resource_type],
+        acl.resource_name,
+        kadmin.ResourcePatternType[acl.pattern_type],
+        acl.principal,
+        acl.host,
+        kadmin.AclOperation[acl.operation],
+        kadmin.AclPermissionType[acl.permission],
+    )

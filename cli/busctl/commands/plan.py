@@ -1,0 +1,61 @@
+"""`busctl plan`: what apply would change on a cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, use_color
+from busctl.core.plan import plan_to_dict
+from busctl.core.topic_configs import load_catalogue
+from busctl.planning import make_plan
+from busctl.render import plan as render
+
+ClusterOption = Annotated[str, typer.Option("--cluster", "-c", help="A cluster from bus.yaml clusters:.")]
+TopicOption = Annotated[
+    str | None,
+    typer.Option("--topic", "-t", metavar="GLOB", help="Only topics matching this glob (e.g. 'billing.*')."),
+]
+AllowDeleteOption = Annotated[
+    bool, typer.Option("--allow-delete", help="Plan deletion of tombstoned (lifecycle: deleted) topics.")
+]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the cluster.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Save the plan (JSON) for `busctl apply --cluster X FILE`.")
+]
+
+
+def command(
+    cluster: ClusterOption,
+    repo: RepoOption = Path("."),
+    output: FormatOption = OutputFormat.text,
+    out: OutOption = None,
+    topic: TopicOption = None,
+    allow_delete: AllowDeleteOption = False,
+    detailed_exitcode: bool = typer.Option(
+        False, "--detailed-exitcode", help="Exit 0 no changes, 2 changes (or blocked ones), 1 error."
+    ),
+    timeout: TimeoutOption = 30.0,
+) -> int:
+    """Read the cluster in bulk and show what apply would change: creates, config updates, partition
+    increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics."""
+    planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
+    plan, catalogue = planned.plan, load_catalogue()
+    if out is not None:
+        out.write_text(json.dumps(plan_to_dict(plan), indent=2) + "\n", "utf-8")
+    if output is OutputFormat.json:
+        typer.echo(render.as_json(plan), nl=False)
+    elif output is OutputFormat.markdown:
+        typer.echo(render.as_markdown(plan, catalogue), nl=False)
+    else:
+        typer.echo(render.as_text(plan, catalogue, color=use_color()), nl=False)
+        if output is OutputFormat.github:
+            typer.echo(render.as_github(plan), nl=False)
+        if out is not None:
+            typer.echo(f"\nplan saved to {out}: apply it with `busctl apply --cluster {cluster} {out}`")
+    if detailed_exitcode and (plan.has_changes or plan.blocked):
+        return 2
+    return 0

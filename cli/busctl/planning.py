@@ -1,0 +1,85 @@
+"""Make a plan: validate the declarations, read the cluster in bulk, diff. Shared by plan and apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from busctl.adapters.kafka import KafkaAdmin
+from busctl.core.bus import Bus
+from busctl.core.desired import declared_groups, desired_topics
+from busctl.core.diagnostics import BusctlError, Report, did_you_mean
+from busctl.core.diff import DiffOptions, diff
+from busctl.core.plan import Plan
+from busctl.core.schemas import SchemaSet
+from busctl.core.state import ClusterState
+from busctl.core.topic_configs import load_catalogue
+from busctl.loading.bus import load_bus
+from busctl.rules.base import LintContext, run_rules
+
+
+@dataclass
+class Planned:
+    """A plan with what it was made from."""
+
+    bus: Bus
+    admin: KafkaAdmin
+    state: ClusterState
+    plan: Plan
+
+
+def valid_bus(repo: Path) -> Bus:
+    """The bus, if its declarations have no lint errors (schemas and buf are not needed to plan)."""
+    bus, report = load_bus(repo.resolve())
+    context = LintContext(
+        bus=bus, schemas=SchemaSet(root=bus.config.schemas.root, compiled=False), catalogue=load_catalogue()
+    )
+    report.extend(run_rules(context))
+    _refuse_errors(report)
+    return bus
+
+
+def _refuse_errors(report: Report) -> None:
+    errors = report.sorted()
+    errors = [d for d in errors if d in report.errors]
+    if errors:
+        first = "; ".join(f"{d.span}: {d.code} {d.message}" for d in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise BusctlError(
+            f"the declarations have {len(errors)} lint error(s): {first}{more}",
+            "run `busctl lint` and fix them; nothing was read from or changed on the cluster",
+        )
+
+
+def connect(bus: Bus, cluster: str, timeout: float) -> KafkaAdmin:
+    """An admin client for a cluster named in bus.yaml."""
+    if cluster not in bus.config.clusters:
+        known = ", ".join(sorted(bus.config.clusters)) or "none"
+        raise BusctlError(
+            f'cluster "{cluster}" is not defined in bus.yaml (clusters: {known})',
+            did_you_mean(cluster, bus.config.clusters) or "add it under clusters: in bus.yaml",
+        )
+    return KafkaAdmin(cluster, bus.config.clusters[cluster], timeout=timeout)
+
+
+def make_plan(
+    repo: Path,
+    cluster: str,
+    *,
+    topic_filter: str | None = None,
+    allow_delete: bool = False,
+    timeout: float = 30.0,
+) -> Planned:
+    """Validate, read the cluster once, and diff."""
+    bus = valid_bus(repo)
+    admin = connect(bus, cluster, timeout)
+    state = admin.read_state()
+    catalogue = load_catalogue()
+    options = DiffOptions(
+        cluster=cluster,
+        protected=tuple(bus.config.policy.protected_topics),
+        allow_delete=allow_delete,
+        topic_filter=topic_filter,
+    )
+    plan = diff(desired_topics(bus, cluster, catalogue), declared_groups(bus), state, catalogue, options)
+    return Planned(bus=bus, admin=admin, state=state, plan=plan)
