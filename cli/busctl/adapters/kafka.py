@@ -112,7 +112,7 @@ class KafkaAdmin:
                 name: TopicState(name, tuple(replicas), configs.get(name, {}))
                 for name, replicas in topics.items()
             },
-            acls=self._acls(),
+            acls=self._acls(min(node.id for node in cluster.nodes)),
         )
 
     def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:
@@ -128,7 +128,7 @@ class KafkaAdmin:
             result[resource.name] = {
                 key: ConfigValue(
                     value=None if entry.is_sensitive else entry.value,
-                    source=entry.source.name,
+                    source=kadmin.ConfigSource(entry.source).name,
                     read_only=bool(entry.is_read_only),
                     sensitive=bool(entry.is_sensitive),
                 )
@@ -136,7 +136,13 @@ class KafkaAdmin:
             }
         return result
 
-    def _acls(self) -> tuple[AclBinding, ...] | None:
+    def _acls(self, broker: int) -> tuple[AclBinding, ...] | None:
+        """All ACLs, or None when the cluster has no authorizer (then DescribeAcls answers an empty list)."""
+        resource = kadmin.ConfigResource(kadmin.ResourceType.BROKER, str(broker))
+        future = self.admin.describe_configs([resource], request_timeout=self.timeout)[resource]
+        authorizer = self._wait(future, "describe the broker configuration").get("authorizer.class.name")
+        if authorizer is None or not authorizer.value:
+            return None
         everything = kadmin.AclBindingFilter(
             kadmin.ResourceType.ANY,
             None,
@@ -146,17 +152,7 @@ class KafkaAdmin:
             kadmin.AclOperation.ANY,
             kadmin.AclPermissionType.ANY,
         )
-        try:
-            found = self.admin.describe_acls(everything, request_timeout=self.timeout).result(
-                timeout=self.timeout + 5
-            )
-        except KafkaException as err:
-            if err.args[0].code() == KafkaError.SECURITY_DISABLED:
-                return None
-            raise BusctlError(
-                f"cannot read ACLs on {self.where}: {err.args[0].str()}",
-                "the admin principal needs DESCRIBE on the CLUSTER resource",
-            ) from None
+        found = self._wait(self.admin.describe_acls(everything, request_timeout=self.timeout), "read ACLs")
         return tuple(sorted(_from_kafka_acl(acl) for acl in found))
 
     # --- writing --------------------------------------------------------------------------------------
