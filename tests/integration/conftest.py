@@ -1,0 +1,121 @@
+"""Real Kafka brokers for integration tests, started by scripts/kafka/kafka (never mocked).
+
+One broker set per test session and mode, on its own ports and work directory. In CI (CI=true) a broker
+that cannot start fails the tests; elsewhere they are skipped only when Java itself is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BASE_BUS, REPO_ROOT
+
+SCRIPT = REPO_ROOT / "scripts" / "kafka" / "kafka"
+PORTS = {"single": 39000, "cluster": 39010, "acl": 39020}
+
+
+@dataclass
+class Broker:
+    """A running broker set: its bootstrap address and how to run Kafka's own CLI tools against it."""
+
+    mode: str
+    env: dict[str, str]
+    settings: dict[str, str]
+
+    @property
+    def bootstrap(self) -> str:
+        return self.settings["KAFKA_BOOTSTRAP"]
+
+    def tool(self, *args: str) -> str:
+        """Run a Kafka CLI tool (topics, configs, acls...) through the script; return stdout."""
+        done = subprocess.run(
+            [str(SCRIPT), "tool", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    def admin_config(self) -> dict[str, str]:
+        config = {"bootstrap.servers": self.bootstrap}
+        if self.settings.get("KAFKA_SASL_USERNAME"):
+            config.update(
+                {
+                    "security.protocol": "SASL_PLAINTEXT",
+                    "sasl.mechanisms": "PLAIN",
+                    "sasl.username": self.settings["KAFKA_SASL_USERNAME"],
+                    "sasl.password": self.settings["KAFKA_SASL_PASSWORD"],
+                }
+            )
+        return config
+
+
+def _start(mode: str, work: Path) -> Iterator[Broker]:
+    if shutil.which("java") is None and os.environ.get("CI") != "true":
+        pytest.skip("Java is not installed: integration tests need a real Kafka broker")
+    args = ["start", "cluster"] if mode == "cluster" else ["start", "single"]
+    if mode == "acl":
+        args.append("--acl")
+    env = {**os.environ, "KAFKA_WORK": str(work), "KAFKA_BASE_PORT": str(PORTS[mode])}
+    started = subprocess.run(
+        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if started.returncode != 0:
+        pytest.fail(
+            f"scripts/kafka/kafka {' '.join(args)} failed:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}"
+        )
+    settings = dict(
+        line.split("=", 1) for line in (work / "cluster.env").read_text().splitlines() if "=" in line
+    )
+    try:
+        yield Broker(mode, env, settings)
+    finally:
+        subprocess.run([str(SCRIPT), "stop"], env=env, capture_output=True, timeout=180, check=False)
+
+
+@pytest.fixture(scope="session")
+def kafka_single(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    yield from _start("single", tmp_path_factory.mktemp("kafka-single"))
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    yield from _start("cluster", tmp_path_factory.mktemp("kafka-cluster"))
+
+
+@pytest.fixture(scope="session")
+def kafka_acl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    yield from _start("acl", tmp_path_factory.mktemp("kafka-acl"))
+
+
+def bus_for(broker: Broker, root: Path, extra_cluster: str = "") -> Path:
+    """A copy of the minimal test bus whose `local` cluster is this broker (rf and min.insync fitted)."""
+    shutil.copytree(BASE_BUS, root)
+    nodes = int(broker.settings["KAFKA_NODES"])
+    security = ""
+    if broker.mode == "acl":
+        security = (
+            "    security: {protocol: SASL_PLAINTEXT, sasl_mechanism: PLAIN, username: "
+            '"${BUS_TEST_USER}", password: "${BUS_TEST_PASSWORD}"}\n'
+        )
+    (root / "bus.yaml").write_text(
+        "clusters:\n"
+        "  local:\n"
+        f"    bootstrap_servers: {broker.bootstrap}\n"
+        f"{security}"
+        f"    overrides: {{replication_factor: {min(nodes, 3)}, config: {{min.insync.replicas: 1}}}}\n"
+        f"{extra_cluster}"
+        "defaults:\n  partitions: 3\n  replication_factor: 3\n  config: {min.insync.replicas: 2}\n"
+        "policy:\n  min_replication_factor: 3\n  platform_team: platform\n"
+    )
+    return root
