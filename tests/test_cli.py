@@ -60,7 +60,9 @@ def test_lint_json_is_versioned(run: Run, bus_repo: Callable[..., Path]) -> None
 
 
 def test_lint_github_annotations(run: Run, bus_repo: Callable[..., Path]) -> None:
-    repo = bus_repo({"topics/billing/invoice-created.yaml": "name: billing.x.v1\nowner: billing\npartitons: 3\n"})
+    repo = bus_repo(
+        {"topics/billing/invoice-created.yaml": "name: billing.x.v1\nowner: billing\npartitons: 3\n"}
+    )
     result = run("lint", "--repo", str(repo), "--format", "github", "--no-buf")
     assert result.code == 1
     line = next(x for x in result.out.splitlines() if "BUS004" in x)
@@ -69,8 +71,13 @@ def test_lint_github_annotations(run: Run, bus_repo: Callable[..., Path]) -> Non
 
 
 def test_warnings_alone_pass(run: Run, bus_repo: Callable[..., Path]) -> None:
-    repo = bus_repo({"teams.yaml": (REPO_ROOT / "tests/rules/base/teams.yaml").read_text().replace(
-        '    github: "@acme/audit"\n', "")})
+    repo = bus_repo(
+        {
+            "teams.yaml": (REPO_ROOT / "tests/rules/base/teams.yaml")
+            .read_text()
+            .replace('    github: "@acme/audit"\n', "")
+        }
+    )
     result = run("lint", "--repo", str(repo), "--no-buf")
     assert result.code == 0
     assert "warning BUS204" in result.out
@@ -99,8 +106,13 @@ def test_crash_is_reported_without_traceback(run: Run, monkeypatch: pytest.Monke
 
 
 def test_console_script_runs_as_a_process() -> None:
-    done = subprocess.run([sys.executable, "-m", "busctl", "lint", "--repo", str(REPO_ROOT), "--no-buf"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "busctl", "lint", "--repo", str(REPO_ROOT), "--no-buf"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

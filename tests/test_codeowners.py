@@ -27,7 +27,8 @@ def test_stale_file_is_reported_with_a_diff(run: Run, bus_repo: Callable[..., Pa
     repo = bus_repo()
     run("codeowners", "--repo", str(repo))
     (repo / "topics/billing/moved.yaml").write_text(
-        "name: audit.moved.v1\nowner: audit\ndescription: d\nschema: acme.audit.v1.AuditEvent\n")
+        "name: audit.moved.v1\nowner: audit\ndescription: d\nschema: acme.audit.v1.AuditEvent\n"
+    )
     result = run("codeowners", "--repo", str(repo), "--check")
     assert result.code == 1
     assert "+/topics/billing/moved.yaml @acme/audit" in result.out
@@ -35,8 +36,12 @@ def test_stale_file_is_reported_with_a_diff(run: Run, bus_repo: Callable[..., Pa
 
 
 def test_file_outside_owner_directory_gets_its_own_line(run: Run, bus_repo: Callable[..., Path]) -> None:
-    repo = bus_repo({"topics/misc/x.yaml": "name: audit.x.v1\nowner: audit\ndescription: d\n"
-                     "schema: acme.audit.v1.AuditEvent\n"})
+    repo = bus_repo(
+        {
+            "topics/misc/x.yaml": "name: audit.x.v1\nowner: audit\ndescription: d\n"
+            "schema: acme.audit.v1.AuditEvent\n"
+        }
+    )
     run("codeowners", "--repo", str(repo))
     text = (repo / ".github/CODEOWNERS").read_text()
     assert "/topics/misc/x.yaml @acme/audit" in text

@@ -37,8 +37,13 @@ def test_topic_query_json(run: Run) -> None:
 
 @pytest.mark.parametrize(
     ("query", "team"),
-    [("topics/zones/zone-state.yaml", "zones"), ("schemas/acme/common/v1/money.proto", "platform"),
-     ("bus.yaml", "platform"), (str(REPO_ROOT / "teams.yaml"), "platform"), ("./topics/audit/events.yaml", "audit")],
+    [
+        ("topics/zones/zone-state.yaml", "zones"),
+        ("schemas/acme/common/v1/money.proto", "platform"),
+        ("bus.yaml", "platform"),
+        (str(REPO_ROOT / "teams.yaml"), "platform"),
+        ("./topics/audit/events.yaml", "audit"),
+    ],
 )
 def test_file_queries(run: Run, query: str, team: str) -> None:
     result = owner(run, query, "--format", "json")

@@ -16,8 +16,18 @@ from busctl.core.units import (
 
 @pytest.mark.parametrize(
     ("text", "ms"),
-    [("7d", 604_800_000), ("12h", 43_200_000), ("30m", 1_800_000), ("1500ms", 1500), ("90s", 90_000),
-     ("1.5h", 5_400_000), ("-1", -1), (604800000, 604800000), ("2w", 1_209_600_000), (" 3d ", 259_200_000)],
+    [
+        ("7d", 604_800_000),
+        ("12h", 43_200_000),
+        ("30m", 1_800_000),
+        ("1500ms", 1500),
+        ("90s", 90_000),
+        ("1.5h", 5_400_000),
+        ("-1", -1),
+        (604800000, 604800000),
+        ("2w", 1_209_600_000),
+        (" 3d ", 259_200_000),
+    ],
 )
 def test_parse_duration(text: str | int, ms: int) -> None:
     assert parse_duration_ms(text) == ms
@@ -25,8 +35,14 @@ def test_parse_duration(text: str | int, ms: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [("512MiB", 536_870_912), ("1GiB", 1_073_741_824), ("100MB", 100_000_000), ("1kb", 1000), ("4096", 4096),
-     ("0.5KiB", 512)],
+    [
+        ("512MiB", 536_870_912),
+        ("1GiB", 1_073_741_824),
+        ("100MB", 100_000_000),
+        ("1kb", 1000),
+        ("4096", 4096),
+        ("0.5KiB", 512),
+    ],
 )
 def test_parse_size(text: str, size: int) -> None:
     assert parse_size_bytes(text) == size
@@ -43,8 +59,9 @@ def test_bool_is_not_a_quantity() -> None:
         parse_size_bytes(True)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("ms", "text"), [(604_800_000, "7d"), (90_000, "90s"), (5_400_000, "90m"), (-1, "-1"),
-                                          (1234, "1234ms")])
+@pytest.mark.parametrize(
+    ("ms", "text"), [(604_800_000, "7d"), (90_000, "90s"), (5_400_000, "90m"), (-1, "-1"), (1234, "1234ms")]
+)
 def test_format_ms(ms: int, text: str) -> None:
     assert format_ms(ms) == text
 

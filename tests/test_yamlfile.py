@@ -44,8 +44,14 @@ def test_recursive_alias_is_rejected() -> None:
     assert _code("a: &x [1, *x]\n")[0] == "BUS010"
 
 
-@pytest.mark.parametrize(("text", "code"), [("!!python/object:os.system x\n", "BUS011"), ("<<: {a: 1}\n", "BUS011"),
-                                            ("a: 1\n---\nb: 2\n", "BUS001")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("!!python/object:os.system x\n", "BUS011"),
+        ("<<: {a: 1}\n", "BUS011"),
+        ("a: 1\n---\nb: 2\n", "BUS001"),
+    ],
+)
 def test_unsafe_or_confusing_yaml_is_rejected(text: str, code: str) -> None:
     assert _code(text)[0] == code
 

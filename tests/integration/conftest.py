@@ -72,7 +72,8 @@ def _start(mode: str, work: Path) -> Iterator[Broker]:
     )
     if started.returncode != 0:
         pytest.fail(
-            f"scripts/kafka/kafka {' '.join(args)} failed:\n{started.stdout[-3000:]}\n{started.stderr[-3000:]}"
+            f"scripts/kafka/kafka {' '.join(args)} failed:\n"
+            f"{started.stdout[-3000:]}\n{started.stderr[-3000:]}"
         )
     settings = dict(
         line.split("=", 1) for line in (work / "cluster.env").read_text().splitlines() if "=" in line

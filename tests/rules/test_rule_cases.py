@@ -16,7 +16,6 @@ import yaml
 from busctl import workspace
 from busctl.core.diagnostics import Severity
 from busctl.rules.base import all_rules
-from tests.conftest import write_files
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -38,8 +37,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any], bus_repo: Any) -> None:
     expected = sorted((e["code"], e["file"], e["line"]) for e in case.get("expect", []))
     assert got == expected, [str(d.span) + " " + d.message for d in report.items]
     allowed = {rule_id, *case.get("also", [])}
-    stray = [f"{d.span} {d.code} {d.message}" for d in report.items
-             if d.severity is Severity.ERROR and d.code not in allowed]
+    stray = [
+        f"{d.span} {d.code} {d.message}"
+        for d in report.items
+        if d.severity is Severity.ERROR and d.code not in allowed
+    ]
     assert not stray, "the case's files have other errors: fix the fixture"
 
 
