@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -143,17 +144,7 @@ class KafkaAdmin:
         authorizer = self._wait(future, "describe the broker configuration").get("authorizer.class.name")
         if authorizer is None or not authorizer.value:
             return None
-        everything = kadmin.AclBindingFilter(
-            kadmin.ResourceType.ANY,
-            None,
-            kadmin.ResourcePatternType.ANY,
-            None,
-            None,
-            kadmin.AclOperation.ANY,
-            kadmin.AclPermissionType.ANY,
-        )
-        found = self._wait(self.admin.describe_acls(everything, request_timeout=self.timeout), "read ACLs")
-        return tuple(sorted(_from_kafka_acl(acl) for acl in found))
+        return self._acls_now()
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -214,11 +205,37 @@ class KafkaAdmin:
 
     def create_acls(self, changes: list[Change]) -> Outcomes:
         bindings = [_to_kafka_acl(c.acl) for c in changes if c.acl is not None]
-        return self._each(bindings, lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout))
+        outcomes = self._each(
+            bindings, lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout)
+        )
+        self._await_acls(
+            {c.acl for c, o in zip(changes, outcomes, strict=True) if o is None and c.acl}, set()
+        )
+        return outcomes
 
     def delete_acls(self, changes: list[Change]) -> Outcomes:
         filters = [_to_kafka_acl(c.acl, as_filter=True) for c in changes if c.acl is not None]
-        return self._each(filters, lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout))
+        outcomes = self._each(
+            filters, lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout)
+        )
+        self._await_acls(
+            set(), {c.acl for c, o in zip(changes, outcomes, strict=True) if o is None and c.acl}
+        )
+        return outcomes
+
+    def _await_acls(self, present: set[AclBinding], absent: set[AclBinding]) -> None:
+        """ACL changes reach the brokers' authorizers through the metadata log, a moment after the
+        controller acknowledges them: wait (bounded) until they are visible, so a plan right after
+        apply sees the applied state."""
+        deadline = time.monotonic() + self.timeout
+        while (present or absent) and time.monotonic() < deadline:
+            visible = set(self._acls_now())
+            if present <= visible and not absent & visible:
+                return
+            time.sleep(0.2)
+
+    def _acls_now(self) -> tuple[AclBinding, ...]:
+        return self._acls_now()
 
     def delete_topics(self, changes: list[Change]) -> Outcomes:
         names = [c.topic for c in changes]
@@ -274,6 +291,7 @@ class KafkaAdmin:
             raise self._unreachable(None) from None
 
     def _unreachable(self, err: KafkaException | None) -> BusctlError:
+        self.admin.poll(0.5)  # librdkafka delivers error_cb events (e.g. authentication) only on poll
         auth = [
             e
             for e in self.errors
