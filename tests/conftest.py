@@ -61,3 +61,7 @@ def bus_repo(tmp_path: Path) -> Callable[[dict[str, str | None]], Path]:
         return root
 
     return make
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite golden files instead of comparing")
