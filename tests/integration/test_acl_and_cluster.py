@@ -158,8 +158,10 @@ def test_three_nodes_replicate_and_rf_changes_are_blocked_with_a_reassignment(
     described = kafka_cluster.tool("topics", "--describe", "--topic", "billing.c1-replicated.v1")
     assert "ReplicationFactor: 3" in described
     assert len(re.findall(r"Replicas: \d,\d,\d", described)) == 3
-    text = (root / "bus.yaml").read_text().replace("replication_factor: 3}", "replication_factor: 2}", 1)
-    (root / "bus.yaml").write_text(text.replace("min_replication_factor: 3", "min_replication_factor: 2"))
+    text = (root / "bus.yaml").read_text()
+    assert "overrides: {replication_factor: 3," in text
+    text = text.replace("overrides: {replication_factor: 3,", "overrides: {replication_factor: 2,")
+    (root / "bus.yaml").write_text(text)
     blocked = plan(run, root, "--format", "json")
     item = json.loads(blocked.out)["blocked"][0]
     assert item["reason"].startswith("replication factor 3 → 2 needs a partition reassignment")

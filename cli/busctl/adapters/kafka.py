@@ -235,7 +235,17 @@ class KafkaAdmin:
             time.sleep(0.2)
 
     def _acls_now(self) -> tuple[AclBinding, ...]:
-        return self._acls_now()
+        everything = kadmin.AclBindingFilter(
+            kadmin.ResourceType.ANY,
+            None,
+            kadmin.ResourcePatternType.ANY,
+            None,
+            None,
+            kadmin.AclOperation.ANY,
+            kadmin.AclPermissionType.ANY,
+        )
+        found = self._wait(self.admin.describe_acls(everything, request_timeout=self.timeout), "read ACLs")
+        return tuple(sorted(_from_kafka_acl(acl) for acl in found))
 
     def delete_topics(self, changes: list[Change]) -> Outcomes:
         names = [c.topic for c in changes]
