@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import apply, codeowners, lint, owner, plan, rules
+from busctl.commands import apply, codeowners, import_, lint, owner, plan, rules
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -50,6 +50,7 @@ _COMMANDS = (
     ("lint", lint),
     ("plan", plan),
     ("apply", apply),
+    ("import", import_),
     ("owner", owner),
     ("codeowners", codeowners),
     ("rules", rules),

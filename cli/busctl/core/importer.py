@@ -44,12 +44,17 @@ def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalo
     for name, observed in sorted(state.topics.items()):
         if name in declared or is_protected(name, options):
             continue
-        result.append(_declaration(bus, name, observed, state.acls or (), catalogue))
+        result.append(_declaration(bus, name, observed, state.acls or (), catalogue, cluster))
     return result
 
 
 def _declaration(
-    bus: Bus, name: str, observed: TopicState, acls: tuple[AclBinding, ...], catalogue: Catalogue
+    bus: Bus,
+    name: str,
+    observed: TopicState,
+    acls: tuple[AclBinding, ...],
+    catalogue: Catalogue,
+    cluster: str,
 ) -> Imported:
     owner = owner_for(bus, name)
     todo = [] if owner else [f"owner: no team matches the name {name}; set owner to a team in teams.yaml"]
@@ -59,9 +64,13 @@ def _declaration(
         "owner": owner or PLACEHOLDER_OWNER,
         "description": f"Imported from the cluster by busctl import: describe {name}.",
         "schema": PLACEHOLDER_SCHEMA,
-        "partitions": observed.partitions,
-        "replication_factor": observed.replication_factor,
     }
+    # declare sizes only where the defaults (or this cluster's overrides) would not give them anyway
+    defaults, overrides = bus.config.defaults, bus.config.clusters[cluster].overrides
+    if overrides.partitions is None and observed.partitions != defaults.partitions:
+        document["partitions"] = observed.partitions
+    if overrides.replication_factor is None and observed.replication_factor != defaults.replication_factor:
+        document["replication_factor"] = observed.replication_factor
     config = _config(bus, observed, catalogue)
     if config:
         document["config"] = config
