@@ -66,3 +66,11 @@ def test_unknown_query_suggests(run: Run) -> None:
     result = owner(run, "acme.billing.v1.InvoiceCreatd")
     assert result.code == 1
     assert 'did you mean "acme.billing.v1.InvoiceCreated"' in result.err
+
+
+def test_topic_query_shows_configs_both_ways(run: Run) -> None:
+    text = owner(run, "zones.zone-state.v1").out
+    assert "segment.bytes = 67108864 (64MiB)" in text
+    assert "min.insync.replicas = 2" in text  # from bus.yaml defaults
+    document = json.loads(owner(run, "zones.zone-state.v1", "--format", "json").out)
+    assert document["config"]["delete.retention.ms"] == "86400000"

@@ -11,6 +11,7 @@ import typer
 from busctl import workspace
 from busctl.commands.common import FormatOption, OutputFormat, RepoOption
 from busctl.core.ownership import NotFound, Ownership, resolve_owner
+from busctl.core.topic_configs import load_catalogue
 
 OWNER_FORMAT_VERSION = 1
 
@@ -56,6 +57,11 @@ def _rows(found: Ownership, chat: str | None, github: str | None) -> list[tuple[
         ("chat", [chat or "(no chat room in teams.yaml)"]),
         ("topics", found.topics or ["-"]),
         ("files", found.files or ["-"]),
+        *(
+            [("config", [f"{k} = {load_catalogue().display(k, v)}" for k, v in found.config.items()])]
+            if found.config
+            else []
+        ),
         ("why", found.why),
     ]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from busctl.core.bus import Bus, TopicDecl
+from busctl.core.bus import Bus, TopicDecl, effective
 from busctl.core.diagnostics import Span, did_you_mean
 from busctl.core.schemas import SchemaSet
+from busctl.core.topic_configs import ConfigValueError, load_catalogue
 
 BUS_FILES = ("bus.yaml", "teams.yaml")
 
@@ -60,6 +61,7 @@ class Ownership:
     topics: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
+    config: dict[str, str] = field(default_factory=dict)  # a topic's effective configs, in Kafka's units
 
 
 class NotFound(LookupError):
@@ -123,6 +125,7 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
     if message is not None:
         files.append(str(message.span))
     return Ownership(
+        config=effective_config(bus, decl),
         query=query,
         kind="topic",
         team=topic.owner,
@@ -130,6 +133,18 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
         files=files,
         why=[f"{decl.source.at('owner')}: {decl.file} declares owner: {topic.owner}"],
     )
+
+
+def effective_config(bus: Bus, decl: TopicDecl) -> dict[str, str]:
+    """The topic's configs with bus.yaml defaults applied, normalised to Kafka's units where valid."""
+    catalogue = load_catalogue()
+    result = {}
+    for key, value in sorted(effective(bus.config, decl.topic).config.items()):
+        try:
+            result[key] = catalogue.normalise(key, value)
+        except ConfigValueError:
+            result[key] = str(value)
+    return result
 
 
 def _message(bus: Bus, schemas: SchemaSet, fqn: str) -> Ownership:
