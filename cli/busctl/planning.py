@@ -8,7 +8,7 @@ from pathlib import Path
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.core.bus import Bus
 from busctl.core.desired import declared_groups, desired_topics
-from busctl.core.diagnostics import BusctlError, Report, did_you_mean
+from busctl.core.diagnostics import BusctlError, Diagnostic, Report, did_you_mean
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.plan import Plan
 from busctl.core.schemas import SchemaSet
@@ -40,8 +40,7 @@ def valid_bus(repo: Path) -> Bus:
 
 
 def _refuse_errors(report: Report) -> None:
-    errors = report.sorted()
-    errors = [d for d in errors if d in report.errors]
+    errors = sorted(report.errors, key=Diagnostic.sort_key)
     if errors:
         first = "; ".join(f"{d.span}: {d.code} {d.message}" for d in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

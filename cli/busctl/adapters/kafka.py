@@ -117,24 +117,34 @@ class KafkaAdmin:
         )
 
     def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:
+        """DescribeConfigs for every topic: all batches in flight at once, each converted as it lands.
+
+        Thousands of topics repeat the same few hundred (value, source) pairs: they are interned."""
         result: dict[str, dict[str, ConfigValue]] = {}
-        pending: list[tuple[Any, Future[Any]]] = []
+        pending: list[dict[Any, Future[Any]]] = []
         for start in range(0, len(names), BATCH):
             batch = [
                 kadmin.ConfigResource(kadmin.ResourceType.TOPIC, n) for n in names[start : start + BATCH]
             ]
-            pending += list(self.admin.describe_configs(batch, request_timeout=self.timeout).items())
-        for resource, future in pending:
-            entries = self._wait(future, f"describe configs of {resource.name}")
-            result[resource.name] = {
-                key: ConfigValue(
-                    value=None if entry.is_sensitive else entry.value,
-                    source=kadmin.ConfigSource(entry.source).name,
-                    read_only=bool(entry.is_read_only),
-                    sensitive=bool(entry.is_sensitive),
-                )
-                for key, entry in entries.items()
-            }
+            pending.append(self.admin.describe_configs(batch, request_timeout=self.timeout))
+        interned: dict[tuple[Any, ...], ConfigValue] = {}
+        sources = {int(member.value): member.name for member in kadmin.ConfigSource}
+        for futures in pending:
+            for resource, future in futures.items():
+                converted: dict[str, ConfigValue] = {}
+                for key, entry in self._wait(future, f"describe configs of {resource.name}").items():
+                    signature = (entry.value, entry.source, entry.is_read_only, entry.is_sensitive)
+                    value = interned.get(signature)
+                    if value is None:
+                        value = interned[signature] = ConfigValue(
+                            value=None if entry.is_sensitive else entry.value,
+                            source=sources.get(int(entry.source), "UNKNOWN_CONFIG"),
+                            read_only=bool(entry.is_read_only),
+                            sensitive=bool(entry.is_sensitive),
+                        )
+                    converted[key] = value
+                result[resource.name] = converted
+            futures.clear()
         return result
 
     def _acls(self, broker: int) -> tuple[AclBinding, ...] | None:
@@ -158,7 +168,7 @@ class KafkaAdmin:
             )
             for c in changes
         ]
-        return self._each(
+        outcomes = self._each(
             new,
             lambda batch: self.admin.create_topics(
                 batch,
@@ -167,6 +177,11 @@ class KafkaAdmin:
                 operation_timeout=self.timeout,
             ),
         )
+        if not validate_only:
+            self._await_topics(
+                {c.topic: c.partitions or 0 for c, o in zip(changes, outcomes, strict=True) if o is None}
+            )
+        return outcomes
 
     def update_configs(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         resources = [
@@ -193,7 +208,7 @@ class KafkaAdmin:
 
     def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
-        return self._each(
+        outcomes = self._each(
             new,
             lambda batch: self.admin.create_partitions(
                 batch,
@@ -202,6 +217,11 @@ class KafkaAdmin:
                 operation_timeout=self.timeout,
             ),
         )
+        if not validate_only:
+            self._await_topics(
+                {c.topic: c.partitions or 0 for c, o in zip(changes, outcomes, strict=True) if o is None}
+            )
+        return outcomes
 
     def create_acls(self, changes: list[Change]) -> Outcomes:
         bindings = [_to_kafka_acl(c.acl) for c in changes if c.acl is not None]
@@ -249,12 +269,31 @@ class KafkaAdmin:
 
     def delete_topics(self, changes: list[Change]) -> Outcomes:
         names = [c.topic for c in changes]
-        return self._each(
+        outcomes = self._each(
             names,
             lambda batch: self.admin.delete_topics(
                 batch, request_timeout=self.timeout, operation_timeout=self.timeout
             ),
         )
+        self._await_topics({n: -1 for n, o in zip(names, outcomes, strict=True) if o is None})
+        return outcomes
+
+    def _await_topics(self, expected: dict[str, int]) -> None:
+        """Like ACLs, new topics, partitions and deletions reach every broker's metadata a moment after
+        the controller acknowledges them: wait (bounded) until the metadata shows the expected partition
+        counts (-1: the topic is gone), so a plan right after apply sees the applied state."""
+        deadline = time.monotonic() + self.timeout
+        while expected and time.monotonic() < deadline:
+            try:
+                topics = self.admin.list_topics(timeout=self.timeout).topics
+            except KafkaException:
+                return
+            shown = {name: len(topics[name].partitions) if name in topics else -1 for name in expected}
+            if all(
+                shown[name] >= count if count >= 0 else shown[name] == -1 for name, count in expected.items()
+            ):
+                return
+            time.sleep(0.2)
 
     # --- plumbing -------------------------------------------------------------------------------------
 

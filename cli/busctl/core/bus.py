@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from busctl.core.diagnostics import Span
 from busctl.core.model import BusConfig, Team, Topic
 from busctl.core.source import SourceMap
 
@@ -16,6 +18,15 @@ class TopicDecl:
     topic: Topic
     file: str
     source: SourceMap
+
+
+@dataclass(frozen=True)
+class SchemaClaim:
+    """A team's claim (teams.yaml `schemas:`) on a directory of the schema module."""
+
+    team: str
+    directory: str  # relative to the schema root, e.g. "acme/billing"; "" is the whole module
+    span: Span
 
 
 @dataclass
@@ -33,7 +44,41 @@ class Bus:
 
     def topic(self, name: str) -> TopicDecl | None:
         """The first declaration of topic `name`, or None."""
-        return next((decl for decl in self.topics if decl.topic.name == name), None)
+        return self.topics_by_name.get(name)
+
+    @functools.cached_property
+    def topics_by_name(self) -> dict[str, TopicDecl]:
+        """The first declaration of each topic name."""
+        index: dict[str, TopicDecl] = {}
+        for decl in self.topics:
+            index.setdefault(decl.topic.name, decl)
+        return index
+
+    @functools.cached_property
+    def topics_by_message(self) -> dict[str, list[TopicDecl]]:
+        """Topics by the message they carry, as value schema or as key."""
+        index: dict[str, list[TopicDecl]] = {}
+        for decl in self.topics:
+            for fqn in dict.fromkeys((decl.topic.schema_, decl.topic.key)):
+                index.setdefault(fqn, []).append(decl)
+        return index
+
+    @functools.cached_property
+    def schema_claims(self) -> list[SchemaClaim]:
+        """Every (team, directory) claim in teams.yaml, in file order."""
+        return [
+            SchemaClaim(team, directory.strip("/"), self.teams_source.at("teams", team, "schemas", index))
+            for team, info in self.teams.items()
+            for index, directory in enumerate(info.schemas)
+        ]
+
+    @functools.cached_property
+    def claims_by_directory(self) -> dict[str, SchemaClaim]:
+        """The first claim on each directory."""
+        index: dict[str, SchemaClaim] = {}
+        for claim in self.schema_claims:
+            index.setdefault(claim.directory, claim)
+        return index
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from busctl.core.bus import Bus
-from busctl.core.ownership import schema_claims
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
 HEADER = (
@@ -40,7 +39,7 @@ def generate(bus: Bus) -> str:
         lines += [f"/{_escape(file)} {handles[owner]}" for file, owner in exceptions]
     root = bus.config.schemas.root.strip("/")
     claims = sorted(
-        (c for c in schema_claims(bus) if c.team in handles),
+        (c for c in bus.schema_claims if c.team in handles),
         key=lambda c: (c.directory.count("/"), c.directory),
     )
     if claims:

@@ -9,46 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from busctl.core.bus import Bus, TopicDecl, effective
-from busctl.core.diagnostics import Span, did_you_mean
+from busctl.core.bus import Bus, SchemaClaim, TopicDecl, effective
+from busctl.core.diagnostics import did_you_mean
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import ConfigValueError, load_catalogue
 
 BUS_FILES = ("bus.yaml", "teams.yaml")
 
 
-@dataclass(frozen=True)
-class SchemaClaim:
-    """A team's claim on a directory of the schema module."""
-
-    team: str
-    directory: str  # relative to the schema root, e.g. "acme/billing"
-    span: Span
-
-
-def schema_claims(bus: Bus) -> list[SchemaClaim]:
-    """Every (team, directory) claim in teams.yaml, in file order."""
-    return [
-        SchemaClaim(team, directory.strip("/"), bus.teams_source.at("teams", team, "schemas", index))
-        for team, info in bus.teams.items()
-        for index, directory in enumerate(info.schemas)
-    ]
-
-
 def schema_owner(bus: Bus, proto_path: str) -> SchemaClaim | None:
-    """The claim covering a repo-relative .proto path (the most specific directory wins)."""
+    """The claim covering a repo-relative .proto path: the most specific claimed directory wins."""
     root = bus.config.schemas.root.strip("/")
     path = PurePosixPath(proto_path)
     if not path.is_relative_to(root):
         return None
     inner = path.relative_to(root)
-    best: SchemaClaim | None = None
-    for claim in schema_claims(bus):
-        if (not claim.directory or inner.is_relative_to(claim.directory)) and (
-            best is None or len(claim.directory) > len(best.directory)
-        ):
-            best = claim
-    return best
+    for directory in (inner, *inner.parents):
+        claim = bus.claims_by_directory.get("" if directory == PurePosixPath(".") else directory.as_posix())
+        if claim is not None:
+            return claim
+    return None
 
 
 @dataclass
@@ -101,12 +81,12 @@ def resolve_owner(bus: Bus, schemas: SchemaSet, query: str) -> Ownership:
 
 def topics_carrying(bus: Bus, fqn: str) -> list[TopicDecl]:
     """Topics whose value schema or key is message `fqn`."""
-    return [d for d in bus.topics if fqn in (d.topic.schema_, d.topic.key)]
+    return bus.topics_by_message.get(fqn, [])
 
 
 def _team(bus: Bus, team: str) -> Ownership:
     owned = [d for d in bus.topics if d.topic.owner == team]
-    claims = [c for c in schema_claims(bus) if c.team == team]
+    claims = [c for c in bus.schema_claims if c.team == team]
     root = bus.config.schemas.root.strip("/")
     return Ownership(
         query=team,

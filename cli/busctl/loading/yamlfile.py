@@ -43,8 +43,7 @@ class YamlDocument:
 def read_text(root: Path, rel: str, max_bytes: int = MAX_YAML_BYTES) -> str:
     """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8 or escaping files."""
     path = root / rel
-    resolved = path.resolve()
-    if path.is_symlink() and not resolved.is_relative_to(root.resolve()):
+    if path.is_symlink() and not (resolved := path.resolve()).is_relative_to(root.resolve()):
         raise LoadError(
             "BUS009",
             f"symlink points outside the repository (to {resolved})",
@@ -174,7 +173,7 @@ class _Walker:
                 self._span(node),
                 "flatten the structure",
             )
-        self.source.values.setdefault(path, self._span(node))
+        self.source.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if node.tag not in _COLLECTION_TAGS:
@@ -225,7 +224,7 @@ class _Walker:
                     "remove one of the two; YAML keeps only the last silently",
                 )
             seen[key] = key_span
-            self.source.keys[(*path, key)] = key_span
+            self.source.keys[(*path, key)] = (key_span.line, key_span.col)
             result[key] = self.convert(value_node, (*path, key))
         return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
-from busctl.core.ownership import schema_claims, schema_owner
+from busctl.core.ownership import schema_owner
 from busctl.rules.base import LintContext, Rule, register
 
 
@@ -121,7 +121,7 @@ class SchemaDirectoryExists(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         root = ctx.bus.root / ctx.bus.config.schemas.root
-        for claim in schema_claims(ctx.bus):
+        for claim in ctx.bus.schema_claims:
             if not (root / claim.directory).is_dir():
                 yield self.finding(
                     f"schema directory {ctx.bus.config.schemas.root}/{claim.directory} does not exist",
@@ -143,7 +143,7 @@ class SchemaDirectoryClaimedOnce(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         first: dict[str, str] = {}
-        for claim in schema_claims(ctx.bus):
+        for claim in ctx.bus.schema_claims:
             if claim.directory in first and first[claim.directory] != claim.team:
                 yield self.finding(
                     f"{claim.directory} is already claimed by team {first[claim.directory]}",

@@ -1,0 +1,93 @@
+"""Git, through gitpython: the merge base with a ref, the bus files as they were there, changed paths.
+
+Nothing here touches the user's checkout: base files are read from git objects into a temporary tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import git
+
+from busctl.core.diagnostics import BusctlError
+
+BUS_PATHS = ("bus.yaml", "teams.yaml", "topics", "schemas")
+
+
+@dataclass(frozen=True)
+class Base:
+    """The merge base of HEAD and a ref, and the path of the bus repo inside the git work tree."""
+
+    sha: str
+    ref: str
+    prefix: str  # the bus repo's directory relative to the git top level ("" at the top)
+
+
+def open_repo(bus_root: Path) -> git.Repo:
+    """The git repository holding the bus repo."""
+    try:
+        return git.Repo(bus_root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise BusctlError(
+            f"{bus_root} is not inside a git repository",
+            "busctl check compares against git history: run it in a clone",
+        ) from None
+
+
+def merge_base(repo: git.Repo, bus_root: Path, ref: str) -> Base:
+    """The merge base of HEAD and `ref` (what a pull request is compared against)."""
+    try:
+        target = repo.commit(ref)
+    except (git.BadName, ValueError):
+        raise BusctlError(
+            f'git ref "{ref}" not found',
+            "fetch it first (CI: actions/checkout with fetch-depth: 0, or "
+            f"git fetch origin {ref.removeprefix('origin/')})",
+        ) from None
+    bases = repo.merge_base(repo.head.commit, target)
+    if not bases:
+        raise BusctlError(
+            f"HEAD and {ref} have no common history",
+            "in a shallow clone, fetch more history (fetch-depth: 0)",
+        )
+    top = Path(repo.working_tree_dir or ".").resolve()
+    prefix = bus_root.resolve().relative_to(top).as_posix()
+    return Base(sha=bases[0].hexsha, ref=ref, prefix="" if prefix == "." else prefix)
+
+
+def export_base(repo: git.Repo, base: Base, target: Path) -> None:
+    """Write the bus files (bus.yaml, teams.yaml, topics/, schemas/) of the base commit under `target`."""
+    tree = repo.commit(base.sha).tree
+    if base.prefix:
+        try:
+            tree = tree / base.prefix
+        except KeyError:
+            raise BusctlError(f"{base.prefix} does not exist at {base.ref} ({base.sha[:10]})") from None
+    for name in BUS_PATHS:
+        try:
+            item: Any = tree / name
+        except KeyError:
+            continue
+        blobs: list[Any] = [item] if item.type == "blob" else [b for b in item.traverse() if b.type == "blob"]
+        for blob in blobs:
+            relative = (
+                PurePosixPath(blob.path).relative_to(base.prefix) if base.prefix else PurePosixPath(blob.path)
+            )
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if blob.mode == 0o120000:  # a symlink: keep it as a (harmless) text file, never follow it
+                destination.write_bytes(b"")
+                continue
+            destination.write_bytes(blob.data_stream.read())
+
+
+def changed_paths(repo: git.Repo, base: Base) -> list[str]:
+    """Bus-repo-relative paths that differ between the base and the working tree (untracked included)."""
+    prefix = f"{base.prefix}/" if base.prefix else ""
+    changed = {d.a_path for d in repo.commit(base.sha).diff(None)} | {
+        d.b_path for d in repo.commit(base.sha).diff(None) if d.b_path
+    }
+    changed |= set(repo.untracked_files)
+    return sorted(p.removeprefix(prefix) for p in changed if p and p.startswith(prefix))
