@@ -105,7 +105,14 @@ def _compile_error(message: str, span: Span) -> Diagnostic:
 
 def _index_file(schemas: SchemaSet, file_proto: descriptor_pb2.FileDescriptorProto, schema_root: str) -> None:
     path = f"{schema_root}/{file_proto.name}"
-    positions = {tuple(loc.path): loc.span for loc in file_proto.source_code_info.location}
+    positions = {  # only message declarations: paths 4,i (3,j)*
+        tuple(loc.path): loc.span
+        for loc in file_proto.source_code_info.location
+        if len(loc.path) >= 2
+        and len(loc.path) % 2 == 0
+        and loc.path[0] == _MESSAGE_PATH
+        and all(p == _NESTED_PATH for p in loc.path[2::2])
+    }
     prefix = f"{file_proto.package}." if file_proto.package else ""
 
     def span_of(loc: tuple[int, ...]) -> Span:

@@ -19,16 +19,15 @@ BUS_FILES = ("bus.yaml", "teams.yaml")
 
 def schema_owner(bus: Bus, proto_path: str) -> SchemaClaim | None:
     """The claim covering a repo-relative .proto path: the most specific claimed directory wins."""
-    root = bus.config.schemas.root.strip("/")
-    path = PurePosixPath(proto_path)
-    if not path.is_relative_to(root):
+    root = bus.config.schemas.root.strip("/") + "/"
+    if not proto_path.startswith(root):
         return None
-    inner = path.relative_to(root)
-    for directory in (inner, *inner.parents):
-        claim = bus.claims_by_directory.get("" if directory == PurePosixPath(".") else directory.as_posix())
-        if claim is not None:
+    directory = proto_path[len(root) :]
+    while True:  # from the file's own path up to the module root ("")
+        claim = bus.claims_by_directory.get(directory)
+        if claim is not None or not directory:
             return claim
-    return None
+        directory = directory.rpartition("/")[0]
 
 
 @dataclass

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from busctl.core.bus import Bus, TopicDecl
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
@@ -16,7 +16,7 @@ from busctl.core.errors import LoadError
 from busctl.core.model import BusConfig, TeamsFile, Topic
 from busctl.core.source import SourceMap
 from busctl.loading.validate import validate
-from busctl.loading.yamlfile import load_yaml_file
+from busctl.loading.yamlfile import YamlDocument, load_yaml_file
 
 BUS_FILE = "bus.yaml"
 TEAMS_FILE = "teams.yaml"
@@ -106,6 +106,7 @@ def _no_gc_pauses() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            gc.freeze()  # what was loaded lives as long as the command: keep it out of later collections
             gc.enable()
 
 
@@ -125,30 +126,25 @@ def _load_one(
         report.add(Diagnostic("BUS007", f"cannot read file: {err.strerror}", Span(rel), name="unreadable"))
         return None, None
     data = {} if doc.data is None and model is BusConfig else doc.data
-    env_problems = list(_env_references(data, (), doc.source, env_allowed))
-    report.extend(env_problems)
+    report.extend(_env_references(doc, env_allowed))
     value, problems = validate(model, data, doc.source)
     report.extend(problems)
     return value, doc.source
 
 
-def _env_references(
-    value: Any, path: tuple[Any, ...], source: SourceMap, allowed: tuple[str, ...]
-) -> list[Diagnostic]:
+def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnostic]:
     """${VAR} is only for cluster connection settings in bus.yaml; anywhere else it would be a literal."""
-    if isinstance(value, dict):
-        return [d for k, v in value.items() for d in _env_references(v, (*path, k), source, allowed)]
-    if isinstance(value, list):
-        return [d for i, v in enumerate(value) for d in _env_references(v, (*path, i), source, allowed)]
-    reference = _ENV_REFERENCE.search(value) if isinstance(value, str) else None
-    if reference and not (path and path[0] in allowed):
-        return [
-            Diagnostic(
-                "BUS006",
-                f"{reference.group(0)} is not expanded here",
-                source.at(*path),
-                name="env-outside-cluster",
-                hint="${VAR} works only in bus.yaml clusters.* (connection settings); write the value itself",
+    problems = []
+    for path, value in doc.env_references:
+        reference = _ENV_REFERENCE.search(value)
+        if reference and not (path and path[0] in allowed):
+            problems.append(
+                Diagnostic(
+                    "BUS006",
+                    f"{reference.group(0)} is not expanded here",
+                    doc.source.at(*path),
+                    name="env-outside-cluster",
+                    hint="${VAR} works only in bus.yaml clusters.* (connection settings): write the value",
+                )
             )
-        ]
-    return []
+    return problems

@@ -6,9 +6,11 @@ duplicate keys (which PyYAML accepts silently) and non-standard tags are errors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -20,7 +22,27 @@ MAX_YAML_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 50
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """libyaml's parser with a memo on implicit tag resolution: bus files repeat the same keys and
+    values thousands of times, and PyYAML resolves every scalar with Python regexes."""
+
+    _resolved: ClassVar[dict[tuple[Any, ...], str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or implicit != (True, False):
+            return super().resolve(kind, value, implicit)
+        tag = self._resolved.get((value,))
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(value) <= 64 and len(self._resolved) < 100_000:
+                self._resolved[(value,)] = tag
+        return tag
+
+
+_STR = "tag:yaml.org,2002:str"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _PLAIN_TAGS = {
@@ -34,23 +56,28 @@ _PLAIN_TAGS = {
 
 @dataclass
 class YamlDocument:
-    """A parsed YAML document: its data and its source map."""
+    """A parsed YAML document: its data, its source map and the strings in it that contain "${"."""
 
     data: Any
     source: SourceMap
+    env_references: list[tuple[Path_, str]] = field(default_factory=list)
 
 
 def read_text(root: Path, rel: str, max_bytes: int = MAX_YAML_BYTES) -> str:
     """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8 or escaping files."""
     path = root / rel
-    if path.is_symlink() and not (resolved := path.resolve()).is_relative_to(root.resolve()):
-        raise LoadError(
-            "BUS009",
-            f"symlink points outside the repository (to {resolved})",
-            Span(rel),
-            "replace the symlink with the file itself; busctl never reads outside the repo",
-        )
-    size = path.stat().st_size
+    status = os.lstat(path)
+    if stat.S_ISLNK(status.st_mode):
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root.resolve()):
+            raise LoadError(
+                "BUS009",
+                f"symlink points outside the repository (to {resolved})",
+                Span(rel),
+                "replace the symlink with the file itself; busctl never reads outside the repo",
+            )
+        status = os.stat(path)
+    size = status.st_size
     if size > max_bytes:
         raise LoadError(
             "BUS008",
@@ -93,7 +120,8 @@ def parse_yaml(text: str, rel: str) -> YamlDocument:
     if node is None:
         return YamlDocument(None, source)
     walker = _Walker(source)
-    return YamlDocument(walker.convert(node, ()), source)
+    data = walker.convert(node, ())
+    return YamlDocument(data, source, walker.env_references)
 
 
 def _syntax_problem(err: yaml.MarkedYAMLError, text: str, rel: str) -> tuple[str, Span, str]:
@@ -153,6 +181,7 @@ class _Walker:
         self.source = source
         self.count = 0
         self.open_nodes: set[int] = set()
+        self.env_references: list[tuple[Path_, str]] = []  # strings containing "${", by path
 
     def _span(self, node: yaml.Node) -> Span:
         return Span(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -175,7 +204,10 @@ class _Walker:
             )
         self.source.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if isinstance(value, str) and "${" in value:
+                self.env_references.append((path, value))
+            return value
         if node.tag not in _COLLECTION_TAGS:
             raise LoadError(
                 "BUS011",
@@ -200,7 +232,7 @@ class _Walker:
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
-        seen: dict[Any, Span] = {}
+        keys = self.source.keys
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise LoadError(
@@ -214,21 +246,21 @@ class _Walker:
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
-            key_span = self._span(key_node)
-            if key in seen:
-                first = seen[key]
+            key_path = (*path, key)
+            if key in result:
                 raise LoadError(
                     "BUS002",
-                    f'duplicate key "{key}" (first defined at line {first.line})',
-                    key_span,
+                    f'duplicate key "{key}" (first defined at line {keys[key_path][0]})',
+                    self._span(key_node),
                     "remove one of the two; YAML keeps only the last silently",
                 )
-            seen[key] = key_span
-            self.source.keys[(*path, key)] = (key_span.line, key_span.col)
-            result[key] = self.convert(value_node, (*path, key))
+            keys[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, key_path)
         return result
 
     def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR:
+            return node.value
         if node.tag == "tag:yaml.org,2002:timestamp":
             return str(node.value)  # dates stay text: nothing in a bus file is a date
         if node.tag not in _PLAIN_TAGS:
