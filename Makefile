@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint-code unit clean
+.PHONY: setup demo test lint-code unit bench clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,11 @@ lint-code: setup
 ## Fast feedback: the tests that need no external server.
 unit: setup
 	$(BIN)/pytest -m "not kafka"
+
+## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch.
+bench: setup
+	$(BIN)/python bench/lint.py
+	$(BIN)/python bench/plan.py
 
 clean:
 	rm -rf $(VENV) .kafka .pytest_cache .mypy_cache .ruff_cache
