@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +122,17 @@ def bus_for(broker: Broker, root: Path, extra_cluster: str = "") -> Path:
         "policy:\n  min_replication_factor: 3\n  platform_team: platform\n"
     )
     return root
+
+
+def create_topics_and_wait(admin: Any, topics: list[Any]) -> None:
+    """Create topics out of band, then wait (bounded) until the broker's metadata shows them: like
+    busctl's own apply, tests must not race KRaft's metadata propagation."""
+    for future in admin.create_topics(topics).values():
+        future.result(30)
+    names = {t.topic for t in topics}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if names <= set(admin.list_topics(timeout=10).topics):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"topics {sorted(names)} did not appear in metadata within 30 s")

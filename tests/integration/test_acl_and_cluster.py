@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import (
     AclBinding,
+    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -95,6 +97,16 @@ def test_only_managed_acls_are_removed(run: Run, acl_repo: Path, kafka_acl: Brok
     )
     for future in admin.create_acls([literal, prefixed]).values():
         future.result(30)
+    # the ACLs reach the authorizer through the metadata log a moment after the ack: wait for them
+    everything = AclBindingFilter(
+        ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        visible = admin.describe_acls(everything).result(30)
+        if literal in visible and prefixed in visible:
+            break
+        time.sleep(0.2)
     result = plan(run, acl_repo)
     assert "- acl  User:bob  READ  topic billing.a2-managed.v1" in result.out
     assert "billing.a2 " not in result.out  # the PREFIXED ACL is not busctl's
@@ -173,9 +185,15 @@ def test_three_nodes_replicate_and_rf_changes_are_blocked_with_a_reassignment(
     tool = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand"
     kafka_cluster.tool(tool, "--reassignment-json-file", str(plan_file), "--execute")
     verified = ""
-    for _ in range(30):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         verified = kafka_cluster.tool(tool, "--reassignment-json-file", str(plan_file), "--verify")
         if "is still in progress" not in verified:
             break
+        time.sleep(1)
     assert "is completed" in verified
+    # the new replica sets reach every broker's metadata a moment after the reassignment completes
+    deadline = time.monotonic() + 30
+    while plan(run, root).code != 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
     converged(run, root)

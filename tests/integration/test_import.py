@@ -10,7 +10,7 @@ import yaml
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from tests.conftest import CliResult, write_files
-from tests.integration.conftest import Broker, bus_for
+from tests.integration.conftest import Broker, bus_for, create_topics_and_wait
 
 pytestmark = pytest.mark.kafka
 Run = Callable[..., CliResult]
@@ -24,8 +24,7 @@ def test_import_then_plan_is_clean(run: Run, kafka_single: Broker, tmp_path: Pat
         ),
         NewTopic("nobody.i1-orphan", 2, 1, config={"max.message.bytes": "2097152"}),
     ]
-    for future in admin.create_topics(topics).values():
-        future.result(30)
+    create_topics_and_wait(admin, topics)
     root = bus_for(kafka_single, tmp_path / "bus")
     write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
 

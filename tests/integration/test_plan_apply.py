@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from tests.conftest import CliResult, write_files
-from tests.integration.conftest import Broker, bus_for
+from tests.integration.conftest import Broker, bus_for, create_topics_and_wait
 
 pytestmark = pytest.mark.kafka
 Run = Callable[..., CliResult]
@@ -123,7 +123,7 @@ def test_unmanaged_topics_are_listed_and_left_alone(
     run: Run, repo: Callable[..., Path], kafka_single: Broker
 ) -> None:
     admin = AdminClient(kafka_single.admin_config())
-    admin.create_topics([NewTopic("legacy.t4-events", 1, 1)])["legacy.t4-events"].result(30)
+    create_topics_and_wait(admin, [NewTopic("legacy.t4-events", 1, 1)])
     root = repo({"topics/billing/t4.yaml": topic_yaml("billing.t4-managed.v1")})
     result = plan(run, root)
     assert "unmanaged (exist in cluster, not declared; left alone)" in result.out
@@ -185,7 +185,7 @@ def test_saved_plan_applies_and_refuses_when_stale(
     write_files(root, {"topics/billing/t7b.yaml": topic_yaml("billing.t7-later.v1")})
     assert plan(run, root, "--out", str(saved), "--topic", "billing.t7-*").code == 2
     admin = AdminClient(kafka_single.admin_config())  # keep a reference: the handle must outlive the future
-    admin.create_topics([NewTopic("billing.t7-sneaky.v1", 1, 1)])["billing.t7-sneaky.v1"].result(30)
+    create_topics_and_wait(admin, [NewTopic("billing.t7-sneaky.v1", 1, 1)])
     stale = apply(run, root, str(saved))
     assert stale.code == 1 and "the cluster changed since" in stale.err
     assert "billing.t7-later.v1" not in kafka_single.tool("topics", "--list")

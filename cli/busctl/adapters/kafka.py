@@ -21,7 +21,7 @@ from busctl.core.diagnostics import BusctlError
 from busctl.core.model import Cluster
 from busctl.core.plan import Change
 from busctl.core.ports import Outcomes
-from busctl.core.state import AclBinding, ClusterState, ConfigValue, TopicState
+from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, ConfigValue, TopicState
 
 BATCH = 500
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -199,12 +199,25 @@ class KafkaAdmin:
             )
             for c in changes
         ]
-        return self._each(
+        outcomes = self._each(
             resources,
             lambda batch: self.admin.incremental_alter_configs(
                 batch, validate_only=validate_only, request_timeout=self.timeout
             ),
         )
+        if not validate_only:
+            self._await_configs([c for c, o in zip(changes, outcomes, strict=True) if o is None])
+        return outcomes
+
+    def _await_configs(self, changes: list[Change]) -> None:
+        """Wait (bounded) until DescribeConfigs shows the changed values: set keys with their new
+        value, removed keys no longer set on the topic."""
+        deadline = time.monotonic() + self.timeout
+        while changes and time.monotonic() < deadline:
+            seen = self._configs(sorted({c.topic for c in changes}))
+            if all(_shows(seen.get(c.topic, {}), cfg.key, cfg.after) for c in changes for cfg in c.configs):
+                return
+            time.sleep(0.2)
 
     def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
@@ -356,6 +369,13 @@ class KafkaAdmin:
             f"cannot reach {self.where}: {detail}",
             "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
         )
+
+
+def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool:
+    current = configs.get(key)
+    if value is None:
+        return current is None or current.source != DYNAMIC_TOPIC_CONFIG
+    return current is not None and current.source == DYNAMIC_TOPIC_CONFIG and current.value == value
 
 
 class _Silent:
