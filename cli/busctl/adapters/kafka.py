@@ -178,9 +178,8 @@ class KafkaAdmin:
             ),
         )
         if not validate_only:
-            self._await_topics(
-                {c.topic: c.partitions or 0 for c, o in zip(changes, outcomes, strict=True) if o is None}
-            )
+            expected = {c.topic: c.partitions or 0 for c in _done(changes, outcomes)}
+            self._settle(lambda: self._topics_show(expected), bool(expected))
         return outcomes
 
     def update_configs(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
@@ -206,18 +205,14 @@ class KafkaAdmin:
             ),
         )
         if not validate_only:
-            self._await_configs([c for c, o in zip(changes, outcomes, strict=True) if o is None])
+            done = _done(changes, outcomes)
+            self._settle(lambda: self._configs_show(done), bool(done))
         return outcomes
 
-    def _await_configs(self, changes: list[Change]) -> None:
-        """Wait (bounded) until DescribeConfigs shows the changed values: set keys with their new
-        value, removed keys no longer set on the topic."""
-        deadline = time.monotonic() + self.timeout
-        while changes and time.monotonic() < deadline:
-            seen = self._configs(sorted({c.topic for c in changes}))
-            if all(_shows(seen.get(c.topic, {}), cfg.key, cfg.after) for c in changes for cfg in c.configs):
-                return
-            time.sleep(0.2)
+    def _configs_show(self, changes: list[Change]) -> bool:
+        """DescribeConfigs shows every change: set keys with the new value, removed keys no longer set."""
+        seen = self._configs(sorted({c.topic for c in changes}))
+        return all(_shows(seen.get(c.topic, {}), cfg.key, cfg.after) for c in changes for cfg in c.configs)
 
     def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
@@ -231,9 +226,8 @@ class KafkaAdmin:
             ),
         )
         if not validate_only:
-            self._await_topics(
-                {c.topic: c.partitions or 0 for c, o in zip(changes, outcomes, strict=True) if o is None}
-            )
+            expected = {c.topic: c.partitions or 0 for c in _done(changes, outcomes)}
+            self._settle(lambda: self._topics_show(expected), bool(expected))
         return outcomes
 
     def create_acls(self, changes: list[Change]) -> Outcomes:
@@ -241,9 +235,8 @@ class KafkaAdmin:
         outcomes = self._each(
             bindings, lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout)
         )
-        self._await_acls(
-            {c.acl for c, o in zip(changes, outcomes, strict=True) if o is None and c.acl}, set()
-        )
+        created = {c.acl for c in _done(changes, outcomes) if c.acl}
+        self._settle(lambda: created <= set(self._acls_now()), bool(created))
         return outcomes
 
     def delete_acls(self, changes: list[Change]) -> Outcomes:
@@ -251,21 +244,9 @@ class KafkaAdmin:
         outcomes = self._each(
             filters, lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout)
         )
-        self._await_acls(
-            set(), {c.acl for c, o in zip(changes, outcomes, strict=True) if o is None and c.acl}
-        )
+        deleted = {c.acl for c in _done(changes, outcomes) if c.acl}
+        self._settle(lambda: not deleted & set(self._acls_now()), bool(deleted))
         return outcomes
-
-    def _await_acls(self, present: set[AclBinding], absent: set[AclBinding]) -> None:
-        """ACL changes reach the brokers' authorizers through the metadata log, a moment after the
-        controller acknowledges them: wait (bounded) until they are visible, so a plan right after
-        apply sees the applied state."""
-        deadline = time.monotonic() + self.timeout
-        while (present or absent) and time.monotonic() < deadline:
-            visible = set(self._acls_now())
-            if present <= visible and not absent & visible:
-                return
-            time.sleep(0.2)
 
     def _acls_now(self) -> tuple[AclBinding, ...]:
         everything = kadmin.AclBindingFilter(
@@ -288,24 +269,25 @@ class KafkaAdmin:
                 batch, request_timeout=self.timeout, operation_timeout=self.timeout
             ),
         )
-        self._await_topics({n: -1 for n, o in zip(names, outcomes, strict=True) if o is None})
+        gone = {c.topic: -1 for c in _done(changes, outcomes)}
+        self._settle(lambda: self._topics_show(gone), bool(gone))
         return outcomes
 
-    def _await_topics(self, expected: dict[str, int]) -> None:
-        """Like ACLs, new topics, partitions and deletions reach every broker's metadata a moment after
-        the controller acknowledges them: wait (bounded) until the metadata shows the expected partition
-        counts (-1: the topic is gone), so a plan right after apply sees the applied state."""
+    def _topics_show(self, expected: dict[str, int]) -> bool:
+        """The metadata shows each topic with at least the expected partitions (-1: the topic is gone)."""
+        try:
+            topics = self.admin.list_topics(timeout=self.timeout).topics
+        except KafkaException:
+            return True  # cannot tell; the next plan will
+        shown = {name: len(topics[name].partitions) if name in topics else -1 for name in expected}
+        return all(shown[n] >= count if count >= 0 else shown[n] == -1 for n, count in expected.items())
+
+    def _settle(self, visible: Callable[[], bool], pending: bool) -> None:
+        """Changes reach every broker's metadata (and authorizer) through the metadata log a moment after
+        the controller acknowledges them. Wait, bounded by the timeout, until `visible()` so that a plan
+        right after apply sees the applied state."""
         deadline = time.monotonic() + self.timeout
-        while expected and time.monotonic() < deadline:
-            try:
-                topics = self.admin.list_topics(timeout=self.timeout).topics
-            except KafkaException:
-                return
-            shown = {name: len(topics[name].partitions) if name in topics else -1 for name in expected}
-            if all(
-                shown[name] >= count if count >= 0 else shown[name] == -1 for name, count in expected.items()
-            ):
-                return
+        while pending and not visible() and time.monotonic() < deadline:
             time.sleep(0.2)
 
     # --- plumbing -------------------------------------------------------------------------------------
@@ -369,6 +351,11 @@ class KafkaAdmin:
             f"cannot reach {self.where}: {detail}",
             "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
         )
+
+
+def _done(changes: list[Change], outcomes: Outcomes) -> list[Change]:
+    """The changes whose outcome was success."""
+    return [change for change, outcome in zip(changes, outcomes, strict=True) if outcome is None]
 
 
 def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool:
