@@ -39,6 +39,7 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str = ""
     name: str = ""
+    subject: str = ""  # the topic or message a finding is about, when it has one
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.file, self.span.line, self.span.col, self.code, self.message)

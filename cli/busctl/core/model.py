@@ -36,6 +36,15 @@ class LagObjective(Strict):
     severity: Severity | None = Field(None, description="critical pages; warning makes a ticket.")
 
 
+class Approval(Strict):
+    """An intentional breaking change, approved in the pull request that makes it."""
+
+    rule: str = Field(min_length=1, description='The finding approved: "BUS501" or "buf:FIELD_NO_DELETE".')
+    reason: str = Field(
+        min_length=1, description="Why the break is acceptable (who was told, what migrates)."
+    )
+
+
 class Producer(Strict):
     """A principal allowed to write to the topic (WRITE and DESCRIBE ACLs)."""
 
@@ -76,6 +85,10 @@ class Topic(Strict):
     consumers: list[Consumer] = Field(default_factory=list)
     lifecycle: Lifecycle = Field(
         "active", description="deleted = tombstone: deleted by apply --allow-delete."
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Breaking changes approved on purpose; valid only in the change that adds them.",
     )
 
 

@@ -1,12 +1,17 @@
-"""The lint rule registry: one rule = an id, a name, a docstring (Bad/Good) and a check."""
+"""The rule registry: one rule = an id, a name, a docstring (Bad/Good) and a check.
+
+Two families share it (and its id space): lint rules look at one bus (`LintContext`), check rules compare
+the bus before and after a change (`CheckContext`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from busctl.core.bus import Bus
+from busctl.core.compare import TopicChange
 from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import Catalogue
@@ -21,7 +26,20 @@ class LintContext:
     catalogue: Catalogue
 
 
-class Rule:
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check rule compares: the bus at the merge base and in the working tree, topic by topic."""
+
+    base: Bus
+    head: Bus
+    changes: list[TopicChange]
+    catalogue: Catalogue
+
+
+C = TypeVar("C")
+
+
+class BaseRule(Generic[C]):
     """Base class. Subclasses set `id`, `name`, a docstring whose first line is the summary, and `check`."""
 
     id: ClassVar[str]
@@ -33,19 +51,35 @@ class Rule:
     def summary(cls) -> str:
         return (cls.__doc__ or "").strip().splitlines()[0]
 
-    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+    def check(self, ctx: C) -> Iterator[Diagnostic]:
         raise NotImplementedError
 
-    def finding(self, message: str, span: Span, hint: str = "") -> Diagnostic:
+    def finding(
+        self, message: str, span: Span, hint: str = "", severity: Severity | None = None
+    ) -> Diagnostic:
         return Diagnostic(
-            code=self.id, name=self.name, message=message, span=span, severity=self.severity, hint=hint
+            code=self.id,
+            name=self.name,
+            message=message,
+            span=span,
+            severity=severity or self.severity,
+            hint=hint,
         )
 
 
-REGISTRY: dict[str, type[Rule]] = {}
+class Rule(BaseRule[LintContext]):
+    """A lint rule: looks at one bus."""
 
 
-def register(rule: type[Rule]) -> type[Rule]:
+class CheckRule(BaseRule[CheckContext]):
+    """A check rule: compares the bus before and after a change."""
+
+
+R = TypeVar("R", bound=type[BaseRule[Any]])
+REGISTRY: dict[str, type[BaseRule[Any]]] = {}
+
+
+def register(rule: R) -> R:
     """Class decorator adding a rule to the registry; ids must be unique."""
     if rule.id in REGISTRY:
         raise ValueError(f"duplicate rule id {rule.id}")
@@ -53,11 +87,20 @@ def register(rule: type[Rule]) -> type[Rule]:
     return rule
 
 
-def all_rules() -> list[Rule]:
-    """An instance of every registered rule, by id."""
-    from busctl.rules import configs, schemas, teams, topics  # noqa: F401  (registration)
+def _load_rules() -> None:
+    from busctl.rules import breaking, configs, schemas, teams, topics  # noqa: F401  (registration)
 
-    return [REGISTRY[rule_id]() for rule_id in sorted(REGISTRY)]
+
+def all_rules() -> list[Rule]:
+    """An instance of every registered lint rule, by id."""
+    _load_rules()
+    return [REGISTRY[i]() for i in sorted(REGISTRY) if issubclass(REGISTRY[i], Rule)]  # type: ignore[misc]
+
+
+def check_rules() -> list[CheckRule]:
+    """An instance of every registered check rule, by id."""
+    _load_rules()
+    return [REGISTRY[i]() for i in sorted(REGISTRY) if issubclass(REGISTRY[i], CheckRule)]  # type: ignore[misc]
 
 
 def run_rules(ctx: LintContext) -> list[Diagnostic]:

@@ -1,0 +1,342 @@
+"""Check rules: topic changes that break producers or consumers, found by comparing base and head.
+
+Each finding names its topic (Diagnostic.subject) so that owners, consumers and approvals can be
+attached to it by `busctl check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from busctl.core.bus import Bus, TopicDecl, effective
+from busctl.core.compare import TopicChange
+from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.topic_configs import Catalogue, ConfigValueError
+from busctl.core.units import format_bytes, format_ms
+from busctl.rules.base import CheckContext, CheckRule, register
+
+
+def _changed(ctx: CheckContext) -> Iterator[tuple[TopicChange, TopicDecl, TopicDecl]]:
+    """Topics declared on both sides, neither a tombstone on the head side."""
+    for change in ctx.changes:
+        if change.base is not None and change.head is not None and change.head.topic.lifecycle != "deleted":
+            yield change, change.base, change.head
+
+
+def _at(decl: TopicDecl, *path: str | int) -> Span:
+    return decl.source.at(*path)
+
+
+def _about(finding: Diagnostic, topic: str) -> Diagnostic:
+    return Diagnostic(
+        code=finding.code,
+        name=finding.name,
+        message=finding.message,
+        span=finding.span,
+        severity=finding.severity,
+        hint=finding.hint,
+        subject=topic,
+    )
+
+
+def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | None:
+    raw = effective(bus.config, decl.topic).config.get(key)
+    if raw is None:
+        return None
+    try:
+        return catalogue.normalise(key, raw)
+    except ConfigValueError:
+        return str(raw)
+
+
+@register
+class PartitionsDecreased(CheckRule):
+    """Partitions may not decrease: Kafka cannot remove partitions, and apply would be blocked.
+
+    **Bad**:  `partitions: 24` → `partitions: 12`
+    **Good**: keep 24, or create `name.v2` and migrate
+    """
+
+    id = "BUS501"
+    name = "check.partitions-decreased"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            before = effective(ctx.base.config, base.topic).partitions
+            after = effective(ctx.head.config, head.topic).partitions
+            if after < before:
+                yield _about(
+                    self.finding(
+                        f"partitions of {change.name} decrease {before} → {after}",
+                        _at(head, "partitions"),
+                        "Kafka cannot remove partitions",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class KeyedPartitionsIncreased(CheckRule):
+    """More partitions on a keyed topic move keys to other partitions: per-key ordering breaks.
+
+    **Bad**:  `key: string` with `partitions: 6` → `partitions: 12` unannounced
+    **Good**: approve it (`approvals: [{rule: BUS502, reason: ...}]`) after consumers agreed
+    """
+
+    id = "BUS502"
+    name = "check.keyed-partitions-increased"
+    severity = Severity.WARNING
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        severity = Severity(ctx.head.config.policy.keyed_partition_increase)
+        for change, base, head in _changed(ctx):
+            before = effective(ctx.base.config, base.topic).partitions
+            after = effective(ctx.head.config, head.topic).partitions
+            if after > before and head.topic.key != "none":
+                yield _about(
+                    self.finding(
+                        f"partitions of keyed topic {change.name} increase {before} → {after}: "
+                        "keys move to other partitions",
+                        _at(head, "partitions"),
+                        "consumers relying on per-key order must agree "
+                        "(policy.keyed_partition_increase sets the severity)",
+                        severity=severity,
+                    ),
+                    change.name,
+                )
+
+
+@register
+class ReplicationFactorDecreased(CheckRule):
+    """A lower replication factor loses durability.
+
+    **Bad**:  `replication_factor: 3` → `replication_factor: 2`
+    **Good**: keep 3
+    """
+
+    id = "BUS503"
+    name = "check.replication-factor-decreased"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            before = effective(ctx.base.config, base.topic).replication_factor
+            after = effective(ctx.head.config, head.topic).replication_factor
+            if after < before:
+                yield _about(
+                    self.finding(
+                        f"replication factor of {change.name} decreases {before} → {after}",
+                        _at(head, "replication_factor"),
+                        "fewer copies: a broker loss can lose data",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class CleanupPolicyChanged(CheckRule):
+    """Changing cleanup.policy changes what consumers can read back (compaction vs deletion).
+
+    **Bad**:  `cleanup.policy: delete` → `cleanup.policy: compact`
+    **Good**: a new topic version with the new policy
+    """
+
+    id = "BUS504"
+    name = "check.cleanup-policy-changed"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            before = _config(ctx.base, base, "cleanup.policy", ctx.catalogue) or "delete"
+            after = _config(ctx.head, head, "cleanup.policy", ctx.catalogue) or "delete"
+            if set(before.split(",")) != set(after.split(",")):
+                yield _about(
+                    self.finding(
+                        f"cleanup.policy of {change.name} changes {before} → {after}",
+                        _at(head, "config", "cleanup.policy"),
+                        "consumers replaying the topic will see different data",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class RetentionReduced(CheckRule):
+    """Lower retention deletes data consumers may not have read yet.
+
+    **Bad**:  `retention.ms: 7d` → `retention.ms: 1d` unannounced
+    **Good**: check the slowest consumer's lag first, then approve it
+    """
+
+    id = "BUS505"
+    name = "check.retention-reduced"
+    severity = Severity.WARNING
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            for key, human in (("retention.ms", format_ms), ("retention.bytes", format_bytes)):
+                before = _config(ctx.base, base, key, ctx.catalogue)
+                after = _config(ctx.head, head, key, ctx.catalogue)
+                if before is None or after is None or not (before + after).lstrip("-").isdigit():
+                    continue
+                old, new = int(before), int(after)
+                if new != -1 and (old == -1 or new < old):
+                    shown_old = "forever" if old == -1 else f"{old} ({human(old)})"
+                    yield _about(
+                        self.finding(
+                            f"{key} of {change.name} is reduced {shown_old} → {new} ({human(new)})",
+                            _at(head, "config", key),
+                            "data older than the new limit is deleted at once",
+                        ),
+                        change.name,
+                    )
+
+
+@register
+class SchemaSwapped(CheckRule):
+    """A topic's value schema may not change to another message: existing consumers cannot read it.
+
+    **Bad**:  `schema: acme.billing.v1.InvoiceCreated` → `schema: acme.billing.v2.InvoiceCreated`
+    **Good**: evolve the message compatibly, or create a new topic version
+    """
+
+    id = "BUS506"
+    name = "check.schema-swapped"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            if base.topic.schema_ != head.topic.schema_:
+                yield _about(
+                    self.finding(
+                        f"schema of {change.name} changes {base.topic.schema_} → {head.topic.schema_}",
+                        _at(head, "schema"),
+                        "one topic, one message type: create a new topic version",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class KeyChanged(CheckRule):
+    """A topic's record key may not change kind or message: partitioning and consumers' decoding break.
+
+    **Bad**:  `key: string` → `key: acme.zones.v1.ZoneKey`
+    **Good**: keep the key, or create a new topic version
+    """
+
+    id = "BUS511"
+    name = "check.key-changed"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            if base.topic.key != head.topic.key:
+                yield _about(
+                    self.finding(
+                        f"key of {change.name} changes {base.topic.key} → {head.topic.key}",
+                        _at(head, "key"),
+                        "records with the same key stop landing together",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class TopicRemovedWithoutTombstone(CheckRule):
+    """A topic file is removed only through a tombstone (`lifecycle: deleted`), reviewed like any change.
+
+    **Bad**:  deleting topics/billing/invoice-created.yaml
+    **Good**: keeping it with `lifecycle: deleted`
+    """
+
+    id = "BUS507"
+    name = "check.topic-removed"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change in ctx.changes:
+            if change.base is not None and change.head is None and not change.renamed_to:
+                yield _about(
+                    self.finding(
+                        f"topic {change.name} is no longer declared ({change.base.file} removed)",
+                        Span(change.base.file),
+                        "keep the file with `lifecycle: deleted` so the deletion is explicit; "
+                        "a removed file leaves the topic unmanaged in the cluster",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class TopicRenamed(CheckRule):
+    """Renaming a topic is a deletion plus a creation: consumers of the old name get nothing new.
+
+    **Bad**:  `name: billing.invoices.v1` → `name: billing.invoice-created.v1` in the same file
+    **Good**: a new file for the new topic, a tombstone for the old one, and a migration
+    """
+
+    id = "BUS508"
+    name = "check.topic-renamed"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change in ctx.changes:
+            if change.renamed_to and change.base is not None:
+                head = ctx.head.topics_by_name[change.renamed_to]
+                yield _about(
+                    self.finding(
+                        f"topic {change.name} is renamed to {change.renamed_to}: "
+                        f"that deletes {change.name} and creates a new, empty topic",
+                        _at(head, "name"),
+                        "keep the old file as a tombstone and add the new topic in a file of its own",
+                    ),
+                    change.name,
+                )
+
+
+@register
+class ConsumerGroupRemoved(CheckRule):
+    """A declared consumer group removed: its READ ACLs and lag alerts go away.
+
+    **Bad**:  dropping `- group: audit-log-writer` while it still consumes
+    **Good**: remove it after the consumer is retired, with an approval saying so
+    """
+
+    id = "BUS509"
+    name = "check.consumer-removed"
+    severity = Severity.WARNING
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            remaining = {c.group for c in head.topic.consumers}
+            for consumer in base.topic.consumers:
+                if consumer.group not in remaining:
+                    team = consumer.team or base.topic.owner
+                    yield _about(
+                        self.finding(
+                            f"consumer group {consumer.group} (team {team}) is removed from {change.name}",
+                            _at(head, "consumers"),
+                            f"its ACLs and lag alerts are removed: team {team} must agree",
+                        ),
+                        change.name,
+                    )
+
+
+@register
+class OwnerChanged(CheckRule):
+    """A topic changing owner needs both teams: the one giving it away and the one taking it.
+
+    **Bad**:  `owner: billing` → `owner: audit` approved by audit alone
+    **Good**: both teams review (CODEOWNERS asks the old owner; check names the new one)
+    """
+
+    id = "BUS510"
+    name = "check.owner-changed"
+    severity = Severity.WARNING
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            if base.topic.owner != head.topic.owner:
+                yield _about(
+                    self.finding(
+                        f"owner of {change.name} changes {base.topic.owner} → {head.topic.owner}",
+                        _at(head, "owner"),
+                        f"teams {base.topic.owner} and {head.topic.owner} must both approve",
+                    ),
+                    change.name,
+                )
