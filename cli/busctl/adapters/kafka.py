@@ -170,16 +170,10 @@ class KafkaAdmin:
         ]
         outcomes = self._each(
             new,
-            lambda batch: self.admin.create_topics(
-                batch,
-                validate_only=validate_only,
-                request_timeout=self.timeout,
-                operation_timeout=self.timeout,
-            ),
+            lambda batch: self.admin.create_topics(batch, **self._options(validate_only)),
         )
         if not validate_only:
-            expected = {c.topic: c.partitions or 0 for c in _done(changes, outcomes)}
-            self._settle(lambda: self._topics_show(expected), bool(expected))
+            self._settle_partitions(_done(changes, outcomes))
         return outcomes
 
     def update_configs(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
@@ -209,6 +203,17 @@ class KafkaAdmin:
             self._settle(lambda: self._configs_show(done), bool(done))
         return outcomes
 
+    def _options(self, validate_only: bool) -> dict[str, Any]:
+        return {
+            "validate_only": validate_only,
+            "request_timeout": self.timeout,
+            "operation_timeout": self.timeout,
+        }
+
+    def _settle_partitions(self, done: list[Change]) -> None:
+        expected = {c.topic: c.partitions or 0 for c in done}
+        self._settle(lambda: self._topics_show(expected), bool(expected))
+
     def _configs_show(self, changes: list[Change]) -> bool:
         """DescribeConfigs shows every change: set keys with the new value, removed keys no longer set."""
         seen = self._configs(sorted({c.topic for c in changes}))
@@ -218,16 +223,10 @@ class KafkaAdmin:
         new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
         outcomes = self._each(
             new,
-            lambda batch: self.admin.create_partitions(
-                batch,
-                validate_only=validate_only,
-                request_timeout=self.timeout,
-                operation_timeout=self.timeout,
-            ),
+            lambda batch: self.admin.create_partitions(batch, **self._options(validate_only)),
         )
         if not validate_only:
-            expected = {c.topic: c.partitions or 0 for c in _done(changes, outcomes)}
-            self._settle(lambda: self._topics_show(expected), bool(expected))
+            self._settle_partitions(_done(changes, outcomes))
         return outcomes
 
     def create_acls(self, changes: list[Change]) -> Outcomes:
