@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import apply, codeowners, import_, lint, owner, plan, rules
+from busctl.commands import apply, check, codeowners, import_, lint, owner, plan, rules
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -48,6 +48,7 @@ def _root(
 
 _COMMANDS = (
     ("lint", lint),
+    ("check", check),
     ("plan", plan),
     ("apply", apply),
     ("import", import_),

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 from busctl.core.diagnostics import BusctlError, Diagnostic, Span
@@ -27,8 +28,9 @@ def buf_binary() -> str:
 class BufRun:
     """A buf invocation started in the background; `result()` waits and parses it."""
 
-    def __init__(self, args: list[str], cwd: Path, schema_root: str) -> None:
+    def __init__(self, args: list[str], cwd: Path, schema_root: str, hint: Callable[[str], str]) -> None:
         self.schema_root = schema_root
+        self.hint = hint
         self.command = [buf_binary(), *args, "--error-format", "json"]
         self.process = subprocess.Popen(
             self.command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -62,16 +64,35 @@ class BufRun:
             name=rule.lower(),
             message=str(finding.get("message", "")),
             span=span,
-            hint=_hint(rule),
+            hint=self.hint(rule),
         )
 
 
-def _hint(rule: str) -> str:
+def _lint_hint(rule: str) -> str:
     if rule == "COMPILE":
         return "fix the .proto file so it compiles"
     return f"see https://buf.build/docs/lint/rules/#{rule.lower()} (or `// buf:lint:ignore {rule}`)"
 
 
+def _breaking_hint(rule: str) -> str:
+    return (
+        f"make the change compatible (see https://buf.build/docs/breaking/rules/), or approve it in the "
+        f"topic file: approvals: [{{rule: buf:{rule}, reason: ...}}]"
+    )
+
+
 def start_lint(repo: Path, schema_root: str) -> BufRun:
     """Start `buf lint` on the schema module (its buf.yaml decides the rules)."""
-    return BufRun(["lint"], repo / schema_root, schema_root)
+    return BufRun(["lint"], repo / schema_root, schema_root, _lint_hint)
+
+
+def start_breaking(repo: Path, schema_root: str, against: Path, category: str) -> BufRun:
+    """Start `buf breaking` of the schema module against a FileDescriptorSet (the base's), using the
+    breaking category from bus.yaml; imports (well-known types) are excluded from the comparison."""
+    config = json.dumps({"version": "v2", "breaking": {"use": [category]}})
+    return BufRun(
+        ["breaking", ".", "--against", str(against), "--exclude-imports", "--config", config],
+        repo / schema_root,
+        schema_root,
+        _breaking_hint,
+    )

@@ -81,13 +81,3 @@ def export_base(repo: git.Repo, base: Base, target: Path) -> None:
                 destination.write_bytes(b"")
                 continue
             destination.write_bytes(blob.data_stream.read())
-
-
-def changed_paths(repo: git.Repo, base: Base) -> list[str]:
-    """Bus-repo-relative paths that differ between the base and the working tree (untracked included)."""
-    prefix = f"{base.prefix}/" if base.prefix else ""
-    changed = {d.a_path for d in repo.commit(base.sha).diff(None)} | {
-        d.b_path for d in repo.commit(base.sha).diff(None) if d.b_path
-    }
-    changed |= set(repo.untracked_files)
-    return sorted(p.removeprefix(prefix) for p in changed if p and p.startswith(prefix))

@@ -33,30 +33,38 @@ def proto_files(repo: Path, schema_root: str) -> list[str]:
     return sorted(found)
 
 
-def compile_schemas(repo: Path, schema_root: str) -> tuple[SchemaSet, list[Diagnostic]]:
-    """Compile every .proto of the module; index its messages; report syntax errors at file:line:col."""
+def compile_schemas(
+    repo: Path, schema_root: str, descriptor_set_out: Path | None = None
+) -> tuple[SchemaSet, list[Diagnostic]]:
+    """Compile every .proto of the module; index its messages; report syntax errors at file:line:col.
+
+    With `descriptor_set_out`, also write the FileDescriptorSet (imports included) there, e.g. for
+    `buf breaking --against`.
+    """
     files = proto_files(repo, schema_root)
     schemas = SchemaSet(root=schema_root)
     if not files:
         return schemas, []
     with tempfile.TemporaryDirectory(prefix="busctl-protoc-") as tmp:
-        out = Path(tmp) / "descriptors.binpb"
-        errors_file = Path(tmp) / "stderr.txt"
+        out = descriptor_set_out or Path(tmp) / "descriptors.binpb"
         argv = [
             "protoc",
             f"-I{repo / schema_root}",
             f"-I{_WKT_INCLUDE}",
             f"--descriptor_set_out={out}",
             "--include_source_info",
+            *(["--include_imports"] if descriptor_set_out else []),
             *files,
         ]
-        rc, stderr = _run_capturing_stderr(argv, errors_file)
+        rc, stderr = _run_capturing_stderr(argv, Path(tmp) / "stderr.txt")
         if rc != 0:
             schemas.compiled = False
             return schemas, _compile_errors(stderr, repo, schema_root)
         descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    own = set(files)
     for file_proto in descriptor_set.file:
-        _index_file(schemas, file_proto, schema_root)
+        if file_proto.name in own:
+            _index_file(schemas, file_proto, schema_root)
     return schemas, []
 
 
@@ -119,13 +127,24 @@ def _index_file(schemas: SchemaSet, file_proto: descriptor_pb2.FileDescriptorPro
         raw = positions.get(loc)
         return Span(path, raw[0] + 1, raw[1] + 1) if raw else Span(path)
 
+    def end_of(loc: tuple[int, ...]) -> int:
+        raw = positions.get(loc)
+        return (raw[2] if len(raw) == 4 else raw[0]) + 1 if raw else 0
+
     def walk(
         messages: list[descriptor_pb2.DescriptorProto], scope: str, loc: tuple[int, ...], top: bool
     ) -> None:
         for index, message in enumerate(messages):
             fqn = f"{scope}{message.name}"
             here = (*loc, index)
-            schemas.messages[fqn] = MessageInfo(fqn=fqn, file=path, span=span_of(here), top_level=top)
+            schemas.messages[fqn] = MessageInfo(
+                fqn=fqn,
+                file=path,
+                span=span_of(here),
+                top_level=top,
+                end_line=end_of(here),
+                uses=tuple(sorted({f.type_name.lstrip(".") for f in message.field if f.type_name})),
+            )
             schemas.enums.update(f"{fqn}.{enum.name}" for enum in message.enum_type)
             walk(list(message.nested_type), f"{fqn}.", (*here, _NESTED_PATH), False)
 

@@ -15,6 +15,8 @@ class MessageInfo:
     file: str
     span: Span
     top_level: bool
+    end_line: int = 0  # last line of the definition (0: unknown)
+    uses: tuple[str, ...] = ()  # message and enum types of its fields, fully qualified
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,20 @@ class SchemaSet:
     def message(self, fqn: str) -> MessageInfo | None:
         """The message named `fqn` (a leading dot is accepted), or None."""
         return self.messages.get(fqn.lstrip("."))
+
+    def at(self, file: str, line: int) -> MessageInfo | None:
+        """The innermost message defined in `file` whose definition spans `line`."""
+        inside = [m for m in self.messages.values() if m.file == file and m.span.line <= line <= m.end_line]
+        return max(inside, key=lambda m: m.span.line, default=None)
+
+    def users_of(self, fqn: str) -> set[str]:
+        """`fqn` and every message whose fields use it, directly or through other messages."""
+        found = {fqn}
+        frontier = [fqn]
+        while frontier:
+            current = frontier.pop()
+            for message in self.messages.values():
+                if current in message.uses and message.fqn not in found:
+                    found.add(message.fqn)
+                    frontier.append(message.fqn)
+        return found

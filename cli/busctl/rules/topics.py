@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from busctl.core.bus import Effective, TopicDecl, effective
-from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.units import is_prometheus_duration
 from busctl.rules.base import LintContext, Rule, register
 
@@ -400,4 +400,33 @@ class PrincipalFormat(Rule):
                         f'principal "{principal}" is not of the form Type:name (types are case-sensitive)',
                         decl.source.at(section, index, "principal"),
                         f'write "User:{name}"',
+                    )
+
+
+_BUF_RULE = re.compile(r"^buf:[A-Z][A-Z0-9_]+$")
+
+
+@register
+class ApprovalNamesARule(Rule):
+    """An approval names a check rule (BUS5xx) or a buf breaking rule (buf:RULE_ID), with a reason.
+
+    **Bad**:  `approvals: [{rule: BUS5O1, reason: ok}]`
+    **Good**: `approvals: [{rule: BUS501, reason: "partitions 12-23 were never used; audit agreed"}]`
+    """
+
+    id = "BUS112"
+    name = "topic.approval-rule"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        from busctl.rules.base import check_rules  # the check family registers alongside the lint rules
+
+        known = {rule.id for rule in check_rules()}
+        for decl in ctx.bus.topics:
+            for index, approval in enumerate(decl.topic.approvals):
+                if approval.rule not in known and not _BUF_RULE.match(approval.rule):
+                    yield self.finding(
+                        f'approval names no known rule: "{approval.rule}"',
+                        decl.source.at("approvals", index, "rule"),
+                        did_you_mean(approval.rule, known)
+                        or "use a BUS5xx id or buf:RULE_ID from busctl check",
                     )

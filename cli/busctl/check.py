@@ -1,0 +1,226 @@
+"""`busctl check`: breaking changes and ownership of a change, against the merge base with a ref.
+
+The base's bus files are read from git objects into a temporary directory (the checkout is never
+touched). Topic declarations are compared by the check rules (BUS5xx); schemas by `buf breaking` against
+a descriptor set compiled from the base. Every finding is tied to the topics it affects, their owners,
+chat rooms and consumer groups, and to an approval when the change itself approves it.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from busctl.adapters import buf, git, protoc
+from busctl.core.bus import Bus, TopicDecl
+from busctl.core.compare import topic_changes
+from busctl.core.diagnostics import BusctlError, Diagnostic, Severity
+from busctl.core.ownership import schema_owner
+from busctl.core.schemas import SchemaSet
+from busctl.core.topic_configs import load_catalogue
+from busctl.loading.bus import load_bus
+from busctl.rules.base import CheckContext, check_rules
+
+_QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_.]*)"')
+
+
+@dataclass
+class Finding:
+    """A breaking change: the diagnostic, the topics it affects and who must hear about it."""
+
+    diagnostic: Diagnostic
+    topics: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    consumers: list[str] = field(default_factory=list)  # "group (team)"
+    approved: str = ""  # the approval's reason, when this change approves the break
+
+
+@dataclass
+class FileOwner:
+    """A changed file and the team that owns it."""
+
+    path: str
+    team: str
+
+
+@dataclass
+class CheckResult:
+    """Everything `busctl check` found."""
+
+    ref: str
+    base_sha: str
+    findings: list[Finding]
+    changed: list[FileOwner]
+    head: Bus
+
+    @property
+    def unapproved(self) -> list[Finding]:
+        return [f for f in self.findings if not f.approved and f.diagnostic.severity is Severity.ERROR]
+
+    @property
+    def teams_to_ask(self) -> list[str]:
+        """Every team owning a changed file or affected by a finding."""
+        teams = {o.team for o in self.changed if o.team} | {t for f in self.findings for t in f.teams}
+        return sorted(teams)
+
+
+def run_check(repo: Path, ref: str) -> CheckResult:
+    """Compare the working tree with the merge base of HEAD and `ref`."""
+    repo = repo.resolve()
+    git_repo = git.open_repo(repo)
+    base_point = git.merge_base(git_repo, repo, ref)
+    head, head_report = load_bus(repo)
+    if head_report.errors:
+        first = head_report.sorted()[0]
+        raise BusctlError(
+            f"the declarations have {len(head_report.errors)} error(s), e.g. {first.span}: {first.message}",
+            "run `busctl lint` and fix them first",
+        )
+    with tempfile.TemporaryDirectory(prefix="busctl-base-") as tmp:
+        base_root = Path(tmp) / "base"
+        git.export_base(git_repo, base_point, base_root)
+        if not (base_root / "bus.yaml").is_file():  # the bus is new in this change: nothing can break
+            base = head
+            base_schemas = SchemaSet(root=head.config.schemas.root)
+        else:
+            base, _ = load_bus(base_root)
+            base_schemas, _ = protoc.compile_schemas(
+                base_root, base.config.schemas.root, descriptor_set_out=Path(tmp) / "base.binpb"
+            )
+        schema_findings = _schema_findings(repo, head, base, base_schemas, Path(tmp) / "base.binpb")
+        changed_files = changed_paths(base_root, repo)
+    context = CheckContext(
+        base=base, head=head, changes=topic_changes(base, head), catalogue=load_catalogue()
+    )
+    diagnostics = [d for rule in check_rules() for d in rule.check(context)]
+    findings = [_attach(d, [d.subject], base, head) for d in diagnostics] + schema_findings
+    changed = [FileOwner(path, _owner_of(head, base, path)) for path in changed_files]
+    return CheckResult(ref=ref, base_sha=base_point.sha, findings=findings, changed=changed, head=head)
+
+
+def changed_paths(base_root: Path, head_root: Path) -> list[str]:
+    """Bus files (bus.yaml, teams.yaml, topics/, schemas/) that differ between two trees, by content.
+
+    Comparing content rather than asking git avoids its racy stat cache (same size, same second)."""
+
+    def files(root: Path) -> dict[str, Path]:
+        found = {}
+        for name in git.BUS_PATHS:
+            top = root / name
+            candidates = (
+                [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file() and not p.is_symlink())
+            )
+            found.update({p.relative_to(root).as_posix(): p for p in candidates})
+        return found
+
+    before, after = files(base_root), files(head_root)
+    return sorted(
+        p
+        for p in before.keys() | after.keys()
+        if p not in before or p not in after or before[p].read_bytes() != after[p].read_bytes()
+    )
+
+
+def _schema_findings(
+    repo: Path, head: Bus, base: Bus, base_schemas: SchemaSet, against: Path
+) -> list[Finding]:
+    """`buf breaking` against the base descriptor set, each finding tied to the topics carrying it."""
+    if not against.exists() or not base_schemas.compiled:
+        return []
+    root = head.config.schemas.root
+    head_schemas, problems = protoc.compile_schemas(repo, root)
+    if problems:
+        raise BusctlError(
+            f"the schemas do not compile: {problems[0].span}: {problems[0].message}",
+            "run `busctl lint` and fix them first",
+        )
+    findings = []
+    for diagnostic in buf.start_breaking(repo, root, against, head.config.schemas.breaking).result():
+        messages = _messages_of(diagnostic, head_schemas, base_schemas)
+        affected = set()
+        for fqn in messages:
+            affected |= head_schemas.users_of(fqn) | base_schemas.users_of(fqn)
+        topics = sorted(
+            {d.topic.name for fqn in affected for d in head.topics_by_message.get(fqn, [])}
+            | {d.topic.name for fqn in affected for d in base.topics_by_message.get(fqn, [])}
+        )
+        subject = ", ".join(sorted(messages)) or diagnostic.span.file
+        tagged = Diagnostic(
+            code=diagnostic.code,
+            name=diagnostic.name,
+            message=diagnostic.message,
+            span=diagnostic.span,
+            severity=Severity.ERROR,
+            hint=diagnostic.hint,
+            subject=subject,
+        )
+        findings.append(_attach(tagged, topics, base, head))
+    return findings
+
+
+def _messages_of(diagnostic: Diagnostic, head: SchemaSet, base: SchemaSet) -> set[str]:
+    """The messages a buf finding is about: the one defined at its line, else those it names, else (a
+    file-level finding such as a package change) every top-level message of the file."""
+    here = head.at(diagnostic.span.file, diagnostic.span.line)
+    if here is not None:
+        return {here.fqn}
+    named = set(_QUOTED.findall(diagnostic.message))
+    candidates = [
+        m for m in (*base.messages.values(), *head.messages.values()) if m.file == diagnostic.span.file
+    ]
+    mentioned = {m.fqn for m in candidates if m.fqn.rsplit(".", 1)[-1] in named or m.fqn in named}
+    return mentioned or {m.fqn for m in candidates if m.top_level}
+
+
+def _decl(base: Bus, head: Bus, topic: str) -> TopicDecl | None:
+    return head.topics_by_name.get(topic) or base.topics_by_name.get(topic)
+
+
+def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> Finding:
+    """Owners, consumers and approval of a finding about `topics`."""
+    teams: set[str] = set()
+    consumers: list[str] = []
+    approvals = []
+    for name in topics:
+        decl = _decl(base, head, name)
+        if decl is None:
+            continue
+        before = base.topics_by_name.get(name)
+        teams |= {decl.topic.owner, *([before.topic.owner] if before is not None else [])}
+        for consumer in decl.topic.consumers:
+            team = consumer.team or decl.topic.owner
+            teams.add(team)
+            consumers.append(f"{consumer.group} ({team})")
+        approvals.append(_new_approval(base, head, name, diagnostic.code))
+    approved = "; ".join(approvals) if approvals and all(approvals) else ""
+    return Finding(
+        diagnostic=diagnostic,
+        topics=[t for t in topics if t],
+        teams=sorted(teams),
+        consumers=sorted(set(consumers)),
+        approved=approved,
+    )
+
+
+def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:
+    """The reason of an approval for `code` that the change adds to the topic's file, else ""."""
+    after = head.topics_by_name.get(topic)
+    if after is None:
+        return ""
+    before = base.topics_by_name.get(topic)
+    old = {a.rule for a in before.topic.approvals} if before is not None else set()
+    return next((a.reason for a in after.topic.approvals if a.rule == code and a.rule not in old), "")
+
+
+def _owner_of(head: Bus, base: Bus, path: str) -> str:
+    """The team owning a changed file: topic files by their owner, schema files by teams.yaml."""
+    for bus in (head, base):
+        decl = next((d for d in bus.topics if d.file == path), None)
+        if decl is not None:
+            return decl.topic.owner
+        claim = schema_owner(bus, path) if path.endswith(".proto") else None
+        if claim is not None:
+            return claim.team
+    return head.config.policy.platform_team or ""

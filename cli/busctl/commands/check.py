@@ -1,0 +1,33 @@
+"""`busctl check --against REF`: breaking changes and ownership of a change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from busctl.check import run_check
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption
+from busctl.render import check as render
+
+AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compare with, e.g. origin/main.")]
+
+
+def command(
+    against: AgainstOption,
+    repo: RepoOption = Path("."),
+    output: FormatOption = OutputFormat.text,
+) -> int:
+    """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
+    topic breaks (BUS5xx), who owns what changed and whom to notify. Exit 1 when something breaks and
+    is not approved in the change (topic file `approvals:`)."""
+    result = run_check(repo, against)
+    renderers = {
+        OutputFormat.text: render.as_text,
+        OutputFormat.json: render.as_json,
+        OutputFormat.github: render.as_github,
+        OutputFormat.markdown: render.as_markdown,
+    }
+    typer.echo(renderers[output](result), nl=False)
+    return 1 if result.unapproved else 0

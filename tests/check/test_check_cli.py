@@ -1,0 +1,77 @@
+"""`busctl check` as a user meets it: outputs, errors, approvals shown, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.check.test_check_corpus import CORPUS, make_repo
+from tests.conftest import CliResult
+
+Run = Callable[..., CliResult]
+
+
+def _repo(tmp_path: Path, case: str) -> Path:
+    root = tmp_path / "repo"
+    make_repo(root, CORPUS / case, {})
+    return root
+
+
+def test_text_names_topics_teams_chat_rooms_and_owners(run: Run, tmp_path: Path) -> None:
+    result = run("check", "--against", "main", "--repo", str(_repo(tmp_path, "topic-partitions-decreased")))
+    assert result.code == 1
+    assert (
+        "✗ BUS501 topics/billing/invoice-created.yaml:6:13: partitions of billing.invoice-created.v1"
+        in result.out
+    )
+    assert "notify: audit (https://chat.example.com/rooms/audit), billing" in result.out
+    assert "consumers: audit-log-writer (audit)" in result.out
+    assert "ownership: this change touches files of 1 team(s)" in result.out
+
+
+def test_approved_breaks_are_shown_not_hidden(run: Run, tmp_path: Path) -> None:
+    root = _repo(tmp_path, "approval-for-this-change")
+    result = run("check", "--against", "main", "--repo", str(root), "--format", "markdown")
+    assert result.code == 0
+    assert (
+        ":white_check_mark: | BUS501" in result.out
+        and "_approved: new partitions were never used" in result.out
+    )
+    github = run("check", "--against", "main", "--repo", str(root), "--format", "github")
+    assert github.out.startswith(
+        "::notice file=topics/billing/invoice-created.yaml,line=6,col=13,title=BUS501::"
+    )
+
+
+def test_github_annotations_for_breaks(run: Run, tmp_path: Path) -> None:
+    result = run(
+        "check",
+        "--against",
+        "main",
+        "--repo",
+        str(_repo(tmp_path, "schema-type-changed")),
+        "--format",
+        "github",
+    )
+    assert result.code == 1
+    assert result.out.startswith("::error file=schemas/acme/billing/v1/invoice_created.proto,line=")
+    assert "title=buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE" in result.out
+
+
+def test_unknown_ref_explains_fetch_depth(run: Run, tmp_path: Path) -> None:
+    result = run("check", "--against", "origin/main", "--repo", str(_repo(tmp_path, "safe-new-field")))
+    assert result.code == 1
+    assert 'git ref "origin/main" not found' in result.err and "fetch-depth: 0" in result.err
+
+
+def test_outside_git_is_a_clear_error(run: Run, bus_repo: Callable[..., Path]) -> None:
+    result = run("check", "--against", "main", "--repo", str(bus_repo()))
+    assert result.code == 1 and "not inside a git repository" in result.err
+
+
+def test_the_checkout_is_not_touched(run: Run, tmp_path: Path) -> None:
+    root = _repo(tmp_path, "schema-field-deleted")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    run("check", "--against", "main", "--repo", str(root))
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert before == after
