@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +77,16 @@ def test_the_checkout_is_not_touched(run: Run, tmp_path: Path) -> None:
     run("check", "--against", "main", "--repo", str(root))
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert before == after
+
+
+def test_bus_in_a_subdirectory_of_the_git_repository(run: Run, tmp_path: Path) -> None:
+    top = tmp_path / "monorepo"
+    shutil.copytree(CORPUS.parent.parent / "rules" / "base", top / "platform" / "bus")
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run([*git, *args], cwd=top, check=True, capture_output=True, timeout=60)
+    topic = top / "platform" / "bus" / "topics" / "billing" / "invoice-created.yaml"
+    topic.write_text(topic.read_text().replace("partitions: 12", "partitions: 4"))
+    result = run("check", "--against", "main", "--repo", str(top / "platform" / "bus"))
+    assert result.code == 1 and "decrease 12 → 4" in result.out
+    assert "topics/billing/invoice-created.yaml" in result.out
