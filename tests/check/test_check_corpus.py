@@ -1,8 +1,9 @@
 """`busctl check` on real git repositories: each corpus case is a base/head pair of bus changes.
 
-tests/check/corpus/<case>/ holds `base/` (files overlaid on tests/rules/base and committed on main),
-`head/` (files overlaid on top in the working tree of a branch) and `expect.yaml`:
-`delete:` (paths removed in head), `findings:` (each {code, status, topics, teams}), `ownership:` (the
+The base branch holds tests/rules/base, then tests/check/base (a richer InvoiceCreated schema), then the
+case's `base/` files. The working tree of branch `change` adds the case's `head/` files, then applies
+`expect.yaml`'s `delete:` (paths removed) and `edits:` ({file, replace, with}: the change, readable in one
+line). `expect.yaml` also holds `findings:` (each {code, status, topics, teams}), `ownership:` (the
 teams owning changed files) and `exit:`. Safe cases expect no findings at all.
 """
 
@@ -21,6 +22,7 @@ import yaml
 from tests.conftest import BASE_BUS, CliResult
 
 CORPUS = Path(__file__).parent / "corpus"
+CHECK_BASE = Path(__file__).parent / "base"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "expect.yaml").is_file())
 
 
@@ -42,6 +44,7 @@ def _overlay(source: Path, target: Path) -> None:
 def make_repo(root: Path, case: Path, spec: dict[str, Any]) -> None:
     """main = base bus + case/base; working tree of branch `change` = that + case/head - deletions."""
     shutil.copytree(BASE_BUS, root)
+    _overlay(CHECK_BASE, root)
     _overlay(case / "base", root)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "-A")
@@ -50,6 +53,11 @@ def make_repo(root: Path, case: Path, spec: dict[str, Any]) -> None:
     _overlay(case / "head", root)
     for path in spec.get("delete", []):
         (root / path).unlink()
+    for edit in spec.get("edits", []):
+        target = root / edit["file"]
+        text = target.read_text()
+        assert text.count(edit["replace"]) == 1, f"{edit['replace']!r} must occur once in {edit['file']}"
+        target.write_text(text.replace(edit["replace"], edit["with"]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
