@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from tests.check.test_check_corpus import CORPUS, make_repo
 from tests.conftest import CliResult
 
@@ -15,7 +17,7 @@ Run = Callable[..., CliResult]
 
 def _repo(tmp_path: Path, case: str) -> Path:
     root = tmp_path / "repo"
-    make_repo(root, CORPUS / case, {})
+    make_repo(root, CORPUS / case, yaml.safe_load((CORPUS / case / "expect.yaml").read_text()))
     return root
 
 
