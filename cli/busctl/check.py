@@ -8,6 +8,7 @@ chat rooms and consumer groups, and to an approval when the change itself approv
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -147,16 +148,7 @@ def _schema_findings(
             | {d.topic.name for fqn in affected for d in base.topics_by_message.get(fqn, [])}
         )
         subject = ", ".join(sorted(messages)) or diagnostic.span.file
-        tagged = Diagnostic(
-            code=diagnostic.code,
-            name=diagnostic.name,
-            message=diagnostic.message,
-            span=diagnostic.span,
-            severity=Severity.ERROR,
-            hint=diagnostic.hint,
-            subject=subject,
-        )
-        findings.append(_attach(tagged, topics, base, head))
+        findings.append(_attach(dataclasses.replace(diagnostic, subject=subject), topics, base, head))
     return findings
 
 

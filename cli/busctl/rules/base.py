@@ -55,7 +55,7 @@ class BaseRule(Generic[C]):
         raise NotImplementedError
 
     def finding(
-        self, message: str, span: Span, hint: str = "", severity: Severity | None = None
+        self, message: str, span: Span, hint: str = "", severity: Severity | None = None, subject: str = ""
     ) -> Diagnostic:
         return Diagnostic(
             code=self.id,
@@ -64,6 +64,7 @@ class BaseRule(Generic[C]):
             span=span,
             severity=severity or self.severity,
             hint=hint,
+            subject=subject,
         )
 
 

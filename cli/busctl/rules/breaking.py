@@ -27,18 +27,6 @@ def _at(decl: TopicDecl, *path: str | int) -> Span:
     return decl.source.at(*path)
 
 
-def _about(finding: Diagnostic, topic: str) -> Diagnostic:
-    return Diagnostic(
-        code=finding.code,
-        name=finding.name,
-        message=finding.message,
-        span=finding.span,
-        severity=finding.severity,
-        hint=finding.hint,
-        subject=topic,
-    )
-
-
 def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | None:
     raw = effective(bus.config, decl.topic).config.get(key)
     if raw is None:
@@ -65,13 +53,11 @@ class PartitionsDecreased(CheckRule):
             before = effective(ctx.base.config, base.topic).partitions
             after = effective(ctx.head.config, head.topic).partitions
             if after < before:
-                yield _about(
-                    self.finding(
-                        f"partitions of {change.name} decrease {before} → {after}",
-                        _at(head, "partitions"),
-                        "Kafka cannot remove partitions",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"partitions of {change.name} decrease {before} → {after}",
+                    _at(head, "partitions"),
+                    "Kafka cannot remove partitions",
+                    subject=change.name,
                 )
 
 
@@ -93,16 +79,14 @@ class KeyedPartitionsIncreased(CheckRule):
             before = effective(ctx.base.config, base.topic).partitions
             after = effective(ctx.head.config, head.topic).partitions
             if after > before and head.topic.key != "none":
-                yield _about(
-                    self.finding(
-                        f"partitions of keyed topic {change.name} increase {before} → {after}: "
-                        "keys move to other partitions",
-                        _at(head, "partitions"),
-                        "consumers relying on per-key order must agree "
-                        "(policy.keyed_partition_increase sets the severity)",
-                        severity=severity,
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"partitions of keyed topic {change.name} increase {before} → {after}: "
+                    "keys move to other partitions",
+                    _at(head, "partitions"),
+                    "consumers relying on per-key order must agree "
+                    "(policy.keyed_partition_increase sets the severity)",
+                    severity=severity,
+                    subject=change.name,
                 )
 
 
@@ -122,13 +106,11 @@ class ReplicationFactorDecreased(CheckRule):
             before = effective(ctx.base.config, base.topic).replication_factor
             after = effective(ctx.head.config, head.topic).replication_factor
             if after < before:
-                yield _about(
-                    self.finding(
-                        f"replication factor of {change.name} decreases {before} → {after}",
-                        _at(head, "replication_factor"),
-                        "fewer copies: a broker loss can lose data",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"replication factor of {change.name} decreases {before} → {after}",
+                    _at(head, "replication_factor"),
+                    "fewer copies: a broker loss can lose data",
+                    subject=change.name,
                 )
 
 
@@ -148,13 +130,11 @@ class CleanupPolicyChanged(CheckRule):
             before = _config(ctx.base, base, "cleanup.policy", ctx.catalogue) or "delete"
             after = _config(ctx.head, head, "cleanup.policy", ctx.catalogue) or "delete"
             if set(before.split(",")) != set(after.split(",")):
-                yield _about(
-                    self.finding(
-                        f"cleanup.policy of {change.name} changes {before} → {after}",
-                        _at(head, "config", "cleanup.policy"),
-                        "consumers replaying the topic will see different data",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"cleanup.policy of {change.name} changes {before} → {after}",
+                    _at(head, "config", "cleanup.policy"),
+                    "consumers replaying the topic will see different data",
+                    subject=change.name,
                 )
 
 
@@ -180,13 +160,11 @@ class RetentionReduced(CheckRule):
                 old, new = int(before), int(after)
                 if new != -1 and (old == -1 or new < old):
                     shown_old = "forever" if old == -1 else f"{old} ({human(old)})"
-                    yield _about(
-                        self.finding(
-                            f"{key} of {change.name} is reduced {shown_old} → {new} ({human(new)})",
-                            _at(head, "config", key),
-                            "data older than the new limit is deleted at once",
-                        ),
-                        change.name,
+                    yield self.finding(
+                        f"{key} of {change.name} is reduced {shown_old} → {new} ({human(new)})",
+                        _at(head, "config", key),
+                        "data older than the new limit is deleted at once",
+                        subject=change.name,
                     )
 
 
@@ -204,13 +182,11 @@ class SchemaSwapped(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
             if base.topic.schema_ != head.topic.schema_:
-                yield _about(
-                    self.finding(
-                        f"schema of {change.name} changes {base.topic.schema_} → {head.topic.schema_}",
-                        _at(head, "schema"),
-                        "one topic, one message type: create a new topic version",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"schema of {change.name} changes {base.topic.schema_} → {head.topic.schema_}",
+                    _at(head, "schema"),
+                    "one topic, one message type: create a new topic version",
+                    subject=change.name,
                 )
 
 
@@ -228,13 +204,11 @@ class KeyChanged(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
             if base.topic.key != head.topic.key:
-                yield _about(
-                    self.finding(
-                        f"key of {change.name} changes {base.topic.key} → {head.topic.key}",
-                        _at(head, "key"),
-                        "records with the same key stop landing together",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"key of {change.name} changes {base.topic.key} → {head.topic.key}",
+                    _at(head, "key"),
+                    "records with the same key stop landing together",
+                    subject=change.name,
                 )
 
 
@@ -252,14 +226,12 @@ class TopicRemovedWithoutTombstone(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change in ctx.changes:
             if change.base is not None and change.head is None and not change.renamed_to:
-                yield _about(
-                    self.finding(
-                        f"topic {change.name} is no longer declared ({change.base.file} removed)",
-                        Span(change.base.file),
-                        "keep the file with `lifecycle: deleted` so the deletion is explicit; "
-                        "a removed file leaves the topic unmanaged in the cluster",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"topic {change.name} is no longer declared ({change.base.file} removed)",
+                    Span(change.base.file),
+                    "keep the file with `lifecycle: deleted` so the deletion is explicit; "
+                    "a removed file leaves the topic unmanaged in the cluster",
+                    subject=change.name,
                 )
 
 
@@ -278,14 +250,12 @@ class TopicRenamed(CheckRule):
         for change in ctx.changes:
             if change.renamed_to and change.base is not None:
                 head = ctx.head.topics_by_name[change.renamed_to]
-                yield _about(
-                    self.finding(
-                        f"topic {change.name} is renamed to {change.renamed_to}: "
-                        f"that deletes {change.name} and creates a new, empty topic",
-                        _at(head, "name"),
-                        "keep the old file as a tombstone and add the new topic in a file of its own",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"topic {change.name} is renamed to {change.renamed_to}: "
+                    f"that deletes {change.name} and creates a new, empty topic",
+                    _at(head, "name"),
+                    "keep the old file as a tombstone and add the new topic in a file of its own",
+                    subject=change.name,
                 )
 
 
@@ -307,13 +277,11 @@ class ConsumerGroupRemoved(CheckRule):
             for consumer in base.topic.consumers:
                 if consumer.group not in remaining:
                     team = consumer.team or base.topic.owner
-                    yield _about(
-                        self.finding(
-                            f"consumer group {consumer.group} (team {team}) is removed from {change.name}",
-                            _at(head, "consumers"),
-                            f"its ACLs and lag alerts are removed: team {team} must agree",
-                        ),
-                        change.name,
+                    yield self.finding(
+                        f"consumer group {consumer.group} (team {team}) is removed from {change.name}",
+                        _at(head, "consumers"),
+                        f"its ACLs and lag alerts are removed: team {team} must agree",
+                        subject=change.name,
                     )
 
 
@@ -332,11 +300,9 @@ class OwnerChanged(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
             if base.topic.owner != head.topic.owner:
-                yield _about(
-                    self.finding(
-                        f"owner of {change.name} changes {base.topic.owner} → {head.topic.owner}",
-                        _at(head, "owner"),
-                        f"teams {base.topic.owner} and {head.topic.owner} must both approve",
-                    ),
-                    change.name,
+                yield self.finding(
+                    f"owner of {change.name} changes {base.topic.owner} → {head.topic.owner}",
+                    _at(head, "owner"),
+                    f"teams {base.topic.owner} and {head.topic.owner} must both approve",
+                    subject=change.name,
                 )
