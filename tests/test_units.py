@@ -10,7 +10,6 @@ from busctl.core.units import (
     format_ms,
     parse_duration_ms,
     parse_size_bytes,
-    prometheus_duration_seconds,
 )
 
 
@@ -71,9 +70,3 @@ def test_format_round_trips() -> None:
         assert format_ms(parse_duration_ms(value)) == value
     assert format_bytes(parse_size_bytes("512MiB")) == "512MiB"
     assert format_bytes(1000) == "1000B"
-
-
-def test_prometheus_durations() -> None:
-    assert prometheus_duration_seconds("1h30m") == 5400
-    with pytest.raises(UnitError):
-        prometheus_duration_seconds("10 minutes")

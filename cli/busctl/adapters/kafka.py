@@ -1,4 +1,4 @@
-"""The Kafka adapter: confluent-kafka's AdminClient behind ClusterReader/ClusterWriter.
+"""The Kafka adapter: confluent-kafka's AdminClient, reading ClusterStates and implementing ClusterWriter.
 
 Reads are bulk (one metadata request, DescribeConfigs in large batches, ACLs once); writes are batched and
 report a per-item outcome. Connection settings come from bus.yaml with ${VAR}s expanded from the

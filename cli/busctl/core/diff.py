@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic
@@ -34,9 +35,9 @@ def in_scope(name: str, options: DiffOptions) -> bool:
     return options.topic_filter is None or fnmatch.fnmatchcase(name, options.topic_filter)
 
 
-def is_protected(name: str, options: DiffOptions) -> bool:
-    """Whether a protected-topics regex matches the name."""
-    return any(re.search(pattern, name) for pattern in options.protected)
+def is_protected(name: str, patterns: Iterable[str]) -> bool:
+    """Whether a protected-topics regex (bus.yaml policy.protected_topics) matches the name."""
+    return any(re.search(pattern, name) for pattern in patterns)
 
 
 def diff(
@@ -56,7 +57,7 @@ def diff(
         allow_delete=options.allow_delete,
     )
     for topic in scope:
-        if is_protected(topic.name, options):
+        if is_protected(topic.name, options.protected):
             plan.notes.append(f"{topic.name} is protected (policy.protected_topics): not touched")
             continue
         plan.changes.extend(_topic_changes(topic, state, catalogue, options))
@@ -65,7 +66,7 @@ def diff(
     plan.unmanaged = sorted(
         name
         for name in state.topics
-        if name not in declared and in_scope(name, options) and not is_protected(name, options)
+        if name not in declared and in_scope(name, options) and not is_protected(name, options.protected)
     )
     return plan
 
@@ -118,7 +119,7 @@ def _topic_changes(
             )
         )
     if topic.replication_factor != observed.replication_factor:
-        changes.append(_replication_change(topic, observed, state, options))
+        changes.append(_replication_change(topic, observed, state))
     return changes
 
 
@@ -224,9 +225,7 @@ def _shrinks(change: ConfigChange) -> bool:
     return after != -1 and (before == -1 or after < before)
 
 
-def _replication_change(
-    topic: DesiredTopic, observed: TopicState, state: ClusterState, options: DiffOptions
-) -> Change:
+def _replication_change(topic: DesiredTopic, observed: TopicState, state: ClusterState) -> Change:
     wanted, current = topic.replication_factor, observed.replication_factor
     reason = (
         f"replication factor {current} → {wanted} needs a partition reassignment, which busctl does not run"

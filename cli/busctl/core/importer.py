@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from busctl.core.bus import Bus
-from busctl.core.diff import DiffOptions, is_protected
+from busctl.core.diff import is_protected
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue
 from busctl.core.units import format_bytes, format_ms
@@ -39,10 +39,9 @@ def owner_for(bus: Bus, name: str) -> str | None:
 def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalogue) -> list[Imported]:
     """A declaration for every undeclared, unprotected topic of the cluster."""
     declared = {d.topic.name for d in bus.topics}
-    options = DiffOptions(cluster=cluster, protected=tuple(bus.config.policy.protected_topics))
     result = []
     for name, observed in sorted(state.topics.items()):
-        if name in declared or is_protected(name, options):
+        if name in declared or is_protected(name, bus.config.policy.protected_topics):
             continue
         result.append(_declaration(bus, name, observed, state.acls or (), catalogue, cluster))
     return result

@@ -1,20 +1,13 @@
-"""What the core needs from a cluster, as Protocols: adapters implement them, tests fake them."""
+"""What the executor needs from a cluster, as a Protocol: the Kafka adapter implements it, tests fake it."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from busctl.core.plan import Change
-from busctl.core.state import ClusterState
 
 # Per-item outcome of a batched write: None when it worked, else the broker's error message.
 Outcomes = list[str | None]
-
-
-class ClusterReader(Protocol):
-    """Reads a cluster's whole state in bulk."""
-
-    def read_state(self) -> ClusterState: ...
 
 
 class ClusterWriter(Protocol):

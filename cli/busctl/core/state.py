@@ -91,24 +91,8 @@ def _touches(acl: AclBinding, topics: set[str]) -> bool:
     return acl.resource_type != "TOPIC" or acl.resource_name in topics
 
 
-def state_to_dict(state: ClusterState) -> dict[str, object]:
-    """JSON form of a ClusterState (recorded cluster states for golden tests)."""
-    return {
-        "cluster_id": state.cluster_id,
-        "brokers": list(state.brokers),
-        "topics": {
-            name: {
-                "replicas": [list(r) for r in t.replicas],
-                "configs": {k: asdict(v) for k, v in sorted(t.configs.items())},
-            }
-            for name, t in sorted(state.topics.items())
-        },
-        "acls": None if state.acls is None else [asdict(a) for a in sorted(state.acls)],
-    }
-
-
 def state_from_dict(document: dict[str, Any]) -> ClusterState:
-    """Inverse of state_to_dict."""
+    """A ClusterState from its JSON form (recorded cluster states of the golden plan tests)."""
     topics = {
         name: TopicState(
             name=name,

@@ -90,13 +90,3 @@ def format_bytes(amount: int) -> str:
 def is_prometheus_duration(value: str) -> bool:
     """True for Prometheus durations such as "10m", "1h30m", "90s"."""
     return bool(_PROM_DURATION.match(value))
-
-
-def prometheus_duration_seconds(value: str) -> int:
-    """Seconds in a Prometheus duration ("1h30m" -> 5400)."""
-    if not is_prometheus_duration(value):
-        raise UnitError(f'"{value}" is not a duration such as "10m" or "1h30m"')
-    total_ms = 0
-    for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value):
-        total_ms += int(number) * (DURATION_MS[unit] if unit != "y" else 365 * DURATION_MS["d"])
-    return total_ms // 1000

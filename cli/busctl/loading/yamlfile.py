@@ -29,16 +29,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     """libyaml's parser with a memo on implicit tag resolution: bus files repeat the same keys and
     values thousands of times, and PyYAML resolves every scalar with Python regexes."""
 
-    _resolved: ClassVar[dict[tuple[Any, ...], str]] = {}
+    _resolved: ClassVar[dict[str, str]] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is not yaml.ScalarNode or implicit != (True, False):
             return super().resolve(kind, value, implicit)
-        tag = self._resolved.get((value,))
+        tag = self._resolved.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
             if len(value) <= 64 and len(self._resolved) < 100_000:
-                self._resolved[(value,)] = tag
+                self._resolved[value] = tag
         return tag
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from busctl.core.bus import Effective, TopicDecl, effective
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.units import is_prometheus_duration
-from busctl.rules.base import LintContext, Rule, register
+from busctl.rules.base import LintContext, Rule, check_rules, register
 
 
 def _compile(pattern: str) -> re.Pattern[str] | None:
@@ -418,8 +418,6 @@ class ApprovalNamesARule(Rule):
     name = "topic.approval-rule"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        from busctl.rules.base import check_rules  # the check family registers alongside the lint rules
-
         known = {rule.id for rule in check_rules()}
         for decl in ctx.bus.topics:
             for index, approval in enumerate(decl.topic.approvals):
