@@ -15,7 +15,7 @@ from busctl import workspace
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
-COMMANDS = ["lint", "owner", "codeowners", "rules"]
+COMMANDS = ["lint", "check", "plan", "apply", "import", "owner", "codeowners", "rules"]
 
 
 def test_help_lists_every_command(run: Run) -> None:
@@ -119,4 +119,5 @@ def test_console_script_runs_as_a_process() -> None:
 def test_rules_listing(run: Run) -> None:
     result = run("rules", "--format", "json")
     rules = json.loads(result.out)
-    assert {"BUS101", "BUS201", "BUS302", "BUS401"} <= {r["id"] for r in rules}
+    assert {"BUS101", "BUS201", "BUS302", "BUS401"} <= {r["id"] for r in rules if r["family"] == "lint"}
+    assert {"BUS501", "BUS511"} <= {r["id"] for r in rules if r["family"] == "check"}

@@ -141,7 +141,7 @@ def test_unprivileged_admin_is_refused_clearly(
     result = run("plan", "--cluster", "local", "--repo", str(acl_repo), "--timeout", "10")
     assert result.code == 1
     assert "not authorised" in result.err or "authoriz" in result.err.lower()
-    assert "alice-secret" not in result.out + result.err + result.err
+    assert "alice-secret" not in result.out + result.err
 
 
 def test_plan_file_holds_no_secrets(run: Run, acl_repo: Path, kafka_acl: Broker, tmp_path: Path) -> None:
