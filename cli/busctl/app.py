@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import apply, check, codeowners, import_, lint, owner, plan, rules
+from busctl.commands import alerts, apply, check, codeowners, import_, lint, owner, plan, rules
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -54,6 +54,7 @@ _COMMANDS = (
     ("import", import_),
     ("owner", owner),
     ("codeowners", codeowners),
+    ("alerts", alerts),
     ("rules", rules),
 )
 for _name, _module in _COMMANDS:

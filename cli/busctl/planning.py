@@ -28,25 +28,28 @@ class Planned:
     plan: Plan
 
 
-def valid_bus(repo: Path) -> Bus:
-    """The bus, if its declarations have no lint errors (schemas and buf are not needed to plan)."""
+def valid_bus(repo: Path, untouched: str = "nothing was read from or changed on the cluster") -> Bus:
+    """The bus, if its declarations have no lint errors (schemas and buf are not needed for that).
+
+    `untouched` tells the user, in the error, what was therefore not done.
+    """
     bus, report = load_bus(repo.resolve())
     context = LintContext(
         bus=bus, schemas=SchemaSet(root=bus.config.schemas.root, compiled=False), catalogue=load_catalogue()
     )
     report.extend(run_rules(context))
-    _refuse_errors(report)
+    _refuse_errors(report, untouched)
     return bus
 
 
-def _refuse_errors(report: Report) -> None:
+def _refuse_errors(report: Report, untouched: str) -> None:
     errors = sorted(report.errors, key=Diagnostic.sort_key)
     if errors:
         first = "; ".join(f"{d.span}: {d.code} {d.message}" for d in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
         raise BusctlError(
             f"the declarations have {len(errors)} lint error(s): {first}{more}",
-            "run `busctl lint` and fix them; nothing was read from or changed on the cluster",
+            f"run `busctl lint` and fix them; {untouched}",
         )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import typer
 
 from busctl.commands.common import RepoOption
+from busctl.commands.generated import sync
 from busctl.core.codeowners import CODEOWNERS_PATH, generate
 from busctl.core.diagnostics import BusctlError
 from busctl.loading.bus import load_bus
@@ -27,29 +27,4 @@ def command(
             f"{len(report.errors)} error(s) in the bus files; CODEOWNERS was not generated",
             "run `busctl lint` and fix them first",
         )
-    wanted = generate(bus)
-    target = repo / CODEOWNERS_PATH
-    current = target.read_text("utf-8") if target.is_file() else None
-    if check:
-        if current == wanted:
-            typer.echo(f"{CODEOWNERS_PATH} is up to date")
-            return 0
-        diff = difflib.unified_diff(
-            (current or "").splitlines(keepends=True),
-            wanted.splitlines(keepends=True),
-            f"{CODEOWNERS_PATH} (current)",
-            f"{CODEOWNERS_PATH} (generated)",
-        )
-        typer.echo("".join(diff), nl=False)
-        typer.echo(
-            f"{CODEOWNERS_PATH} is {'missing' if current is None else 'stale'}: run `busctl codeowners`",
-            err=True,
-        )
-        return 1
-    if current == wanted:
-        typer.echo(f"{CODEOWNERS_PATH} is up to date")
-        return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(wanted, "utf-8")
-    typer.echo(f"wrote {CODEOWNERS_PATH}")
-    return 0
+    return sync(repo, {CODEOWNERS_PATH: generate(bus)}, "busctl codeowners", check)

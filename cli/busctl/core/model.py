@@ -166,15 +166,51 @@ class Policy(Strict):
     )
 
 
-class AlertSettings(Strict):
-    """Lag alert generation settings."""
+Exporter = Literal["kafka_exporter", "kminion", "kafka-lag-exporter", "burrow"]
 
-    exporter: Literal["kafka_exporter", "kminion", "kafka-lag-exporter", "burrow"] = "kafka_exporter"
-    runbook_url: str | None = None
+
+class PrometheusRuleSettings(Strict):
+    """Also write each team's rules as a prometheus-operator PrometheusRule resource."""
+
+    namespace: str | None = Field(None, description="metadata.namespace of the resources.")
+    labels: dict[str, str] = Field(
+        default_factory=lambda: {"role": "alert-rules"},
+        description="metadata.labels, matched by the Prometheus ruleSelector.",
+    )
+
+
+class AlertSettings(Strict):
+    """Lag alert generation settings (`busctl alerts`)."""
+
+    exporter: Exporter = Field(
+        "kafka_exporter", description="The lag exporter whose metrics the rules query."
+    )
+    job: str | None = Field(
+        None, description='Prometheus job scraping the exporter; default "kafka-exporter", "kminion", ...'
+    )
+    selector: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra label matchers on every exporter series, e.g. {cluster: prod}.",
+    )
+    runbook_url: str | None = Field(None, description="Linked from every alert.")
     default_lag: LagObjective = Field(
         default_factory=lambda: LagObjective.model_validate(
             {"max_messages": 10000, "for": "10m", "severity": "warning"}
         )
+    )
+    rate_window: str = Field(
+        "5m", description="Window of the produce rate behind time lag (messages behind / rate)."
+    )
+    missing_for: str = Field(
+        "30m", description="How long a declared group may have no lag series before it is reported."
+    )
+    webhook_url: str = Field(
+        "{chat}",
+        description="Alertmanager webhook per team; {chat} and {team} are replaced "
+        "(e.g. a chat relay: http://relay:8080/alerts?room={team}).",
+    )
+    prometheus_rule: PrometheusRuleSettings | None = Field(
+        None, description="Also write PrometheusRule resources to alerts/kubernetes/."
     )
 
 

@@ -90,3 +90,15 @@ def format_bytes(amount: int) -> str:
 def is_prometheus_duration(value: str) -> bool:
     """True for Prometheus durations such as "10m", "1h30m", "90s"."""
     return bool(_PROM_DURATION.match(value))
+
+
+_PROM_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def prometheus_duration_seconds(value: str) -> float:
+    """Seconds in a Prometheus duration: "1h30m" -> 5400. Raises UnitError when it is not one."""
+    if not is_prometheus_duration(value):
+        raise UnitError(f'"{value}" is not a Prometheus duration (use e.g. "10m", "1h30m")')
+    return sum(
+        int(number) * _PROM_UNIT_SECONDS[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value)
+    )

@@ -1,0 +1,71 @@
+"""Run Prometheus's promtool and Alertmanager's amtool (Debian packages prometheus and
+prometheus-alertmanager) on generated alert files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from busctl.core.diagnostics import BusctlError
+
+TOOL_TIMEOUT_SECONDS = 600
+INSTALL_HINT = (
+    "install Prometheus's tools: `apt-get install --no-install-recommends prometheus "
+    "prometheus-alertmanager` (or `make tools`)"
+)
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """What a tool said and whether it succeeded."""
+
+    command: list[str]
+    ok: bool
+    output: str
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise BusctlError(f"{name} was not found on PATH", INSTALL_HINT)
+    return found
+
+
+def _run(tool: str, *args: str, cwd: Path) -> ToolRun:
+    command = [_binary(tool), *args]
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, timeout=TOOL_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired as error:
+        raise BusctlError(
+            f"{tool} did not finish within {TOOL_TIMEOUT_SECONDS}s", "run it by hand to see why"
+        ) from error
+    return ToolRun(command, done.returncode == 0, (done.stdout + done.stderr).strip())
+
+
+def check_rules(cwd: Path, files: list[str]) -> ToolRun:
+    """`promtool check rules FILE...`: syntax, PromQL and templates."""
+    return _run("promtool", "check", "rules", *files, cwd=cwd)
+
+
+def test_rules(cwd: Path, files: list[str]) -> ToolRun:
+    """`promtool test rules FILE...`: the unit tests."""
+    return _run("promtool", "test", "rules", *files, cwd=cwd)
+
+
+def check_alertmanager_config(cwd: Path, file: str) -> ToolRun:
+    """`amtool check-config FILE`."""
+    return _run("amtool", "check-config", file, cwd=cwd)
+
+
+def route_receivers(cwd: Path, file: str, labels: dict[str, str]) -> list[str]:
+    """The receivers an alert with `labels` reaches (`amtool config routes test`)."""
+    pairs = [f"{key}={value}" for key, value in labels.items()]
+    run = _run("amtool", "config", "routes", "test", f"--config.file={file}", *pairs, cwd=cwd)
+    if not run.ok:
+        raise BusctlError(f"amtool could not route {pairs}: {run.output}", "check alerts/alertmanager.yml")
+    lines = [line for line in run.output.splitlines() if not line.startswith("Warning:")]
+    return [name.strip() for name in ",".join(lines).split(",") if name.strip()]

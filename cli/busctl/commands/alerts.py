@@ -1,0 +1,64 @@
+"""`busctl alerts`: write alerts/ (Prometheus rules, promtool tests, Alertmanager routes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from busctl.adapters import prometheus
+from busctl.commands.common import RepoOption
+from busctl.commands.generated import sync
+from busctl.planning import valid_bus
+from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts
+
+
+def command(
+    repo: RepoOption = Path("."),
+    check: bool = typer.Option(
+        False, "--check", help="Do not write; exit 1 if alerts/ is missing, stale or has obsolete files."
+    ),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Then run promtool check/test rules and amtool check-config plus a route test per team "
+        "(needs Debian's prometheus and prometheus-alertmanager).",
+    ),
+) -> int:
+    """Generate lag alerts for every declared consumer group: a Prometheus rule file per team
+    (lag in messages and seconds, stuck, missing, no members, offset out of retention), a promtool
+    test file for each, and an Alertmanager config routing each team's alerts to its chat room.
+
+    Templates: the built-in ones (busctl/templates/alerts/) unless the repo's templates/ has a file
+    of the same path. Metric names follow bus.yaml alerts.exporter."""
+    root = repo.resolve()
+    bus = valid_bus(root, "alerts/ was not written")
+    wanted = render_alerts(root, bus)
+    code = sync(root, wanted, "busctl alerts", check, owned=generated_files(root))
+    if verify and code == 0:
+        return _verify(root, sorted(wanted), set(bus.teams))
+    return code
+
+
+def _verify(root: Path, files: list[str], teams: set[str]) -> int:
+    rules = [f for f in files if f.endswith(".rules.yml")]
+    tests = [f for f in files if f.startswith(f"{ALERTS_DIR}/tests/")]
+    config = f"{ALERTS_DIR}/alertmanager.yml"
+    failed = 0
+    for run in (
+        prometheus.check_rules(root, rules),
+        prometheus.test_rules(root, tests),
+        prometheus.check_alertmanager_config(root, config),
+    ):
+        typer.echo(f"{'ok' if run.ok else 'FAILED'}: {' '.join(run.command[:3])}")
+        if not run.ok:
+            failed += 1
+            typer.echo(run.output)
+    routed = sorted(t for t in teams if f"{ALERTS_DIR}/{t}.rules.yml" in files)
+    for team in routed:
+        receivers = prometheus.route_receivers(root, config, {"team": team, "severity": "critical"})
+        if receivers != [f"team-{team}"]:
+            failed += 1
+            typer.echo(f"FAILED: alerts of team {team} reach {receivers}, not team-{team}")
+    typer.echo(f"{'ok' if not failed else 'FAILED'}: routes of {len(routed)} team(s)")
+    return 1 if failed else 0

@@ -1,0 +1,185 @@
+"""What lag alerts the declarations ask for: one `AlertRule` per (consumer group, topic, kind).
+
+Pure: from the bus to a list of rule specifications, grouped by the team that gets paged. The
+PromQL itself lives in the jinja2 templates (one per exporter dialect); this module decides which
+alerts exist, their names, severities and `for:` durations, and the numbers the generated promtool
+tests feed in and expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from busctl.core.bus import Bus
+from busctl.core.model import AlertSettings, Consumer, LagObjective
+from busctl.core.units import prometheus_duration_seconds
+
+DEFAULT_JOBS = {
+    "kafka_exporter": "kafka-exporter",
+    "kminion": "kminion",
+    "kafka-lag-exporter": "kafka-lag-exporter",
+    "burrow": "burrow",
+}
+RETENTION_FOR = "1m"
+EXPORTER_DOWN_FOR = "5m"
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    """One kind of lag alert, the same for every dialect (the dialect template gives its PromQL)."""
+
+    key: str
+    alertname: str
+    summary: str
+
+
+LAG_MESSAGES = AlertKind(
+    "lag_messages",
+    "KafkaConsumerGroupLagHigh",
+    "Kafka consumer group is too many messages behind.",
+)
+LAG_SECONDS = AlertKind(
+    "lag_seconds",
+    "KafkaConsumerGroupTimeLagHigh",
+    "Kafka consumer group is too far behind in time.",
+)
+STUCK = AlertKind(
+    "stuck",
+    "KafkaConsumerGroupStuck",
+    "Kafka consumer group is not committing progress while messages are waiting.",
+)
+MISSING = AlertKind(
+    "missing",
+    "KafkaConsumerGroupMissing",
+    "Declared Kafka consumer group has no lag metrics.",
+)
+NO_MEMBERS = AlertKind(
+    "no_members",
+    "KafkaConsumerGroupNoActiveMembers",
+    "Kafka consumer group has no active members while messages are waiting.",
+)
+OUT_OF_RETENTION = AlertKind(
+    "out_of_retention",
+    "KafkaConsumerGroupOffsetOutOfRetention",
+    "Kafka consumer group offset is older than the topic's retention: messages were lost.",
+)
+EXPORTER_DOWN = AlertKind(
+    "exporter_down",
+    "KafkaLagExporterDown",
+    "Kafka lag exporter is down; consumer lag alerts are blind.",
+)
+GROUP_KINDS = (LAG_MESSAGES, LAG_SECONDS, STUCK, MISSING, NO_MEMBERS, OUT_OF_RETENTION)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A consumer's lag objective with bus.yaml's default_lag filled in."""
+
+    max_messages: int | None
+    max_seconds: int | None
+    for_: str
+    severity: str
+
+    def describe(self) -> str:
+        """ "max 10000 messages, 5m behind, for 10m" — quoted in alert descriptions."""
+        parts = []
+        if self.max_messages is not None:
+            parts.append(f"max {self.max_messages} messages")
+        if self.max_seconds is not None:
+            parts.append(f"max {self.max_seconds}s behind")
+        return ", ".join(parts) + f", for {self.for_}"
+
+
+@dataclass(frozen=True)
+class LagTarget:
+    """A declared consumer group on a topic, the team paged for it, and its objective."""
+
+    team: str
+    topic: str
+    group: str
+    owner: str
+    file: str
+    objective: Objective
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One alerting rule to generate: kind, target, severity and `for:`, plus its test numbers."""
+
+    kind: AlertKind
+    target: LagTarget | None
+    severity: str
+    for_: str
+
+    @property
+    def for_seconds(self) -> float:
+        """`for:` in seconds."""
+        return prometheus_duration_seconds(self.for_)
+
+
+def objective_for(consumer: Consumer, default: LagObjective) -> Objective:
+    """The consumer's `lag:` merged field by field over alerts.default_lag."""
+    own = consumer.lag or LagObjective()
+    explicit = own.max_messages is not None or own.max_seconds is not None
+    return Objective(
+        max_messages=own.max_messages if explicit else default.max_messages,
+        max_seconds=own.max_seconds if explicit else default.max_seconds,
+        for_=own.for_ or default.for_ or "10m",
+        severity=own.severity or default.severity or "warning",
+    )
+
+
+def lag_targets(bus: Bus) -> list[LagTarget]:
+    """Every declared consumer group on a live topic, sorted by team, topic and group."""
+    default = bus.config.alerts.default_lag
+    targets = [
+        LagTarget(
+            team=consumer.team or decl.topic.owner,
+            topic=decl.topic.name,
+            group=consumer.group,
+            owner=decl.topic.owner,
+            file=decl.file,
+            objective=objective_for(consumer, default),
+        )
+        for decl in bus.topics
+        if decl.topic.lifecycle != "deleted"
+        for consumer in decl.topic.consumers
+    ]
+    return sorted(targets, key=lambda t: (t.team, t.topic, t.group))
+
+
+def _group_rules(target: LagTarget, settings: AlertSettings) -> Iterator[AlertRule]:
+    objective = target.objective
+    if objective.max_messages is not None:
+        yield AlertRule(LAG_MESSAGES, target, objective.severity, objective.for_)
+    if objective.max_seconds is not None:
+        yield AlertRule(LAG_SECONDS, target, objective.severity, objective.for_)
+    yield AlertRule(STUCK, target, objective.severity, objective.for_)
+    yield AlertRule(MISSING, target, "warning", settings.missing_for)
+    yield AlertRule(NO_MEMBERS, target, "warning", objective.for_)
+    yield AlertRule(OUT_OF_RETENTION, target, "critical", RETENTION_FOR)
+
+
+def rules_by_team(bus: Bus) -> dict[str, list[AlertRule]]:
+    """Each paged team's alert rules, in a stable order (team, topic, group, kind)."""
+    settings = bus.config.alerts
+    by_team: dict[str, list[AlertRule]] = {}
+    for target in lag_targets(bus):
+        by_team.setdefault(target.team, []).extend(_group_rules(target, settings))
+    return dict(sorted(by_team.items()))
+
+
+def exporter_down_rule() -> AlertRule:
+    """The one rule per bus that watches the exporter itself (paged to the platform team)."""
+    return AlertRule(EXPORTER_DOWN, None, "critical", EXPORTER_DOWN_FOR)
+
+
+def job_name(settings: AlertSettings) -> str:
+    """The Prometheus job label of the exporter's scrape."""
+    return settings.job or DEFAULT_JOBS[settings.exporter]
+
+
+def promql_string(value: str) -> str:
+    """A PromQL double-quoted string literal."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
