@@ -149,13 +149,13 @@ def _scenarios(rule: AlertRule, step: int, samples: int) -> list[Scenario]:
     objective = rule.target.objective
     if rule.kind is LAG_MESSAGES:
         limit = objective.max_messages or 0
-        over = 2 * limit + 1
+        over = limit + 3  # with -1 and -5 beside it: a sum without clamp_min stays under the limit
         return [
             case(
                 "lag over the objective",
                 True,
                 humanize(over),
-                lag={0: over, 1: -1},
+                lag={0: over, 1: -1, 2: -5},
                 committed=moving,
                 members=1,
             ),

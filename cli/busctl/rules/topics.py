@@ -310,13 +310,20 @@ class LagObjectiveValid(Rule):
     name = "topic.lag-objective"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        default = ctx.bus.config.alerts.default_lag
-        if default.for_ is not None and not is_prometheus_duration(default.for_):
-            yield self.finding(
-                f'"{default.for_}" is not a duration',
-                ctx.bus.config_source.at("alerts", "default_lag", "for"),
-                'use a Prometheus duration such as "10m" or "1h30m"',
-            )
+        settings = ctx.bus.config.alerts
+        default = settings.default_lag
+        durations = {
+            ("alerts", "default_lag", "for"): default.for_,
+            ("alerts", "missing_for"): settings.missing_for,
+            ("alerts", "rate_window"): settings.rate_window,
+        }
+        for where, value in durations.items():
+            if value is not None and not is_prometheus_duration(value):
+                yield self.finding(
+                    f'"{value}" is not a duration',
+                    ctx.bus.config_source.at(*where),
+                    'use a Prometheus duration such as "10m" or "1h30m"',
+                )
         default_empty = default.max_messages is None and default.max_seconds is None
         if default_empty and any(c.lag is None for d in ctx.bus.topics for c in d.topic.consumers):
             yield self.finding(
