@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint-code unit bench clean
+.PHONY: setup tools demo test lint-code unit bench clean
 
 setup: $(STAMP)
 
@@ -14,13 +14,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## promtool, amtool, Prometheus and Alertmanager (Debian) and the klag-exporter lag exporter (cargo):
+## what the alert tests run for real. Idempotent; the first build of klag-exporter takes minutes.
+tools:
+	scripts/tools/install
+
 ## The main job on this repo's own bus and a real local Kafka (scripts/demo):
 ## lint -> plan -> apply -> plan shows no changes -> owner queries -> CODEOWNERS check.
 demo: setup
 	scripts/demo
 
 ## Every check CI runs: style, types, then the whole pytest suite.
-test: setup lint-code
+test: setup tools lint-code
 	$(BIN)/pytest
 
 lint-code: setup
@@ -28,9 +33,9 @@ lint-code: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## Fast feedback: the tests that need no external server.
+## Fast feedback: the tests that need no external server or tool.
 unit: setup
-	$(BIN)/pytest -m "not kafka"
+	$(BIN)/pytest -m "not kafka and not prometheus"
 
 ## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch.
 bench: setup
@@ -38,4 +43,4 @@ bench: setup
 	$(BIN)/python bench/plan.py
 
 clean:
-	rm -rf $(VENV) .kafka .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .kafka .pytest_cache .mypy_cache .ruff_cache

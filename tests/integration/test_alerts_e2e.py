@@ -1,0 +1,170 @@
+"""End to end: generated lag alerts fire on a real cluster and reach the paged team's chat room.
+
+Real Kafka (scripts/kafka) + a real lag exporter (klag-exporter, the kafka-lag-exporter dialect) +
+real Prometheus loading the rules `busctl alerts` wrote + real Alertmanager with the generated
+routes, delivering to a local webhook standing in for the chat relay. A declared group consumes
+part of a topic and stops: the lag alert must go pending, then firing with the right `team`,
+reach that team's room, and clear once the group catches up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, Producer
+
+from tests.conftest import CliResult, write_files
+from tests.integration.conftest import Broker, bus_for
+from tests.integration.monitoring import (
+    alertmanager,
+    http_json,
+    klag_exporter,
+    prometheus,
+    wait_for,
+    webhook_receiver,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.prometheus, pytest.mark.slow]
+Run = Callable[..., CliResult]
+
+TOPIC = "audit.alert-e2e.v1"
+GROUP = "alert-e2e-reader"
+ALERT = "KafkaConsumerGroupLagHigh"
+EXPORTER_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, WEBHOOK_PORT = 39200, 39201, 39202, 39203
+TOPIC_FILE = f"""\
+name: {TOPIC}
+owner: audit
+description: Written by the end-to-end alert test.
+schema: acme.audit.v1.AuditEvent
+partitions: 1
+consumers:
+  - group: {GROUP}
+    team: billing
+    lag: {{max_messages: 20, for: 5s, severity: critical}}
+"""
+ALERT_SETTINGS = f"""\
+alerts:
+  exporter: kafka-lag-exporter
+  rate_window: 1m
+  missing_for: 10m
+  webhook_url: http://127.0.0.1:{WEBHOOK_PORT}/rooms/{{team}}
+"""
+
+
+def _produce(bootstrap: str, count: int) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for index in range(count):
+        producer.produce(TOPIC, value=f"event {index}".encode())
+    assert producer.flush(30) == 0, "messages were not delivered within 30 s"
+
+
+def _consume_and_commit(bootstrap: str, count: int) -> None:
+    """Read `count` messages as GROUP, commit synchronously, leave the group."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": GROUP,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([TOPIC])
+    read, deadline = 0, time.monotonic() + 60
+    try:
+        while read < count and time.monotonic() < deadline:
+            message = consumer.poll(1.0)
+            if message is not None and message.error() is None:
+                read += 1
+                if read == count:
+                    consumer.commit(message=message, asynchronous=False)
+        assert read == count, f"read {read} of {count} messages within 60 s"
+    finally:
+        consumer.close()
+
+
+def _lag_alerts(url: str) -> list[dict[str, Any]]:
+    alerts = http_json(f"{url}/api/v1/alerts")["data"]["alerts"]
+    return [a for a in alerts if a["labels"]["alertname"] == ALERT and a["labels"]["consumergroup"] == GROUP]
+
+
+def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
+    run: Run, kafka_single: Broker, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    root = bus_for(kafka_single, tmp_path / "bus")
+    write_files(
+        root,
+        {
+            "topics/billing/invoice-created.yaml": None,
+            "topics/audit/events.yaml": None,
+            "topics/audit/alert-e2e.yaml": TOPIC_FILE,
+        },
+    )
+    (root / "bus.yaml").write_text((root / "bus.yaml").read_text() + ALERT_SETTINGS)
+    applied = run("apply", "--cluster", "local", "--repo", str(root), "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    generated = run("alerts", "--repo", str(root))
+    assert generated.code == 0, generated.out + generated.err
+    rule_files = sorted((root / "alerts").glob("*.rules.yml"))
+    assert [p.name for p in rule_files] == ["_exporter.rules.yml", "billing.rules.yml"]
+
+    work = tmp_path / "monitoring"
+    with (
+        webhook_receiver(WEBHOOK_PORT) as received,
+        alertmanager(work / "alertmanager", ALERTMANAGER_PORT, root / "alerts/alertmanager.yml") as am_url,
+        klag_exporter(work / "exporter", kafka_single.bootstrap, EXPORTER_PORT) as exporter,
+        prometheus(
+            work / "prometheus",
+            PROMETHEUS_PORT,
+            rule_files,
+            job="kafka-lag-exporter",
+            target=exporter,
+            alertmanager=am_url.removeprefix("http://"),
+        ) as prom_url,
+    ):
+        _produce(kafka_single.bootstrap, 100)
+        _consume_and_commit(kafka_single.bootstrap, 10)  # 90 behind, objective 20
+        states: list[str] = []
+
+        def firing() -> dict[str, Any] | None:
+            alerts = _lag_alerts(prom_url)
+            states.extend(a["state"] for a in alerts if not states or states[-1] != a["state"])
+            return next((a for a in alerts if a["state"] == "firing"), None)
+
+        alert = wait_for(f"{ALERT} firing in Prometheus", firing, 120, work / "prometheus/prometheus.log")
+        fired_after = time.monotonic() - started
+        assert states[0] == "pending", states  # `for: 5s` holds it pending first
+        assert alert["labels"]["team"] == "billing"  # the paged team, not the topic owner
+        assert alert["labels"]["owner"] == "audit"
+        assert alert["labels"]["severity"] == "critical"
+        assert alert["labels"]["topic"] == TOPIC
+        assert float(alert["value"]) == 90
+        assert alert["annotations"]["description"].startswith(f"Consumer group {GROUP} is 90 messages behind")
+
+        def delivered() -> dict[str, Any] | None:
+            for post in received:
+                alerts = post["body"]["alerts"]
+                if any(a["labels"]["alertname"] == ALERT and a["status"] == "firing" for a in alerts):
+                    return post
+            return None
+
+        post = wait_for(
+            "the alert at the billing room's webhook", delivered, 120, work / "alertmanager/alertmanager.log"
+        )
+        assert post["path"] == "/rooms/billing"
+        assert post["body"]["receiver"] == "team-billing"
+        delivered_after = time.monotonic() - started
+
+        _consume_and_commit(kafka_single.bootstrap, 90)  # caught up
+        wait_for(
+            f"{ALERT} to clear", lambda: not _lag_alerts(prom_url), 120, work / "prometheus/prometheus.log"
+        )
+        cleared_after = time.monotonic() - started
+    print(
+        f"\nalert e2e: firing after {fired_after:.0f}s, delivered after {delivered_after:.0f}s, "
+        f"cleared after {cleared_after:.0f}s, total {time.monotonic() - started:.0f}s"
+    )
