@@ -284,6 +284,15 @@ def test_this_repos_alerts_are_up_to_date(run: Run) -> None:
 
 
 @pytest.mark.prometheus
+def test_this_repos_alerts_pass_promtool_and_amtool(run: Run) -> None:
+    result = run("alerts", "--repo", str(REPO_ROOT), "--check", "--verify")
+    assert result.code == 0, result.out + result.err
+    for step in ("promtool check rules", "promtool test rules", "amtool check-config"):
+        assert f"ok: {step}" in result.out
+    assert "ok: routes of 6 team(s)" in result.out
+
+
+@pytest.mark.prometheus
 def test_generated_rules_pass_promtool_and_route_to_their_team(run: Run, bus_repo: MakeRepo) -> None:
     consumers = """\
   - group: fast

@@ -77,7 +77,10 @@ def process(command: list[str], log: Path, ready_url: str, name: str) -> Iterato
 
 @contextmanager
 def klag_exporter(work: Path, bootstrap: str, port: int) -> Iterator[str]:
-    """klag-exporter (the kafka-lag-exporter dialect) polling `bootstrap` every second."""
+    """klag-exporter (the kafka-lag-exporter dialect) polling `bootstrap` every second.
+
+    Per-partition series need granularity "partition"; its default caches hide a new group for 60 s.
+    """
     work.mkdir(parents=True, exist_ok=True)
     config = work / "klag.toml"
     config.write_text(
@@ -86,10 +89,14 @@ def klag_exporter(work: Path, bootstrap: str, port: int) -> Iterator[str]:
         f"http_port = {port}\n"
         'http_host = "127.0.0.1"\n'
         'granularity = "partition"\n'
+        'staleness_threshold = "30s"\n'
         "[exporter.timestamp_sampling]\n"
         "enabled = false\n"
         "[exporter.otel]\n"
         "enabled = false\n"
+        "[exporter.performance]\n"  # no caching: a new group or topic shows on the next poll
+        'consumer_groups_cache_ttl = "0s"\n'
+        'metadata_cache_ttl = "0s"\n'
         "[[clusters]]\n"
         'name = "local"\n'
         f'bootstrap_servers = "{bootstrap}"\n'

@@ -53,7 +53,9 @@ def _verify(root: Path, files: list[str], teams: list[str]) -> int:
         prometheus.test_rules(root, tests),
         prometheus.check_alertmanager_config(root, config),
     ):
-        typer.echo(f"{'ok' if run.ok else 'FAILED'}: {' '.join(run.command[:3])}")
+        typer.echo(
+            f"{'ok' if run.ok else 'FAILED'}: {' '.join([Path(run.command[0]).name, *run.command[1:3]])}"
+        )
         if not run.ok:
             failed += 1
             typer.echo(run.output)
