@@ -317,11 +317,11 @@ class LagObjectiveValid(Rule):
             ("alerts", "missing_for"): settings.missing_for,
             ("alerts", "rate_window"): settings.rate_window,
         }
-        for where, value in durations.items():
+        for setting, value in durations.items():
             if value is not None and not is_prometheus_duration(value):
                 yield self.finding(
                     f'"{value}" is not a duration',
-                    ctx.bus.config_source.at(*where),
+                    ctx.bus.config_source.at(*setting),
                     'use a Prometheus duration such as "10m" or "1h30m"',
                 )
         default_empty = default.max_messages is None and default.max_seconds is None

@@ -1,0 +1,109 @@
+"""The exporter dialects (bus.yaml alerts.exporter): each one's rules pass the promtool tests generated
+for them, support the kinds its template documents, and its tests catch a wrong rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from busctl.adapters import prometheus
+from tests.conftest import REPO_ROOT, CliResult
+
+Run = Callable[..., CliResult]
+MakeRepo = Callable[..., Path]
+
+ALL_KINDS = {
+    "KafkaConsumerGroupLagHigh",
+    "KafkaConsumerGroupTimeLagHigh",
+    "KafkaConsumerGroupStuck",
+    "KafkaConsumerGroupMissing",
+    "KafkaConsumerGroupNoActiveMembers",
+    "KafkaConsumerGroupOffsetOutOfRetention",
+}
+# exporter -> (its group label, label selector as a user of that exporter would set it, alert kinds)
+DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
+    "kafka_exporter": ("consumergroup", {"cluster": "prod"}, ALL_KINDS),
+    "kminion": ("group_id", {}, ALL_KINDS),
+    "kafka-lag-exporter": ("group", {"cluster_name": "prod"}, ALL_KINDS),
+    # Burrow exports neither group members nor log-start offsets
+    "burrow": (
+        "consumer_group",
+        {"cluster": "prod"},
+        ALL_KINDS - {"KafkaConsumerGroupNoActiveMembers", "KafkaConsumerGroupOffsetOutOfRetention"},
+    ),
+}
+TOPIC = """\
+name: audit.events.v1
+owner: audit
+description: Audit events.
+schema: acme.audit.v1.AuditEvent
+consumers:
+  - group: fast
+    lag: {max_messages: 100, max_seconds: 30, for: 1m, severity: critical}
+  - group: slow
+    team: billing
+    lag: {max_messages: 5000000, max_seconds: 3600, for: 15m}
+"""
+
+
+def _repo(bus_repo: MakeRepo, exporter: str) -> Path:
+    _, selector, _ = DIALECTS[exporter]
+    bus = (REPO_ROOT / "tests/rules/base/bus.yaml").read_text()
+    settings = {"alerts": {"exporter": exporter, "selector": selector}}
+    return bus_repo({"bus.yaml": bus + yaml.safe_dump(settings), "topics/audit/events.yaml": TOPIC})
+
+
+def _rules(repo: Path, team: str) -> list[dict[str, Any]]:
+    data = yaml.safe_load((repo / f"alerts/{team}.rules.yml").read_text())
+    return [rule for group in data["groups"] for rule in group["rules"]]
+
+
+@pytest.mark.parametrize("exporter", DIALECTS)
+def test_dialect_writes_the_kinds_it_supports_in_its_own_labels(
+    run: Run, bus_repo: MakeRepo, exporter: str
+) -> None:
+    group_label, selector, kinds = DIALECTS[exporter]
+    repo = _repo(bus_repo, exporter)
+    assert run("alerts", "--repo", str(repo)).code == 0
+    rules = [rule for team in ("audit", "billing") for rule in _rules(repo, team)]
+    assert {rule["alert"] for rule in rules} == kinds
+    fast = [rule for rule in rules if rule["labels"]["consumergroup"] == "fast"]
+    assert len(fast) == len(kinds)
+    for rule in fast:
+        assert f'{group_label}="fast"' in rule["expr"], rule["expr"]
+        for label, value in selector.items():
+            assert f'{label}="{value}"' in rule["expr"], rule["expr"]
+    [down] = _rules(repo, "_exporter")
+    assert f'up{{job="{exporter.replace("_", "-")}"}}' in down["expr"]
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("exporter", DIALECTS)
+def test_dialect_rules_pass_their_promtool_tests(run: Run, bus_repo: MakeRepo, exporter: str) -> None:
+    repo = _repo(bus_repo, exporter)
+    result = run("alerts", "--repo", str(repo), "--verify")
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert any(line.startswith("ok: ") and line.endswith("promtool test rules") for line in lines)
+    assert "FAILED" not in result.out
+    assert "ok: routes of 3 team(s)" in result.out
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("exporter", DIALECTS)
+def test_dialect_tests_catch_a_wrong_threshold(run: Run, bus_repo: MakeRepo, exporter: str) -> None:
+    repo = _repo(bus_repo, exporter)
+    assert run("alerts", "--repo", str(repo)).code == 0
+    rules = repo / "alerts/audit.rules.yml"
+    text = rules.read_text()
+    assert text.count("> 100\n") == 1  # fast's message objective
+    rules.write_text(text.replace("> 100\n", "> 1000\n"))
+    outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
+    assert not outcome.ok
+    assert "KafkaConsumerGroupLagHigh" in outcome.output
+    rules.write_text(text)
+    assert prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"]).ok
