@@ -15,7 +15,7 @@ from busctl import workspace
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
-COMMANDS = ["lint", "check", "plan", "apply", "import", "owner", "codeowners", "rules"]
+COMMANDS = ["lint", "check", "plan", "apply", "import", "owner", "codeowners", "alerts", "rules"]
 
 
 def test_help_lists_every_command(run: Run) -> None:
