@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from busctl.adapters import prometheus
+from tests.alerts import CONSUMER_TOPIC
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
@@ -36,18 +37,14 @@ DIALECTS: dict[str, tuple[str, dict[str, str], set[str]]] = {
         ALL_KINDS - {"KafkaConsumerGroupNoActiveMembers", "KafkaConsumerGroupOffsetOutOfRetention"},
     ),
 }
-TOPIC = """\
-name: audit.events.v1
-owner: audit
-description: Audit events.
-schema: acme.audit.v1.AuditEvent
-consumers:
+TOPIC = CONSUMER_TOPIC.format(
+    consumers="""\
   - group: fast
     lag: {max_messages: 100, max_seconds: 30, for: 1m, severity: critical}
   - group: slow
     team: billing
-    lag: {max_messages: 5000000, max_seconds: 3600, for: 15m}
-"""
+    lag: {max_messages: 5000000, max_seconds: 3600, for: 15m}"""
+)
 
 
 def _repo(bus_repo: MakeRepo, exporter: str) -> Path:

@@ -9,19 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.alerts import CONSUMER_TOPIC
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
 MakeRepo = Callable[..., Path]
-
-CONSUMER_TOPIC = """\
-name: audit.events.v1
-owner: audit
-description: Audit events.
-schema: acme.audit.v1.AuditEvent
-consumers:
-{consumers}
-"""
 
 
 def _rules(repo: Path, team: str) -> dict[tuple[str, str], dict[str, Any]]:
