@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import alerts, apply, check, codeowners, import_, lint, owner, plan, rules
+from busctl.commands import alerts, apply, check, codeowners, import_, lint, owner, plan, rules, schema
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -56,6 +56,7 @@ _COMMANDS = (
     ("codeowners", codeowners),
     ("alerts", alerts),
     ("rules", rules),
+    ("schema", schema),
 )
 for _name, _module in _COMMANDS:
     app.command(_name)(exit_with_code(_module.command))

@@ -1,0 +1,70 @@
+"""`busctl schema`: the JSON Schemas editors use accept this repo's files and reject what lint rejects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT, CliResult
+
+Run = Callable[..., CliResult]
+
+
+def _schema(run: Run, kind: str) -> dict[str, object]:
+    result = run("schema", kind)
+    assert result.code == 0, result.err
+    schema: dict[str, object] = json.loads(result.out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def test_this_repos_files_validate(run: Run) -> None:
+    topic = jsonschema.Draft202012Validator(_schema(run, "topic"))
+    files = sorted((REPO_ROOT / "topics").rglob("*.yaml"))
+    assert len(files) >= 10
+    for path in files:
+        topic.validate(yaml.safe_load(path.read_text()))
+    jsonschema.validate(yaml.safe_load((REPO_ROOT / "teams.yaml").read_text()), _schema(run, "teams"))
+    jsonschema.validate(yaml.safe_load((REPO_ROOT / "bus.yaml").read_text()), _schema(run, "bus"))
+
+
+@pytest.mark.parametrize(
+    ("document", "complaint"),
+    [
+        ({"name": "a.b.v1", "owner": "a", "description": "d", "schema": "x.Y", "partitons": 3}, "partitons"),
+        ({"name": "a.b.v1", "owner": "a", "description": "d"}, "'schema' is a required property"),
+        ({"name": "a.b.v1", "owner": "a", "description": "d", "schema": "x.Y", "partitions": 0}, "minimum"),
+        (
+            {"name": "a.b.v1", "owner": "a", "description": "d", "schema": "x.Y", "lifecycle": "gone"},
+            "is not one of",
+        ),
+    ],
+)
+def test_editor_flags_what_lint_rejects(run: Run, document: dict[str, object], complaint: str) -> None:
+    errors = list(jsonschema.Draft202012Validator(_schema(run, "topic")).iter_errors(document))
+    assert any(complaint in error.message or complaint in str(error.schema) for error in errors), errors
+
+
+def test_out_writes_all_three_and_check_detects_staleness(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / ".busctl"
+    assert run("schema", "--out", str(out), "--check").code == 1
+    assert run("schema", "--out", str(out)).code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bus.schema.json",
+        "teams.schema.json",
+        "topic.schema.json",
+    ]
+    assert run("schema", "--out", str(out), "--check").code == 0
+    (out / "topic.schema.json").write_text("{}\n")
+    assert run("schema", "--out", str(out), "--check").code == 1
+
+
+def test_needs_a_kind_or_out(run: Run) -> None:
+    result = run("schema")
+    assert result.code == 2
+    assert "name a file kind" in result.err
