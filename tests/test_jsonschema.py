@@ -68,3 +68,7 @@ def test_needs_a_kind_or_out(run: Run) -> None:
     result = run("schema")
     assert result.code == 2
     assert "name a file kind" in result.err
+
+
+def test_this_repos_schemas_are_up_to_date(run: Run) -> None:
+    assert run("schema", "--out", str(REPO_ROOT / ".busctl"), "--check").code == 0
