@@ -15,7 +15,19 @@ from busctl import workspace
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
-COMMANDS = ["lint", "check", "plan", "apply", "import", "owner", "codeowners", "alerts", "rules", "schema"]
+COMMANDS = [
+    "lint",
+    "check",
+    "plan",
+    "apply",
+    "import",
+    "owner",
+    "codeowners",
+    "alerts",
+    "rules",
+    "schema",
+    "init",
+]
 
 
 def test_help_lists_every_command(run: Run) -> None:
@@ -29,7 +41,7 @@ def test_help_lists_every_command(run: Run) -> None:
 def test_each_command_has_help(run: Run, name: str) -> None:
     result = run(name, "--help")
     assert result.code == 0
-    assert "--repo" in result.out or name in {"rules", "schema"}  # these two read no repo
+    assert "--repo" in result.out or name in {"rules", "schema", "init"}  # these read no repo
 
 
 def test_version(run: Run) -> None:

@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import alerts, apply, check, codeowners, import_, lint, owner, plan, rules, schema
+from busctl.commands import alerts, apply, check, codeowners, import_, init, lint, owner, plan, rules, schema
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -57,6 +57,7 @@ _COMMANDS = (
     ("alerts", alerts),
     ("rules", rules),
     ("schema", schema),
+    ("init", init),
 )
 for _name, _module in _COMMANDS:
     app.command(_name)(exit_with_code(_module.command))

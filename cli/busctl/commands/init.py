@@ -1,0 +1,68 @@
+"""`busctl init DIR`: scaffold a new bus repo that passes `busctl lint` as it is."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from busctl.commands.generated import sync
+from busctl.core.codeowners import CODEOWNERS_PATH, generate
+from busctl.core.diagnostics import BusctlError
+from busctl.core.jsonschema import FILES, json_schema, schema_file_name
+from busctl.loading.bus import load_bus
+from busctl.render.alerts import render_alerts
+from busctl.render.templates import template_environment
+
+_TEAM = re.compile(r"^[a-z][a-z0-9-]*$")
+_ORG = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def command(
+    directory: Annotated[Path, typer.Argument(help="Where to create the bus repo (new or empty).")],
+    team: Annotated[str, typer.Option("--team", help="The platform team that owns the bus.")] = "platform",
+    org: Annotated[
+        str, typer.Option("--org", help="GitHub organisation and protobuf package root.")
+    ] = "acme",
+) -> int:
+    """Create a bus repo: bus.yaml, teams.yaml, an example topic and its .proto, a buf module,
+    editor schemas, and the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately."""
+    if not _TEAM.match(team):
+        raise BusctlError(f'team "{team}" is not a valid team name', "use lowercase letters, digits and -")
+    if not _ORG.match(org):
+        raise BusctlError(f'org "{org}" is not a valid package root', "use lowercase letters and digits")
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise BusctlError(
+            f"{directory} exists and is not empty; nothing was written",
+            "choose a new directory (busctl init never overwrites files)",
+        )
+    proto_team = team.replace("-", "_")
+    files = {
+        "bus.yaml": "bus.yaml.j2",
+        "teams.yaml": "teams.yaml.j2",
+        f"topics/{team}/example-events.yaml": "topic.yaml.j2",
+        "schemas/buf.yaml": "buf.yaml.j2",
+        f"schemas/{org}/{proto_team}/v1/example_event.proto": "example_event.proto.j2",
+        ".gitignore": "gitignore.j2",
+        "templates/README.md": "templates_readme.md.j2",
+    }
+    env = template_environment(directory)
+    context = {"team": team, "org": org, "proto_team": proto_team}
+    wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
+    wanted |= {f".busctl/{schema_file_name(kind)}": json_schema(kind) for kind in FILES}
+    root = directory.resolve()
+    sync(root, wanted, "busctl init", check=False)
+    bus, report = load_bus(root)
+    if report.errors:
+        raise BusctlError("the scaffold does not load; this is a bug in busctl", str(report.errors[0]))
+    generated = {CODEOWNERS_PATH: generate(bus), **render_alerts(root, bus)}
+    sync(root, generated, "busctl init", check=False)
+    typer.echo(
+        f"\nA bus repo is ready in {directory}. Next:\n"
+        f"  cd {directory} && git init && busctl lint\n"
+        f"  edit teams.yaml (chat rooms, GitHub handles) and declare topics in topics/<team>/\n"
+        f"  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092"
+    )
+    return 0
