@@ -2,8 +2,7 @@
 
 Pure: from the bus to a list of rule specifications, grouped by the team that gets paged. The
 PromQL itself lives in the jinja2 templates (one per exporter dialect); this module decides which
-alerts exist, their names, severities and `for:` durations, and the numbers the generated promtool
-tests feed in and expect.
+alerts exist, their names, severities and `for:` durations. Their promtool tests: alert_tests.py.
 """
 
 from __future__ import annotations
@@ -105,7 +104,7 @@ class LagTarget:
 
 @dataclass(frozen=True)
 class AlertRule:
-    """One alerting rule to generate: kind, target, severity and `for:`, plus its test numbers."""
+    """One alerting rule to generate: kind, target (None for the exporter rule), severity and `for:`."""
 
     kind: AlertKind
     target: LagTarget | None
@@ -119,7 +118,8 @@ class AlertRule:
 
 
 def objective_for(consumer: Consumer, default: LagObjective) -> Objective:
-    """The consumer's `lag:` merged field by field over alerts.default_lag."""
+    """The consumer's `lag:` over alerts.default_lag: declared thresholds replace the default's as a
+    pair; `for` and `severity` fall back field by field."""
     own = consumer.lag or LagObjective()
     explicit = own.max_messages is not None or own.max_seconds is not None
     return Objective(
@@ -165,9 +165,9 @@ def rules_by_team(bus: Bus) -> dict[str, list[AlertRule]]:
     """Each paged team's alert rules, in a stable order (team, topic, group, kind)."""
     settings = bus.config.alerts
     by_team: dict[str, list[AlertRule]] = {}
-    for target in lag_targets(bus):
+    for target in lag_targets(bus):  # sorted by team first, so the dict is too
         by_team.setdefault(target.team, []).extend(_group_rules(target, settings))
-    return dict(sorted(by_team.items()))
+    return by_team
 
 
 def exporter_down_rule() -> AlertRule:

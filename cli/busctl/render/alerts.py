@@ -67,6 +67,10 @@ def _input_series(test: PromtoolTest, dialect: Any) -> list[dict[str, str]]:
     return list(merged.values())
 
 
+def _label_set(labels: dict[str, str], separator: str) -> str:
+    return "{" + separator.join(f"{k}={promql_string(v)}" for k, v in labels.items()) + "}"
+
+
 def environment(repo: Path, bus: Bus) -> jinja2.Environment:
     """The alert templates' environment: filters and globals over the bus's alert settings."""
     settings = bus.config.alerts
@@ -74,13 +78,14 @@ def environment(repo: Path, bus: Bus) -> jinja2.Environment:
     extra = dict(sorted(settings.selector.items()))
 
     def matchers(**labels: object) -> str:
-        pairs = {**{k: str(v) for k, v in labels.items()}, **extra}
-        return "{" + ", ".join(f"{k}={promql_string(v)}" for k, v in pairs.items()) + "}"
+        """A selector: the given label matchers, then alerts.selector's."""
+        return _label_set({**{k: str(v) for k, v in labels.items()}, **extra}, ", ")
 
     def series_labels(**labels: object) -> str:
-        pairs = {**{k: str(v) for k, v in labels.items()}, **extra}
-        pairs |= {"instance": "exporter:9308", "job": job_name(settings)}
-        return "{" + ",".join(f"{k}={promql_string(v)}" for k, v in sorted(pairs.items())) + "}"
+        """A test input series' labels, as the exporter's scrape would carry them (sorted)."""
+        scraped = {**{k: str(v) for k, v in labels.items()}, **extra}
+        scraped |= {"instance": "exporter:9308", "job": job_name(settings)}
+        return _label_set(dict(sorted(scraped.items())), ",")
 
     def expected_labels(rule: AlertRule, group_label: str, topic_label: str) -> dict[str, str]:
         static = {"severity", "team", "owner", "topic", "consumergroup"}
@@ -169,7 +174,7 @@ def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
     files: dict[str, str] = {}
     teams = rules_by_team(bus)
     rule_sets = [*teams.items(), (EXPORTER_FILE, [exporter_down_rule()])]
-    supported = set(getattr(dialect, "kinds", ()))
+    supported = set(dialect.kinds)
     for name, all_rules in rule_sets:
         rules = [rule for rule in all_rules if rule.kind.key in supported]
         if not rules:
