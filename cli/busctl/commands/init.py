@@ -11,7 +11,7 @@ import typer
 from busctl.commands.generated import sync
 from busctl.core.codeowners import CODEOWNERS_PATH, generate
 from busctl.core.diagnostics import BusctlError
-from busctl.core.jsonschema import FILES, json_schema, schema_file_name
+from busctl.core.jsonschema import schema_files
 from busctl.loading.bus import load_bus
 from busctl.render.alerts import render_alerts
 from busctl.render.templates import template_environment
@@ -51,7 +51,7 @@ def command(
     env = template_environment(directory)
     context = {"team": team, "org": org, "proto_team": proto_team}
     wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
-    wanted |= {f".busctl/{schema_file_name(kind)}": json_schema(kind) for kind in FILES}
+    wanted |= {f".busctl/{name}": text for name, text in schema_files().items()}
     root = directory.resolve()
     sync(root, wanted, "busctl init", check=False)
     bus, report = load_bus(root)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from busctl.commands.generated import sync
-from busctl.core.jsonschema import FILES, json_schema, schema_file_name
+from busctl.core.jsonschema import json_schema, schema_files
 
 
 class FileKind(StrEnum):
@@ -37,6 +37,5 @@ def command(
             raise typer.BadParameter("name a file kind (topic, teams, bus) or use --out DIR")
         typer.echo(json_schema(kind.value), nl=False)
         return 0
-    kinds = [kind.value] if kind else list(FILES)
-    wanted = {schema_file_name(k): json_schema(k) for k in kinds}
+    wanted = schema_files([kind.value] if kind else None)
     return sync(out, wanted, f"busctl schema --out {out}", check)

@@ -24,6 +24,6 @@ def json_schema(kind: str) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def schema_file_name(kind: str) -> str:
-    """topic -> topic.schema.json."""
-    return f"{kind}.schema.json"
+def schema_files(kinds: list[str] | None = None) -> dict[str, str]:
+    """File name -> schema text for `kinds` (default: all): {"topic.schema.json": ...}."""
+    return {f"{kind}.schema.json": json_schema(kind) for kind in kinds or FILES}
