@@ -19,6 +19,11 @@ from busctl.core.plan import Action, Change, ConfigChange, Plan
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue, ConfigValueError
 
+KEYED_PARTITIONS_WARNING = (
+    "keyed topic: adding partitions changes which partition a key goes to; "
+    "per-key ordering breaks across the change"
+)
+
 
 @dataclass(frozen=True)
 class DiffOptions:
@@ -84,16 +89,7 @@ def _topic_changes(
     if configs:
         changes.append(Change(Action.UPDATE_CONFIG, topic.name, configs=configs, risk=_config_risk(configs)))
     if topic.partitions > observed.partitions:
-        warnings = (
-            (
-                (
-                    "keyed topic: adding partitions changes which partition a key goes to; "
-                    "per-key ordering breaks across the change"
-                ),
-            )
-            if topic.keyed
-            else ()
-        )
+        warnings = (KEYED_PARTITIONS_WARNING,) if topic.keyed else ()
         changes.append(
             Change(
                 Action.ADD_PARTITIONS,

@@ -186,6 +186,14 @@ class _Walker:
     def _span(self, node: yaml.Node) -> Span:
         return Span(self.source.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def _unsupported_tag(self, node: yaml.Node) -> LoadError:
+        return LoadError(
+            "BUS011",
+            f"unsupported YAML tag {node.tag}",
+            self._span(node),
+            "use plain strings, numbers, booleans, lists and mappings",
+        )
+
     def convert(self, node: yaml.Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
@@ -209,12 +217,7 @@ class _Walker:
                 self.env_references.append((path, value))
             return value
         if node.tag not in _COLLECTION_TAGS:
-            raise LoadError(
-                "BUS011",
-                f"unsupported YAML tag {node.tag}",
-                self._span(node),
-                "use plain strings, numbers, booleans, lists and mappings",
-            )
+            raise self._unsupported_tag(node)
         if id(node) in self.open_nodes:
             raise LoadError(
                 "BUS010",
@@ -264,10 +267,5 @@ class _Walker:
         if node.tag == "tag:yaml.org,2002:timestamp":
             return str(node.value)  # dates stay text: nothing in a bus file is a date
         if node.tag not in _PLAIN_TAGS:
-            raise LoadError(
-                "BUS011",
-                f"unsupported YAML tag {node.tag}",
-                self._span(node),
-                "use plain strings, numbers, booleans, lists and mappings",
-            )
+            raise self._unsupported_tag(node)
         return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
