@@ -48,6 +48,8 @@ from typing import Any, TypeVar
 from confluent_kafka import KafkaException
 from confluent_kafka import admin as confluent_admin
 
+from busctl.adapters.kafka import ALL_ACLS
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "kafka" / "kafka"
 CLUSTER = "bench"
@@ -245,17 +247,8 @@ def raw_fetch(bootstrap: str) -> Raw:
     entries = sum(len(f.result()) for f in futures)
     broker = kadmin.ConfigResource(kadmin.ResourceType.BROKER, str(min(node.id for node in cluster.nodes)))
     admin.describe_configs([broker], request_timeout=30)[broker].result()
-    everything = kadmin.AclBindingFilter(
-        kadmin.ResourceType.ANY,
-        None,
-        kadmin.ResourcePatternType.ANY,
-        None,
-        None,
-        kadmin.AclOperation.ANY,
-        kadmin.AclPermissionType.ANY,
-    )
     try:
-        acls = f"{len(admin.describe_acls(everything, request_timeout=30).result())} ACLs"
+        acls = f"{len(admin.describe_acls(ALL_ACLS, request_timeout=30).result())} ACLs"
     except KafkaException as err:  # no authorizer: SECURITY_DISABLED (busctl does not ask then)
         acls = err.args[0].name()
     return Raw(time.perf_counter() - started, len(names), entries, acls)

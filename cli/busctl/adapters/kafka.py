@@ -27,6 +27,15 @@ BATCH = 500
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 T = TypeVar("T")
 kadmin: Any = _admin  # confluent-kafka's bundled type hints are incomplete; this module is the typed boundary
+ALL_ACLS = kadmin.AclBindingFilter(  # matches every ACL of every resource
+    kadmin.ResourceType.ANY,
+    None,
+    kadmin.ResourcePatternType.ANY,
+    None,
+    None,
+    kadmin.AclOperation.ANY,
+    kadmin.AclPermissionType.ANY,
+)
 
 
 def expand(value: str, where: str, environ: Mapping[str, str]) -> str:
@@ -248,16 +257,7 @@ class KafkaAdmin:
         return outcomes
 
     def _acls_now(self) -> tuple[AclBinding, ...]:
-        everything = kadmin.AclBindingFilter(
-            kadmin.ResourceType.ANY,
-            None,
-            kadmin.ResourcePatternType.ANY,
-            None,
-            None,
-            kadmin.AclOperation.ANY,
-            kadmin.AclPermissionType.ANY,
-        )
-        found = self._wait(self.admin.describe_acls(everything, request_timeout=self.timeout), "read ACLs")
+        found = self._wait(self.admin.describe_acls(ALL_ACLS, request_timeout=self.timeout), "read ACLs")
         return tuple(sorted(_from_kafka_acl(acl) for acl in found))
 
     def delete_topics(self, changes: list[Change]) -> Outcomes:
