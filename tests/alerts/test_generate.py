@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from busctl.adapters import prometheus
 from tests.alerts import CONSUMER_TOPIC
 from tests.conftest import REPO_ROOT, CliResult
 
@@ -300,6 +301,27 @@ def test_generated_rules_pass_promtool_and_route_to_their_team(run: Run, bus_rep
 
 
 @pytest.mark.prometheus
+def test_promtool_tests_catch_a_rule_that_matches_other_groups(run: Run, bus_repo: MakeRepo) -> None:
+    consumers = """\
+  - group: fast
+    lag: {max_messages: 100, for: 1m}
+  - group: slow
+    lag: {max_messages: 5000000, for: 1m}
+"""
+    repo = bus_repo({"topics/audit/events.yaml": CONSUMER_TOPIC.format(consumers=consumers)})
+    assert run("alerts", "--repo", str(repo)).code == 0
+    rules = repo / "alerts/audit.rules.yml"
+    text = rules.read_text()
+    selector = 'kafka_consumergroup_lag{consumergroup="fast", topic="audit.events.v1"}'
+    assert text.count(selector) > 0
+    # fast's rules lose their group matcher: they would also page for slow's lag
+    rules.write_text(text.replace(selector, 'kafka_consumergroup_lag{topic="audit.events.v1"}'))
+    outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
+    assert not outcome.ok
+    assert "KafkaConsumerGroupLagHigh" in outcome.output
+
+
+@pytest.mark.prometheus
 def test_promtool_tests_catch_a_wrong_rule(run: Run, bus_repo: MakeRepo) -> None:
     repo = bus_repo()
     run("alerts", "--repo", str(repo))
@@ -312,8 +334,6 @@ def test_promtool_tests_catch_a_wrong_rule(run: Run, bus_repo: MakeRepo) -> None
             'kafka_consumergroup_lag{consumergroup="audit-log-writer", topic="billing.invoice-created.v1"}',
         )
     )
-    from busctl.adapters import prometheus
-
     outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
     assert not outcome.ok
     assert "KafkaConsumerGroupLagHigh" in outcome.output

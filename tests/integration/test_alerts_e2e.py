@@ -131,9 +131,12 @@ def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
         states: list[str] = []
 
         def firing() -> dict[str, Any] | None:
-            alerts = _lag_alerts(prom_url)
-            states.extend(a["state"] for a in alerts if not states or states[-1] != a["state"])
-            return next((a for a in alerts if a["state"] == "firing"), None)
+            for alert in _lag_alerts(prom_url):
+                if not states or states[-1] != alert["state"]:
+                    states.append(alert["state"])  # the sequence of states seen: pending, firing
+                if alert["state"] == "firing":
+                    return alert
+            return None
 
         alert = wait_for(f"{ALERT} firing in Prometheus", firing, 120, work / "prometheus/prometheus.log")
         fired_after = time.monotonic() - started
