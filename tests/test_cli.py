@@ -23,6 +23,7 @@ COMMANDS = [
     "import",
     "owner",
     "codeowners",
+    "lag",
     "alerts",
     "rules",
     "schema",

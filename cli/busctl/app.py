@@ -14,7 +14,20 @@ import traceback
 import typer
 
 from busctl import __version__
-from busctl.commands import alerts, apply, check, codeowners, import_, init, lint, owner, plan, rules, schema
+from busctl.commands import (
+    alerts,
+    apply,
+    check,
+    codeowners,
+    import_,
+    init,
+    lag,
+    lint,
+    owner,
+    plan,
+    rules,
+    schema,
+)
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 
@@ -54,6 +67,7 @@ _COMMANDS = (
     ("import", import_),
     ("owner", owner),
     ("codeowners", codeowners),
+    ("lag", lag),
     ("alerts", alerts),
     ("rules", rules),
     ("schema", schema),

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, Producer
 
 from tests.conftest import CliResult, write_files
+from tests.integration.clients import consume_and_commit, produce
 from tests.integration.conftest import Broker, bus_for
 from tests.integration.monitoring import (
     alertmanager,
@@ -53,37 +53,6 @@ alerts:
   missing_for: 10m
   webhook_url: http://127.0.0.1:{WEBHOOK_PORT}/rooms/{{team}}
 """
-
-
-def _produce(bootstrap: str, count: int) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap})
-    for index in range(count):
-        producer.produce(TOPIC, value=f"event {index}".encode())
-    assert producer.flush(30) == 0, "messages were not delivered within 30 s"
-
-
-def _consume_and_commit(bootstrap: str, count: int) -> None:
-    """Read `count` messages as GROUP, commit synchronously, leave the group."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": GROUP,
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([TOPIC])
-    read, deadline = 0, time.monotonic() + 60
-    try:
-        while read < count and time.monotonic() < deadline:
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                read += 1
-                if read == count:
-                    consumer.commit(message=message, asynchronous=False)
-        assert read == count, f"read {read} of {count} messages within 60 s"
-    finally:
-        consumer.close()
 
 
 def _lag_alerts(url: str) -> list[dict[str, Any]]:
@@ -126,8 +95,8 @@ def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
             alertmanager=am_url.removeprefix("http://"),
         ) as prom_url,
     ):
-        _produce(kafka_single.bootstrap, 100)
-        _consume_and_commit(kafka_single.bootstrap, 10)  # 90 behind, objective 20
+        produce(kafka_single.bootstrap, TOPIC, 100)
+        consume_and_commit(kafka_single.bootstrap, TOPIC, GROUP, 10)  # 90 behind, objective 20
         states: list[str] = []
 
         def firing() -> dict[str, Any] | None:
@@ -162,7 +131,7 @@ def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
         assert post["body"]["receiver"] == "team-billing"
         delivered_after = time.monotonic() - started
 
-        _consume_and_commit(kafka_single.bootstrap, 90)  # caught up
+        consume_and_commit(kafka_single.bootstrap, TOPIC, GROUP, 90)  # caught up
         wait_for(
             f"{ALERT} to clear", lambda: not _lag_alerts(prom_url), 120, work / "prometheus/prometheus.log"
         )

@@ -14,10 +14,17 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka import admin as _admin
 
 from busctl.core.diagnostics import BusctlError
+from busctl.core.lag import GroupOffsets, OffsetSample, Partition, Position
 from busctl.core.model import Cluster
 from busctl.core.plan import Change
 from busctl.core.ports import Outcomes
@@ -86,9 +93,10 @@ class KafkaAdmin:
         self.timeout = timeout
         self.where = f"cluster {name} ({cluster.bootstrap_servers})"
         self.errors: list[KafkaError] = []
+        self.settings = client_settings(name, cluster, environ)
         self.admin = kadmin.AdminClient(
             {
-                **client_settings(name, cluster, environ),
+                **self.settings,
                 "error_cb": self.errors.append,
                 "socket.connection.setup.timeout.ms": str(int(timeout * 1000)),
                 "logger": _Silent(),
@@ -164,6 +172,92 @@ class KafkaAdmin:
         if authorizer is None or not authorizer.value:
             return None
         return self._acls_now()
+
+    def read_offsets(self, topics: set[str], groups: set[str]) -> OffsetSample:
+        """Log start and end offsets of the topics' partitions and the groups' committed offsets and
+        state, all requests in flight at once. Declared topics the cluster lacks are left out."""
+        try:
+            metadata = self.admin.list_topics(timeout=self.timeout)
+        except KafkaException as err:
+            raise self._unreachable(err) from None
+        taken_at = time.monotonic()
+        counts = {t: len(metadata.topics[t].partitions) for t in sorted(topics) if t in metadata.topics}
+        partitions = [TopicPartition(t, p) for t, n in counts.items() for p in range(n)]
+        ends = self._list_offsets(partitions, kadmin.OffsetSpec.latest())
+        starts = self._list_offsets(partitions, kadmin.OffsetSpec.earliest())
+        names = sorted(groups)
+        committed = {
+            g: self.admin.list_consumer_group_offsets(
+                [ConsumerGroupTopicPartitions(g)], request_timeout=self.timeout
+            )[g]
+            for g in names
+        }
+        described = self.admin.describe_consumer_groups(names, request_timeout=self.timeout) if names else {}
+        return OffsetSample(
+            taken_at=taken_at,
+            partitions=counts,
+            log_end=self._offsets(ends),
+            log_start=self._offsets(starts),
+            groups={g: self._group(g, committed[g], described[g], counts) for g in names},
+        )
+
+    def _list_offsets(self, partitions: list[Any], spec: Any) -> dict[Any, Future[Any]]:
+        if not partitions:
+            return {}
+        return dict(self.admin.list_offsets({tp: spec for tp in partitions}, request_timeout=self.timeout))
+
+    def _offsets(self, futures: dict[Any, Future[Any]]) -> dict[Partition, int]:
+        return {
+            (tp.topic, tp.partition): int(self._wait(f, f"list offsets of {tp.topic}").offset)
+            for tp, f in futures.items()
+        }
+
+    def _group(
+        self, group: str, committed: Future[Any], described: Future[Any], topics: dict[str, int]
+    ) -> GroupOffsets:
+        offsets = self._wait(committed, f"read the committed offsets of group {group}")
+        description = self._wait(described, f"describe group {group}")
+        return GroupOffsets(
+            state=description.state.name,
+            members=len(description.members),
+            committed={
+                (tp.topic, tp.partition): int(tp.offset)
+                for tp in offsets.topic_partitions
+                if tp.topic in topics and tp.offset >= 0
+            },
+        )
+
+    def message_timestamps(self, positions: set[Position]) -> dict[Position, float]:
+        """The timestamp (epoch seconds) of the message at each (topic, partition, offset), read by a
+        consumer that joins no group and commits nothing. A partition is assigned once per round, so
+        several offsets on one partition take several rounds. Positions that yield nothing within the
+        timeout are left out (e.g. when the principal may not READ the topic)."""
+        rounds: list[dict[Partition, int]] = []
+        for topic, partition, offset in sorted(positions):
+            free = next((r for r in rounds if (topic, partition) not in r), None)
+            if free is None:
+                free = {}
+                rounds.append(free)
+            free[(topic, partition)] = offset
+        if not rounds:
+            return {}
+        consumer = Consumer(
+            {
+                **self.settings,
+                "group.id": "busctl-lag-probe",
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "logger": _Silent(),
+            }
+        )
+        found: dict[Position, float] = {}
+        deadline = time.monotonic() + self.timeout
+        try:
+            for wanted in rounds:
+                found.update(_first_timestamps(consumer, wanted, deadline))
+        finally:
+            consumer.close()
+        return found
 
     # --- writing --------------------------------------------------------------------------------------
 
@@ -350,6 +444,25 @@ class KafkaAdmin:
             f"cannot reach {self.where}: {detail}",
             "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
         )
+
+
+def _first_timestamps(
+    consumer: Consumer, wanted: dict[Partition, int], deadline: float
+) -> dict[Position, float]:
+    """Assign each partition at its offset and note the first message's timestamp, until all have one
+    or the deadline passes."""
+    assigned = [TopicPartition(t, p, offset) for (t, p), offset in wanted.items()]
+    consumer.assign(assigned)
+    found: dict[Position, float] = {}
+    while len(found) < len(wanted) and time.monotonic() < deadline:
+        for message in consumer.consume(num_messages=500, timeout=0.5):
+            key = (str(message.topic()), int(message.partition() or 0))
+            if message.error() is None and key in wanted and (*key, wanted[key]) not in found:
+                found[(*key, wanted[key])] = message.timestamp()[1] / 1000
+                consumer.pause([TopicPartition(*key)])
+    consumer.resume(assigned)  # pausing outlives the assignment: the next round may need the partition
+    consumer.unassign()
+    return found
 
 
 def _done(changes: list[Change], outcomes: Outcomes) -> list[Change]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 
 class OutputFormat(StrEnum):
@@ -53,3 +55,19 @@ def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
 def use_color() -> bool:
     """Colours only on a terminal, and never when NO_COLOR is set."""
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def interactive() -> bool:
+    """A person is watching stderr: a terminal, and not a CI job (which sets CI=true)."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextlib.contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner with `message` on stderr while a long operation runs, only when interactive(): CI
+    logs and pipes stay free of progress noise."""
+    if not interactive():
+        yield
+        return
+    with Console(stderr=True).status(message):
+        yield

@@ -102,3 +102,15 @@ def prometheus_duration_seconds(value: str) -> float:
     return sum(
         int(number) * _PROM_UNIT_SECONDS[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value)
     )
+
+
+def format_age(seconds: float) -> str:
+    """A rounded human form of an elapsed time, two units at most: 0.4 -> "0s", 95 -> "1m35s",
+    7500 -> "2h5m", 266400 -> "3d2h"."""
+    total = round(max(seconds, 0))
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size or (unit == "s" and not parts):
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(parts[:2])
