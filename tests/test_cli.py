@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from busctl import workspace
+from busctl.commands.common import interactive, progress
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
@@ -134,3 +136,22 @@ def test_rules_listing(run: Run) -> None:
     rules = json.loads(result.out)
     assert {"BUS101", "BUS201", "BUS302", "BUS401"} <= {r["id"] for r in rules if r["family"] == "lint"}
     assert {"BUS501", "BUS511"} <= {r["id"] for r in rules if r["family"] == "check"}
+
+
+def test_progress_shows_on_a_terminal_and_stays_quiet_in_ci_and_pipes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with progress("reading cluster prod"):
+        pass
+    assert capsys.readouterr().err == ""  # stderr is a pipe here
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert interactive()
+    with progress("reading cluster prod"):
+        time.sleep(0.3)
+    assert "reading cluster prod" in capsys.readouterr().err
+    monkeypatch.setenv("CI", "true")
+    assert not interactive()
+    with progress("reading cluster prod"):
+        pass
+    assert capsys.readouterr().err == ""

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from busctl.adapters import prometheus
-from busctl.commands.common import RepoOption
+from busctl.commands.common import RepoOption, progress
 from busctl.commands.generated import sync
 from busctl.planning import valid_bus
 from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts
@@ -48,11 +48,13 @@ def _verify(root: Path, files: list[str], teams: list[str]) -> int:
     tests = [f for f in files if f.startswith(f"{ALERTS_DIR}/tests/")]
     config = f"{ALERTS_DIR}/alertmanager.yml"
     failed = 0
-    for run in (
-        prometheus.check_rules(root, rules),
-        prometheus.test_rules(root, tests),
-        prometheus.check_alertmanager_config(root, config),
-    ):
+    with progress("running promtool and amtool"):
+        runs = (
+            prometheus.check_rules(root, rules),
+            prometheus.test_rules(root, tests),
+            prometheus.check_alertmanager_config(root, config),
+        )
+    for run in runs:
         typer.echo(
             f"{'ok' if run.ok else 'FAILED'}: {' '.join([Path(run.command[0]).name, *run.command[1:3]])}"
         )

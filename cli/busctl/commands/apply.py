@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import RepoOption, use_color
+from busctl.commands.common import RepoOption, interactive, progress, use_color
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
 from busctl.core.diagnostics import BusctlError
 from busctl.core.plan import SYMBOLS, Plan, plan_from_dict
@@ -33,10 +33,11 @@ def command(
     """Apply the plan: validated by the broker first (validate-only), then executed in batches.
     Asks for confirmation unless --auto-approve; refuses a saved plan if the cluster changed since."""
     catalogue = load_catalogue()
-    if plan_file is not None:
-        planned = _saved_plan(repo, cluster, plan_file, timeout)
-    else:
-        planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
+    with progress(f"reading cluster {cluster}"):
+        if plan_file is not None:
+            planned = _saved_plan(repo, cluster, plan_file, timeout)
+        else:
+            planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
     plan = planned.plan
     typer.echo(render.as_text(plan, catalogue, color=use_color()), nl=False)
     if not plan.has_changes:
@@ -53,7 +54,7 @@ def command(
             typer.echo("Nothing applied.")
             return 1
     typer.echo("")
-    report = execute(plan, planned.admin, progress=_progress if sys.stderr.isatty() else None)
+    report = execute(plan, planned.admin, progress=_progress if interactive() else None)
     typer.echo(_summary(report, plan), nl=False)
     return 0 if report.ok and not plan.blocked else 1
 

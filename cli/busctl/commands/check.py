@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from busctl.check import run_check
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress
 from busctl.render import check as render
 
 AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compare with, e.g. origin/main.")]
@@ -22,7 +22,8 @@ def command(
     """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
     topic breaks (BUS5xx), who owns what changed and whom to notify. Exit 1 when something breaks and
     is not approved in the change (topic file `approvals:`)."""
-    result = run_check(repo, against)
+    with progress(f"comparing with {against} (buf breaking, topic rules)"):
+        result = run_check(repo, against)
     renderers = {
         OutputFormat.text: render.as_text,
         OutputFormat.json: render.as_json,

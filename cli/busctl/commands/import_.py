@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 import yaml
 
-from busctl.commands.common import RepoOption
+from busctl.commands.common import RepoOption, progress
 from busctl.commands.plan import ClusterOption, TimeoutOption
 from busctl.core.importer import import_topics
 from busctl.core.topic_configs import load_catalogue
@@ -24,7 +24,8 @@ def command(
     excluded), so that `busctl plan` right after shows no changes for them. Owners come from the topic
     name when it starts with a team; schemas are left as placeholders that `busctl lint` reports."""
     bus = valid_bus(repo)
-    state = connect(bus, cluster, timeout).read_state()
+    with progress(f"reading cluster {cluster}"):
+        state = connect(bus, cluster, timeout).read_state()
     imported = import_topics(bus, state, cluster, load_catalogue())
     if not imported:
         typer.echo(f"nothing to import: every topic of cluster {cluster} is declared or protected")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from busctl import workspace
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
 from busctl.render import diagnostics as render
 
 
@@ -21,7 +21,8 @@ def command(
     Every finding has a file:line:col, a rule id (BUSnnn or buf:RULE) and a hint. Warnings are shown
     but do not fail. `busctl rules` lists the rules.
     """
-    result = workspace.lint(repo, run_buf=not no_buf)
+    with progress("linting declarations and schemas"):
+        result = workspace.lint(repo, run_buf=not no_buf)
     found = result.report.sorted()
     files = len(result.bus.files) + len(result.schemas.files)
     if output is OutputFormat.text:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
 from busctl.core.plan import plan_to_dict
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import make_plan
@@ -42,7 +42,8 @@ def command(
 ) -> int:
     """Read the cluster in bulk and show what apply would change: creates, config updates, partition
     increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics."""
-    planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
+    with progress(f"reading cluster {cluster}"):
+        planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
     plan, catalogue = planned.plan, load_catalogue()
     if out is not None:
         out.write_text(json.dumps(plan_to_dict(plan), indent=2) + "\n", "utf-8")
