@@ -25,6 +25,7 @@ COMMANDS = [
     "import",
     "owner",
     "codeowners",
+    "comment",
     "lag",
     "alerts",
     "rules",
@@ -44,7 +45,7 @@ def test_help_lists_every_command(run: Run) -> None:
 def test_each_command_has_help(run: Run, name: str) -> None:
     result = run(name, "--help")
     assert result.code == 0
-    assert "--repo" in result.out or name in {"rules", "schema", "init"}  # these read no repo
+    assert "--repo" in result.out or name in {"rules", "schema", "init", "comment"}  # these read no repo
 
 
 def test_version(run: Run) -> None:

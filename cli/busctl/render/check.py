@@ -19,12 +19,16 @@ def _status(finding: Finding) -> str:
 
 
 def headline(result: CheckResult) -> str:
+    return _headline(as_dict(result))
+
+
+def _headline(document: dict[str, Any]) -> str:
     counts: dict[str, int] = defaultdict(int)
-    for finding in result.findings:
-        counts[_status(finding)] += 1
+    for finding in document["findings"]:
+        counts[finding["status"]] += 1
     parts = [f"{counts[k]} {k}" for k in ("breaking", "approved", "warning") if counts[k]]
     return (
-        f"busctl check · against {result.ref} (merge base {result.base_sha[:10]}) · "
+        f"busctl check · against {document['ref']} (merge base {document['merge_base'][:10]}) · "
         f"{', '.join(parts) or 'no breaking changes'}"
     )
 
@@ -39,6 +43,11 @@ def _ownership(result: CheckResult) -> dict[str, list[str]]:
 def _chat(result: CheckResult, team: str) -> str:
     info = result.head.teams.get(team)
     return (info.chat or "") if info else ""
+
+
+def _github(result: CheckResult, team: str) -> str | None:
+    info = result.head.teams.get(team)
+    return info.github if info else None
 
 
 def as_text(result: CheckResult) -> str:
@@ -107,6 +116,10 @@ def as_dict(result: CheckResult) -> dict[str, Any]:
             for team, paths in _ownership(result).items()
         ],
         "teams_to_notify": result.teams_to_ask,
+        "notify": [
+            {"team": team, "chat": _chat(result, team) or None, "github": _github(result, team)}
+            for team in result.teams_to_ask
+        ],
     }
 
 
@@ -131,25 +144,33 @@ def as_github(result: CheckResult) -> str:
 
 
 def as_markdown(result: CheckResult) -> str:
+    """The PR-comment rendering (from the JSON document, so a saved `--format json` renders the same)."""
+    return markdown_from_dict(as_dict(result))
+
+
+def markdown_from_dict(document: dict[str, Any], owners: bool = True) -> str:
+    """Markdown for a check JSON document (format_version 1); `owners=False` leaves out the owners to
+    ask (the PR comment lists them in its own table)."""
     icon = {"breaking": ":x:", "approved": ":white_check_mark:", "warning": ":warning:"}
-    lines = [f"### {headline(result)}", ""]
-    if result.findings:
+    findings = document["findings"]
+    lines = [f"### {_headline(document)}", ""]
+    if findings:
         lines += ["| | rule | where | what | topics | notify |", "|---|---|---|---|---|---|"]
-        for f in result.findings:
-            what = f.diagnostic.message.replace("|", "&#124;")
-            if f.approved:
-                what += f"<br>_approved: {f.approved}_"
+        for f in findings:
+            what = f["message"].replace("|", "&#124;").replace("\n", "<br>")
+            if f["approved"]:
+                what += f"<br>_approved: {f['approved']}_"
+            where = f["file"] + (f":{f['line']}:{f['column']}" if f["line"] else "")
             lines.append(
-                f"| {icon[_status(f)]} | {f.diagnostic.code} | `{f.diagnostic.span}` | {what} | "
-                f"{', '.join(f'`{t}`' for t in f.topics)} | {', '.join(f.teams)} |"
+                f"| {icon[f['status']]} | {f['code']} | `{where}` | {what} | "
+                f"{', '.join(f'`{t}`' for t in f['topics'])} | {', '.join(f['teams'])} |"
             )
     else:
         lines.append("Nothing in this change breaks producers or consumers.")
-    ownership = _ownership(result)
-    if ownership:
+    if owners and document["ownership"]:
         lines += [
             "",
             "**Owners to ask:** "
-            + ", ".join(f"{team} ({_chat(result, team) or 'no chat room'})" for team in ownership),
+            + ", ".join(f"{o['team']} ({o['chat'] or 'no chat room'})" for o in document["ownership"]),
         ]
     return "\n".join(lines) + "\n"

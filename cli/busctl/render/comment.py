@@ -1,0 +1,117 @@
+"""The one pull-request comment: lint, check and plan results and whom to notify, in Markdown.
+
+Built from the JSON documents the workflow saved (`busctl lint/check --format json`, `busctl plan
+--out`), so every step can run (and fail) on its own; a missing document says which step to look at.
+The marker on the first line lets `busctl comment --post` find and update the comment on every push.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from busctl.core.plan import Plan
+from busctl.core.topic_configs import Catalogue
+from busctl.render import check as check_render
+from busctl.render import plan as plan_render
+
+MARKER = "<!-- busctl:pr-comment -->"
+MAX_CHARS = 65_000  # GitHub refuses comments over 65,536 characters
+MAX_LINT_ROWS = 20
+
+
+@dataclass(frozen=True)
+class CommentInputs:
+    """What the workflow's steps produced. A step that was not run is None and gets no row; one that
+    ran but left no document (it crashed, or could not reach the cluster) is listed in `missing`."""
+
+    lint: dict[str, Any] | None
+    check: dict[str, Any] | None
+    plans: dict[str, Plan | None]  # label (cluster name) -> its plan, None when the plan is missing
+    version: str
+    missing: tuple[str, ...] = ()
+
+
+def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
+    """The comment body: a results table, whom to notify, then each report."""
+    lines = [MARKER, "## busctl", "", "| step | result |", "|---|---|"]
+    if inputs.lint is not None or "lint" in inputs.missing:
+        lines.append(f"| lint | {_lint_result(inputs.lint)} |")
+    if inputs.check is not None or "check" in inputs.missing:
+        lines.append(f"| check | {_check_result(inputs.check)} |")
+    for name, plan in inputs.plans.items():
+        lines.append(f"| plan `{name}` | {_plan_result(plan)} |")
+    lines += _notify(inputs.check)
+    lines += _lint_details(inputs.lint)
+    if inputs.check is not None:
+        lines += ["", check_render.markdown_from_dict(inputs.check, owners=False).rstrip("\n")]
+    for plan in inputs.plans.values():
+        if plan is not None:
+            lines += ["", plan_render.as_markdown(plan, catalogue).rstrip("\n")]
+    footer = f"<sub>busctl {inputs.version} · this comment is updated on every push.</sub>"
+    body = "\n".join(lines)
+    if len(body) + len(footer) > MAX_CHARS:
+        body = body[: MAX_CHARS - 200] + "\n\n… truncated: the full reports are in the workflow log."
+    return f"{body}\n\n{footer}\n"
+
+
+def _lint_result(document: dict[str, Any] | None) -> str:
+    if document is None:
+        return ":grey_question: no result: see the lint step's log"
+    summary = document["summary"]
+    if summary["errors"]:
+        return f":x: {summary['errors']} error(s), {summary['warnings']} warning(s)"
+    warnings = f", {summary['warnings']} warning(s)" if summary["warnings"] else ""
+    return f":white_check_mark: clean ({summary['files']} files{warnings})"
+
+
+def _check_result(document: dict[str, Any] | None) -> str:
+    if document is None:
+        return ":grey_question: no result: see the check step's log"
+    summary = document["summary"]
+    against = f"against `{document['ref']}`"
+    if summary["breaking"]:
+        return f":x: {summary['breaking']} breaking change(s) {against}"
+    approved = f", {summary['approved']} approved break(s)" if summary["approved"] else ""
+    return f":white_check_mark: nothing breaks {against}{approved}"
+
+
+def _plan_result(plan: Plan | None) -> str:
+    if plan is None:
+        return ":grey_question: no plan: see the plan step's log (is the cluster reachable?)"
+    mark = ":no_entry:" if plan.blocked else (":pencil2:" if plan.has_changes else ":white_check_mark:")
+    return f"{mark} {plan_render.headline(plan).split(' · ')[-1]}"
+
+
+def _notify(document: dict[str, Any] | None) -> list[str]:
+    if document is None or not document.get("notify"):
+        return []
+    files = {o["team"]: len(o["files"]) for o in document["ownership"]}
+    affected: dict[str, list[str]] = {}
+    for finding in document["findings"]:
+        for team in finding["teams"]:
+            affected.setdefault(team, []).append(finding["code"])
+    lines = ["", "**Notify**", "", "| team | chat room | GitHub | why |", "|---|---|---|---|"]
+    for team in document["notify"]:
+        why = []
+        if team["team"] in files:
+            why.append(f"owns {files[team['team']]} changed file(s)")
+        if team["team"] in affected:
+            why.append("affected by " + ", ".join(sorted(set(affected[team["team"]]))))
+        lines.append(
+            f"| {team['team']} | {team['chat'] or '-'} | {team['github'] or '-'} | {'; '.join(why)} |"
+        )
+    return lines
+
+
+def _lint_details(document: dict[str, Any] | None) -> list[str]:
+    if document is None or not document["summary"]["errors"]:
+        return []
+    errors = [d for d in document["diagnostics"] if d["severity"] == "error"]
+    lines = ["", "### busctl lint", "", "| rule | where | what |", "|---|---|---|"]
+    for d in errors[:MAX_LINT_ROWS]:
+        where = d["file"] + (f":{d['line']}:{d['column']}" if d["line"] else "")
+        lines.append(f"| {d['code']} | `{where}` | {d['message'].replace('|', '&#124;')} |")
+    if len(errors) > MAX_LINT_ROWS:
+        lines.append(f"\n… and {len(errors) - MAX_LINT_ROWS} more: run `busctl lint`.")
+    return lines
