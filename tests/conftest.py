@@ -11,6 +11,8 @@ import pytest
 
 from busctl.app import main
 
+pytest_plugins = ["tests.github_stub"]  # the `github` and `workflow_env` fixtures
+
 TESTS = Path(__file__).parent
 REPO_ROOT = TESTS.parent
 BASE_BUS = TESTS / "rules" / "base"

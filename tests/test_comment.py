@@ -4,94 +4,16 @@ comment per pull request through GitHub's REST API (a local stand-in server spea
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import REPO_ROOT, CliResult
+from tests.github_stub import TOKEN, FakeGitHub
 
 Run = Callable[..., CliResult]
-TOKEN = "ghs_not-a-real-token-1234"
 PLAN = REPO_ROOT / "tests/golden/plan/config-drift/plan.json"
-
-
-class FakeGitHub(ThreadingHTTPServer):
-    """Issue comments of pull request 7 of acme/bus, as GitHub's REST API serves them."""
-
-    def __init__(self, status: int = 200) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.status = status
-        self.comments: list[dict[str, Any]] = [
-            {"id": n, "body": f"unrelated comment {n}", "html_url": f"https://gh/c/{n}"}
-            for n in range(1, 131)
-        ]
-        self.requests: list[tuple[str, str, str]] = []  # method, path, Authorization
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeGitHub
-
-    def log_message(self, *_: Any) -> None:
-        return None
-
-    def _reply(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _handle(self) -> None:
-        server = self.server
-        server.requests.append((self.command, self.path, self.headers.get("Authorization", "")))
-        if server.status != 200:
-            return self._reply(server.status, {"message": "Resource not accessible by integration"})
-        length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length)) if length else None
-        if self.command == "GET" and self.path.startswith("/repos/acme/bus/issues/7/comments?"):
-            page = int(self.path.rsplit("page=", 1)[1])
-            return self._reply(200, server.comments[(page - 1) * 100 : page * 100])
-        if self.command == "POST" and self.path == "/repos/acme/bus/issues/7/comments":
-            comment = {
-                "id": 1000 + len(server.comments),
-                "body": payload["body"],
-                "html_url": "https://gh/new",
-            }
-            server.comments.append(comment)
-            return self._reply(201, comment)
-        if self.command == "PATCH" and self.path.startswith("/repos/acme/bus/issues/comments/"):
-            wanted = int(self.path.rsplit("/", 1)[1])
-            comment = next(c for c in server.comments if c["id"] == wanted)
-            comment["body"] = payload["body"]
-            return self._reply(200, comment)
-        return self._reply(404, {"message": "Not Found"})
-
-    do_GET = do_POST = do_PATCH = _handle
-
-
-@pytest.fixture
-def github(request: pytest.FixtureRequest) -> Iterator[FakeGitHub]:
-    server = FakeGitHub(getattr(request, "param", 200))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join(10)
-
-
-@pytest.fixture
-def workflow_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, github: FakeGitHub) -> None:
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"action": "synchronize", "pull_request": {"number": 7}}))
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/bus")
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
-    monkeypatch.setenv("GITHUB_API_URL", f"http://127.0.0.1:{github.server_address[1]}")
 
 
 def _lint(tmp_path: Path, errors: int) -> Path:
@@ -150,13 +72,13 @@ def test_post_creates_one_comment_then_updates_it(run: Run, github: FakeGitHub) 
     first = run("comment", "--plan", str(PLAN), "--post")
     assert first.code == 0, first.err
     assert first.out == "created the pull-request comment: https://gh/new\n"
-    ours = [c for c in github.comments if c["body"].startswith("<!-- busctl:pr-comment -->")]
+    ours = github.ours()
     assert len(ours) == 1 and "### busctl plan · cluster local" in ours[0]["body"]
     # the marker is searched on every page (130 older comments span two)
     second = run("comment", "--plan", str(PLAN), "--lint", "/nonexistent/lint.json", "--post")
     assert second.code == 0, second.err
     assert second.out.startswith("updated the pull-request comment")
-    ours = [c for c in github.comments if c["body"].startswith("<!-- busctl:pr-comment -->")]
+    ours = github.ours()
     assert len(ours) == 1 and "| lint | :grey_question:" in ours[0]["body"]
     methods = [m for m, _, _ in github.requests]
     assert methods == ["GET", "GET", "POST", "GET", "GET", "PATCH"]

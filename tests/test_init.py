@@ -28,6 +28,8 @@ def test_scaffold_passes_lint_and_checks(run: Run, tmp_path: Path) -> None:
         "alerts/alertmanager.yml",
         ".busctl/topic.schema.json",
         "templates/README.md",
+        ".github/workflows/busctl-pull-request.yml",
+        ".github/workflows/busctl-main.yml",
     } <= files
     lint = run("lint", "--repo", str(repo))
     assert lint.code == 0, lint.out + lint.err

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from busctl import __version__
 from busctl.commands.generated import sync
 from busctl.core.codeowners import CODEOWNERS_PATH, generate
 from busctl.core.diagnostics import BusctlError
@@ -16,6 +17,8 @@ from busctl.loading.bus import load_bus
 from busctl.render.alerts import render_alerts
 from busctl.render.templates import template_environment
 
+ACTION = f"acme/busctl@v{__version__}"  # the composite action (action.yml) the workflows use
+WORKFLOWS = ("busctl-pull-request.yml", "busctl-main.yml")
 _TEAM = re.compile(r"^[a-z][a-z0-9-]*$")
 _ORG = re.compile(r"^[a-z][a-z0-9]*$")
 
@@ -28,7 +31,8 @@ def command(
     ] = "acme",
 ) -> int:
     """Create a bus repo: bus.yaml, teams.yaml, an example topic and its .proto, a buf module,
-    editor schemas, and the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately."""
+    editor schemas, GitHub workflows (pull request: lint, check, plan, comment; main: apply), and
+    the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately."""
     if not _TEAM.match(team):
         raise BusctlError(f'team "{team}" is not a valid team name', "use lowercase letters, digits and -")
     if not _ORG.match(org):
@@ -47,9 +51,10 @@ def command(
         f"schemas/{org}/{proto_team}/v1/example_event.proto": "example_event.proto.j2",
         ".gitignore": "gitignore.j2",
         "templates/README.md": "templates_readme.md.j2",
+        **{f".github/workflows/{name}": f"workflows/{name}.j2" for name in WORKFLOWS},
     }
     env = template_environment(directory)
-    context = {"team": team, "org": org, "proto_team": proto_team}
+    context = {"team": team, "org": org, "proto_team": proto_team, "action": ACTION}
     wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
     wanted |= {f".busctl/{name}": text for name, text in schema_files().items()}
     root = directory.resolve()
@@ -63,6 +68,7 @@ def command(
         f"\nA bus repo is ready in {directory}. Next:\n"
         f"  cd {directory} && git init && busctl lint\n"
         f"  edit teams.yaml (chat rooms, GitHub handles) and declare topics in topics/<team>/\n"
-        f"  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092"
+        f"  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092\n"
+        f"  on GitHub: add the secrets named in .github/workflows/busctl-*.yml"
     )
     return 0
