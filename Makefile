@@ -20,7 +20,7 @@ tools:
 	scripts/tools/install
 
 ## The main job on this repo's own bus and a real local Kafka (scripts/demo):
-## lint -> plan -> apply -> plan shows no changes -> owner queries -> CODEOWNERS check.
+## lint -> plan -> apply -> plan shows no changes -> alerts -> lag -> owner queries -> CODEOWNERS check.
 demo: setup
 	scripts/demo
 
