@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,3 +68,15 @@ def bus_repo(tmp_path: Path) -> Callable[[dict[str, str | None]], Path]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files instead of comparing")
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` as a fixed test author; return its stdout (a failure fails the test)."""
+    return subprocess.run(
+        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout

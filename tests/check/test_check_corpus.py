@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,21 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import BASE_BUS, CliResult
+from tests.conftest import BASE_BUS, CliResult, git
 
 CORPUS = Path(__file__).parent / "corpus"
 CHECK_BASE = Path(__file__).parent / "base"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "expect.yaml").is_file())
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
 
 
 def _overlay(source: Path, target: Path) -> None:
@@ -46,10 +35,10 @@ def make_repo(root: Path, case: Path, spec: dict[str, Any]) -> None:
     shutil.copytree(BASE_BUS, root)
     _overlay(CHECK_BASE, root)
     _overlay(case / "base", root)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "base")
-    _git(root, "checkout", "-q", "-b", "change")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    git(root, "checkout", "-q", "-b", "change")
     _overlay(case / "head", root)
     for path in spec.get("delete", []):
         (root / path).unlink()

@@ -10,14 +10,13 @@ review the diff.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from tests.conftest import REPO_ROOT, CliResult, write_files
+from tests.conftest import REPO_ROOT, CliResult, git, write_files
 from tests.integration.conftest import Broker, bus_for, create_topics_and_wait
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -68,16 +67,6 @@ message PaymentReceived {
 }
 
 
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def _save(result: CliResult, path: Path) -> Path:
     assert "Traceback" not in result.err, result.err
     path.write_text(result.out)
@@ -89,16 +78,16 @@ def test_pr_comment_golden(
 ) -> None:
     root = bus_for(kafka_single, tmp_path / "bus")
     write_files(root, MAIN)
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "main")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "main")
     applied = run("apply", "--cluster", "local", "--repo", str(root), "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     admin = AdminClient({"bootstrap.servers": kafka_single.bootstrap})
     if "legacy.golden-orders" not in admin.list_topics(timeout=10).topics:
         create_topics_and_wait(admin, [NewTopic("legacy.golden-orders", 1, 1)])
 
-    _git(root, "checkout", "-q", "-b", "change")
+    git(root, "checkout", "-q", "-b", "change")
     write_files(root, CHANGE)
     proto = root / "schemas/acme/billing/v1/invoice_created.proto"
     proto.write_text(proto.read_text().replace("int64 amount_cents", "string amount_cents"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, CliResult, write_files
+from tests.conftest import REPO_ROOT, CliResult, git, write_files
 from tests.github_stub import TOKEN, FakeGitHub
 from tests.integration.conftest import Broker, bus_for
 
@@ -45,23 +45,12 @@ consumers:
 }
 
 
-def _git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
-
-
 def _commit(run: Run, root: Path, message: str) -> None:
     """Regenerate alerts/ and CODEOWNERS (as the author's pre-commit hooks would), then commit."""
     assert run("alerts", "--repo", str(root)).code == 0
     assert run("codeowners", "--repo", str(root)).code == 0
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", message)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
 
 
 def _script(name: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -82,11 +71,11 @@ def test_pull_request_then_apply_scripts(
 ) -> None:
     origin = bus_for(kafka_single, tmp_path / "origin")
     write_files(origin, MAIN)
-    _git(origin, "init", "-q", "-b", "main")
+    git(origin, "init", "-q", "-b", "main")
     _commit(run, origin, "main")
     work = tmp_path / "work"
-    _git(tmp_path, "clone", "-q", str(origin), str(work))
-    _git(work, "checkout", "-q", "-b", "change")
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    git(work, "checkout", "-q", "-b", "change")
     write_files(work, NEW_TOPIC)
     proto = work / PROTO
     proto.write_text(proto.read_text().replace("int64 amount_cents", "string amount_cents"))
