@@ -168,7 +168,7 @@ def _assess_one(
     lag = sum(r.lag for r in known if r.lag is not None) if known else None
     behind = None if lag is None else _worst_age(known)
     stuck = _stuck(target.group, target.topic, known, first)
-    status, problems = _verdict(target, rows, lag, behind, stuck, first)
+    status, problems = _verdict(target, rows, lag, behind, stuck)
     return GroupLag(
         target=target,
         state=offsets.state,
@@ -194,8 +194,8 @@ def _partition(
     lag = last.lag(group, partition)
     if lag == 0:
         behind: float | None = 0.0
-    elif lag is not None and last.position(group, partition) in timestamps:
-        behind = max(now - timestamps[last.position(group, partition)], 0.0)
+    elif lag is not None and (position := last.position(group, partition)) in timestamps:
+        behind = max(now - timestamps[position], 0.0)
     else:
         behind = None
     moved = None if first is None else first.committed(group, partition) != committed
@@ -233,8 +233,8 @@ def _verdict(
     lag: int | None,
     behind: float | None,
     stuck: bool | None,
-    first: OffsetSample | None,
 ) -> tuple[Status, tuple[str, ...]]:
+    """The worst status (lost, stuck, breaks) and every problem found, in that order of checks."""
     if not rows:
         return Status.NO_TOPIC, ("the topic does not exist on the cluster (not applied yet?)",)
     if lag is None:
@@ -249,7 +249,7 @@ def _verdict(
         problems.append((Status.BREAKS, f"lag {lag} > {objective.max_messages} messages"))
     if objective.max_seconds is not None and behind is not None and behind > objective.max_seconds:
         problems.append((Status.BREAKS, f"{format_age(behind)} behind > {objective.max_seconds}s"))
-    if stuck and first is not None:
+    if stuck:
         problems.append((Status.STUCK, f"stuck: {lag} waiting and no committed offset moved"))
     if not problems:
         return Status.OK, ()
