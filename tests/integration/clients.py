@@ -7,16 +7,28 @@ import time
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 
-def produce(bootstrap: str, topic: str, count: int, partition: int = -1, timestamp_ms: int = 0) -> None:
-    """Write `count` messages (to one partition, and with a set create time, when given)."""
-    producer = Producer({"bootstrap.servers": bootstrap})
+def produce(
+    bootstrap: str,
+    topic: str,
+    count: int,
+    partition: int = -1,
+    timestamp_ms: int = 0,
+    auth: dict[str, str] | None = None,
+) -> None:
+    """Write `count` messages (to one partition, with a set create time, as a SASL user, when given)."""
+    producer = Producer({"bootstrap.servers": bootstrap, **(auth or {})})
     for index in range(count):
         producer.produce(topic, value=f"event {index}".encode(), partition=partition, timestamp=timestamp_ms)
     assert producer.flush(30) == 0, "messages were not delivered within 30 s"
 
 
 def consume_and_commit(
-    bootstrap: str, topic: str, group: str, count: int, partition: int | None = None
+    bootstrap: str,
+    topic: str,
+    group: str,
+    count: int,
+    partition: int | None = None,
+    auth: dict[str, str] | None = None,
 ) -> None:
     """Read `count` messages of `topic` (or of one partition of it) as `group`, committing each
     synchronously; then leave the group."""
@@ -26,6 +38,7 @@ def consume_and_commit(
             "group.id": group,
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
+            **(auth or {}),
         }
     )
     if partition is None:

@@ -20,6 +20,7 @@ from confluent_kafka.admin import (
 )
 
 from tests.conftest import CliResult, write_files
+from tests.integration.clients import consume_and_commit, produce
 from tests.integration.conftest import Broker, bus_for
 from tests.integration.test_plan_apply import apply, converged, plan, topic_yaml
 
@@ -197,3 +198,19 @@ def test_three_nodes_replicate_and_rf_changes_are_blocked_with_a_reassignment(
     while plan(run, root).code != 0 and time.monotonic() < deadline:
         time.sleep(0.5)
     converged(run, root)
+
+
+def test_lag_over_sasl_reads_the_group_bob_consumes_with(run: Run, acl_repo: Path, kafka_acl: Broker) -> None:
+    name = "billing.a4-lag.v1"
+    write_files(acl_repo, {"topics/billing/a4.yaml": topic_yaml(name, extra=CONSUMERS)})
+    assert apply(run, acl_repo).code == 0
+    sasl = {k: v for k, v in kafka_acl.admin_config().items() if k != "bootstrap.servers"}
+    bob = {**sasl, "sasl.username": "bob", "sasl.password": "bob-secret"}
+    produce(kafka_acl.bootstrap, name, 5, partition=0, auth=sasl)
+    consume_and_commit(kafka_acl.bootstrap, name, "t-acl-readers", 2, partition=0, auth=bob)  # READ by apply
+    lag = ["lag", "--cluster", "local", "--repo", str(acl_repo), "--topic", name, "-f", "json"]
+    result = run(*lag, "--interval", "0")  # one sample: bob has stopped, two would call him stuck
+    assert result.code == 0, result.out + result.err
+    (group,) = json.loads(result.out)["groups"]
+    assert (group["group"], group["lag"], group["status"]) == ("t-acl-readers", 3, "ok")
+    assert group["seconds_behind"] is not None and 0 <= group["seconds_behind"] < 120  # read over SASL
