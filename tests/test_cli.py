@@ -84,6 +84,11 @@ def test_lint_github_annotations(run: Run, bus_repo: Callable[..., Path]) -> Non
     line = next(x for x in result.out.splitlines() if "BUS004" in x)
     assert line.startswith("::error file=topics/billing/invoice-created.yaml,line=3,col=1,title=BUS004::")
     assert 'did you mean "partitions"' in line
+    saved = repo.parent / "lint.json"
+    again = run("lint", "--repo", str(repo), "--format", "github", "--no-buf", "--out", str(saved))
+    assert again.out == result.out  # --out adds the JSON report without changing what is printed
+    json_run = run("lint", "--repo", str(repo), "--format", "json", "--no-buf")
+    assert saved.read_text() == json_run.out
 
 
 def test_warnings_alone_pass(run: Run, bus_repo: Callable[..., Path]) -> None:

@@ -48,18 +48,12 @@ def test_approved_breaks_are_shown_not_hidden(run: Run, tmp_path: Path) -> None:
 
 
 def test_github_annotations_for_breaks(run: Run, tmp_path: Path) -> None:
-    result = run(
-        "check",
-        "--against",
-        "main",
-        "--repo",
-        str(_repo(tmp_path, "schema-type-changed")),
-        "--format",
-        "github",
-    )
+    repo = ["--against", "main", "--repo", str(_repo(tmp_path, "schema-type-changed"))]
+    result = run("check", *repo, "--format", "github", "--out", str(tmp_path / "check.json"))
     assert result.code == 1
     assert result.out.startswith("::error file=schemas/acme/billing/v1/invoice_created.proto,line=")
     assert "title=buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE" in result.out
+    assert (tmp_path / "check.json").read_text() == run("check", *repo, "--format", "json").out
 
 
 def test_unknown_ref_explains_fetch_depth(run: Run, tmp_path: Path) -> None:

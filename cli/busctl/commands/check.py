@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from busctl.check import run_check
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, ReportOutOption, progress
 from busctl.render import check as render
 
 AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compare with, e.g. origin/main.")]
@@ -18,6 +18,7 @@ def command(
     against: AgainstOption,
     repo: RepoOption = Path("."),
     output: FormatOption = OutputFormat.text,
+    out: ReportOutOption = None,
 ) -> int:
     """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
     topic breaks (BUS5xx), who owns what changed and whom to notify. Exit 1 when something breaks and
@@ -31,4 +32,6 @@ def command(
         OutputFormat.markdown: render.as_markdown,
     }
     typer.echo(renderers[output](result), nl=False)
+    if out is not None:
+        out.write_text(render.as_json(result), "utf-8")
     return 1 if result.unapproved else 0

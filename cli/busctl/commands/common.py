@@ -41,6 +41,16 @@ FormatOption = Annotated[
     ),
 ]
 
+ReportOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Also save the JSON report to FILE (for `busctl comment`), whatever --format prints.",
+    ),
+]
+
 
 def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
     """Adapt a command that returns an exit code to typer, which expects typer.Exit."""

@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 
 from busctl import workspace
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.common import (
+    FormatOption,
+    OutputFormat,
+    RepoOption,
+    ReportOutOption,
+    progress,
+    use_color,
+)
 from busctl.render import diagnostics as render
 
 
@@ -15,6 +22,7 @@ def command(
     repo: RepoOption = Path("."),
     output: FormatOption = OutputFormat.text,
     no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
+    out: ReportOutOption = None,
 ) -> int:
     """Check bus.yaml, teams.yaml, topics/ and schemas/ (with buf lint): exit 0 clean, 1 on errors.
 
@@ -30,4 +38,6 @@ def command(
     else:
         text = render.RENDERERS[output.value](found, files)
     typer.echo(text, nl=False)
+    if out is not None:
+        out.write_text(render.as_json(found, files), "utf-8")
     return 1 if result.report.errors else 0
