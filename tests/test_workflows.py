@@ -91,13 +91,15 @@ def test_the_action_declares_what_it_uses_and_runs_scripts_that_exist() -> None:
     assert used == set(action["inputs"]), used ^ set(action["inputs"])
     for script in re.findall(r"\$GITHUB_ACTION_PATH/(scripts/ci/[a-z-]+)", text):
         assert os.access(REPO_ROOT / script, os.X_OK), script
+    modes = []
     for name in WORKFLOWS:
         workflow = yaml.safe_load((REPO_ROOT / ".github/workflows" / name).read_text())
         for job in workflow["jobs"].values():
             for step in job["steps"]:
                 if step.get("uses") == "./":
                     assert set(step["with"]) <= set(action["inputs"])
-                    assert step["with"]["mode"] in {"pull-request", "apply"}
+                    modes.append(step["with"]["mode"])
+    assert sorted(modes) == ["apply", "pull-request"]  # each workflow uses the action, once
 
 
 def test_workflow_permissions_and_concurrency() -> None:

@@ -60,7 +60,8 @@ def _document(path: Path | None, step: str, missing: list[str]) -> dict[str, Any
     """The JSON report at `path`; None (and `step` noted as missing) if its step left none behind."""
     if path is None:
         return None
-    if not path.is_file() or not path.read_text("utf-8").strip():
+    text = path.read_text("utf-8") if path.is_file() else ""
+    if not text.strip():
         missing.append(step)
         return None
     hint = (
@@ -69,7 +70,7 @@ def _document(path: Path | None, step: str, missing: list[str]) -> dict[str, Any
         else f"write it with `busctl {step} --format json > {path}`"
     )
     try:
-        document = json.loads(path.read_text("utf-8"))
+        document = json.loads(text)
     except ValueError as err:
         raise BusctlError(f"{path} is not a JSON report: {err}", hint) from None
     if not isinstance(document, dict) or "format_version" not in document:

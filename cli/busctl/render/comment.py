@@ -80,7 +80,7 @@ def _plan_result(plan: Plan | None) -> str:
     if plan is None:
         return ":grey_question: no plan: see the plan step's log (is the cluster reachable?)"
     mark = ":no_entry:" if plan.blocked else (":pencil2:" if plan.has_changes else ":white_check_mark:")
-    return f"{mark} {plan_render.headline(plan).split(' · ')[-1]}"
+    return f"{mark} {plan_render.counts(plan)}"
 
 
 def _notify(document: dict[str, Any] | None) -> list[str]:

@@ -11,18 +11,20 @@ _COLORS = {"+": "32", "~": "33", "-": "31", "!": "1;31"}
 _TOPIC_COLUMN = 34
 
 
+def counts(plan: Plan) -> str:
+    """'3 changes, 1 blocked' or 'no changes'."""
+    parts = []
+    if plan.actionable:
+        parts.append(f"{len(plan.actionable)} change{'s' * (len(plan.actionable) != 1)}")
+    if plan.blocked:
+        parts.append(f"{len(plan.blocked)} blocked")
+    return ", ".join(parts) or "no changes"
+
+
 def headline(plan: Plan) -> str:
     """'busctl plan · cluster prod (id X) · 3 changes, 1 blocked'."""
-    counts = []
-    if plan.actionable:
-        counts.append(f"{len(plan.actionable)} change{'s' * (len(plan.actionable) != 1)}")
-    if plan.blocked:
-        counts.append(f"{len(plan.blocked)} blocked")
     scope = f" · topics {plan.topic_filter}" if plan.topic_filter else ""
-    return (
-        f"busctl plan · cluster {plan.cluster} (id {plan.cluster_id}){scope} · "
-        f"{', '.join(counts) or 'no changes'}"
-    )
+    return f"busctl plan · cluster {plan.cluster} (id {plan.cluster_id}){scope} · {counts(plan)}"
 
 
 def _describe(change: Change) -> str:
