@@ -21,7 +21,7 @@ from busctl.core.diagnostics import BusctlError, Diagnostic, Severity
 from busctl.core.ownership import schema_owner
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
-from busctl.loading.bus import load_bus
+from busctl.loading.bus import BUS_FILE, TEAMS_FILE, TOPICS_DIR, load_bus
 from busctl.rules.base import CheckContext, check_rules
 
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_.]*)"')
@@ -81,17 +81,21 @@ def run_check(repo: Path, ref: str) -> CheckResult:
         )
     with tempfile.TemporaryDirectory(prefix="busctl-base-") as tmp:
         base_root = Path(tmp) / "base"
-        git.export_base(git_repo, base_point, base_root)
-        if not (base_root / "bus.yaml").is_file():  # the bus is new in this change: nothing can break
+        paths = [BUS_FILE, TEAMS_FILE, TOPICS_DIR, head.config.schemas.root]
+        git.export_base(git_repo, base_point, base_root, paths)
+        if not (base_root / BUS_FILE).is_file():  # the bus is new in this change: nothing can break
             base = head
             base_schemas = SchemaSet(root=head.config.schemas.root)
         else:
             base, _ = load_bus(base_root)
+            if base.config.schemas.root not in paths:  # the change moves the schemas
+                paths.append(base.config.schemas.root)
+                git.export_base(git_repo, base_point, base_root, paths[-1:])
             base_schemas, _ = protoc.compile_schemas(
                 base_root, base.config.schemas.root, descriptor_set_out=Path(tmp) / "base.binpb"
             )
         schema_findings = _schema_findings(repo, head, base, base_schemas, Path(tmp) / "base.binpb")
-        changed_files = changed_paths(base_root, repo)
+        changed_files = changed_paths(base_root, repo, paths)
     context = CheckContext(
         base=base, head=head, changes=topic_changes(base, head), catalogue=load_catalogue()
     )
@@ -101,14 +105,15 @@ def run_check(repo: Path, ref: str) -> CheckResult:
     return CheckResult(ref=ref, base_sha=base_point.sha, findings=findings, changed=changed, head=head)
 
 
-def changed_paths(base_root: Path, head_root: Path) -> list[str]:
-    """Bus files (bus.yaml, teams.yaml, topics/, schemas/) that differ between two trees, by content.
+def changed_paths(base_root: Path, head_root: Path, paths: list[str]) -> list[str]:
+    """Files under `paths` (bus.yaml, teams.yaml, topics/, the schema roots) that differ between two
+    trees, by content.
 
     Comparing content rather than asking git avoids its racy stat cache (same size, same second)."""
 
     def files(root: Path) -> dict[str, Path]:
         found = {}
-        for name in git.BUS_PATHS:
+        for name in paths:
             top = root / name
             candidates = (
                 [top] if top.is_file() else (p for p in top.rglob("*") if p.is_file() and not p.is_symlink())

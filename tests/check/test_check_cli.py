@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from tests.check.test_check_corpus import CORPUS, make_repo
-from tests.conftest import CliResult
+from tests.conftest import CliResult, git
 
 Run = Callable[..., CliResult]
 
@@ -86,3 +87,32 @@ def test_bus_in_a_subdirectory_of_the_git_repository(run: Run, tmp_path: Path) -
     result = run("check", "--against", "main", "--repo", str(top / "platform" / "bus"))
     assert result.code == 1 and "decrease 12 → 4" in result.out
     assert "topics/billing/invoice-created.yaml" in result.out
+
+
+def test_a_schema_root_other_than_schemas_is_compared(run: Run, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_repo(root, CORPUS / "safe-new-field", {})
+    git(root, "checkout", "-q", "main")
+    git(root, "mv", "schemas", "proto")
+    (root / "bus.yaml").write_text((root / "bus.yaml").read_text() + "schemas: {root: proto}\n")
+    git(root, "commit", "-q", "-am", "schemas under proto/")
+    git(root, "checkout", "-q", "-b", "retype")
+    proto = root / "proto/acme/billing/v1/invoice_created.proto"
+    proto.write_text(proto.read_text().replace("int64 amount_cents", "string amount_cents"))
+    result = run("check", "--against", "main", "--repo", str(root), "--format", "json")
+    document = json.loads(result.out)
+    assert result.code == 1, result.out + result.err
+    assert [f["code"] for f in document["findings"]] == ["buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE"]
+    assert document["ownership"][0]["files"] == ["proto/acme/billing/v1/invoice_created.proto"]
+
+
+def test_unchanged_symlinks_are_not_changes(run: Run, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_repo(root, CORPUS / "safe-new-field", {})
+    git(root, "checkout", "-q", "main")
+    (root / "schemas/notes.txt").symlink_to("buf.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a symlink")
+    result = run("check", "--against", "HEAD", "--repo", str(root), "--format", "json")
+    assert result.code == 0, result.out + result.err
+    assert json.loads(result.out)["ownership"] == []

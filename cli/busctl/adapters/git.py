@@ -5,6 +5,7 @@ Nothing here touches the user's checkout: base files are read from git objects i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -12,8 +13,6 @@ from typing import Any
 import git
 
 from busctl.core.diagnostics import BusctlError
-
-BUS_PATHS = ("bus.yaml", "teams.yaml", "topics", "schemas")
 
 
 @dataclass(frozen=True)
@@ -57,27 +56,27 @@ def merge_base(repo: git.Repo, bus_root: Path, ref: str) -> Base:
     return Base(sha=bases[0].hexsha, ref=ref, prefix="" if prefix == "." else prefix)
 
 
-def export_base(repo: git.Repo, base: Base, target: Path) -> None:
-    """Write the bus files (bus.yaml, teams.yaml, topics/, schemas/) of the base commit under `target`."""
+def export_base(repo: git.Repo, base: Base, target: Path, paths: Iterable[str]) -> None:
+    """Write `paths` (files or directories of the bus repo) as they are in the base commit under
+    `target`. Symlinks are left out, as everywhere busctl reads a bus: they are never followed."""
     tree = repo.commit(base.sha).tree
     if base.prefix:
         try:
             tree = tree / base.prefix
         except KeyError:
             raise BusctlError(f"{base.prefix} does not exist at {base.ref} ({base.sha[:10]})") from None
-    for name in BUS_PATHS:
+    for name in paths:
         try:
             item: Any = tree / name
         except KeyError:
             continue
         blobs: list[Any] = [item] if item.type == "blob" else [b for b in item.traverse() if b.type == "blob"]
         for blob in blobs:
+            if blob.mode == 0o120000:  # a symlink
+                continue
             relative = (
                 PurePosixPath(blob.path).relative_to(base.prefix) if base.prefix else PurePosixPath(blob.path)
             )
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
-            if blob.mode == 0o120000:  # a symlink: keep it as a (harmless) text file, never follow it
-                destination.write_bytes(b"")
-                continue
             destination.write_bytes(blob.data_stream.read())
