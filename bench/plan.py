@@ -9,7 +9,7 @@ created directly with confluent-kafka's AdminClient, and a temporary bus repo de
 topics, so `busctl plan` shows no changes (checked). Then, in the same run, best of --runs each, interleaved:
 
   raw   the bulk read with confluent-kafka alone, the same requests busctl makes: list_topics,
-        describe_cluster, describe_configs of every topic (500 per call, all futures awaited), the
+        describe_configs of every topic (500 per call, all futures awaited), the
         broker's config and describe_acls;
   plan  `busctl plan --cluster bench --repo DIR` as a subprocess, wall clock and peak RSS (os.wait4);
   parts the same plan in-process through busctl's modules: load+validate (planning.valid_bus),
@@ -238,14 +238,13 @@ def raw_fetch(bootstrap: str) -> Raw:
     started = time.perf_counter()
     admin = _admin(bootstrap)
     metadata = admin.list_topics(timeout=30)
-    cluster = admin.describe_cluster(request_timeout=30).result()
     names = sorted(metadata.topics)
     futures: list[Any] = []
     for start in range(0, len(names), BATCH):
         batch = [kadmin.ConfigResource(kadmin.ResourceType.TOPIC, n) for n in names[start : start + BATCH]]
         futures += admin.describe_configs(batch, request_timeout=30).values()
     entries = sum(len(f.result()) for f in futures)
-    broker = kadmin.ConfigResource(kadmin.ResourceType.BROKER, str(min(node.id for node in cluster.nodes)))
+    broker = kadmin.ConfigResource(kadmin.ResourceType.BROKER, str(min(metadata.brokers)))
     admin.describe_configs([broker], request_timeout=30)[broker].result()
     try:
         acls = f"{len(admin.describe_acls(ALL_ACLS, request_timeout=30).result())} ACLs"

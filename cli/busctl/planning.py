@@ -12,7 +12,6 @@ from busctl.core.diagnostics import BusctlError, Diagnostic, Report, did_you_mea
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.plan import Plan
 from busctl.core.schemas import SchemaSet
-from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
 from busctl.rules.base import LintContext, run_rules
@@ -20,11 +19,9 @@ from busctl.rules.base import LintContext, run_rules
 
 @dataclass
 class Planned:
-    """A plan with what it was made from."""
+    """A plan and the admin client that read the cluster for it (apply executes through it)."""
 
-    bus: Bus
     admin: KafkaAdmin
-    state: ClusterState
     plan: Plan
 
 
@@ -84,4 +81,4 @@ def make_plan(
         topic_filter=topic_filter,
     )
     plan = diff(desired_topics(bus, cluster, catalogue), declared_groups(bus), state, catalogue, options)
-    return Planned(bus=bus, admin=admin, state=state, plan=plan)
+    return Planned(admin=admin, plan=plan)

@@ -60,9 +60,9 @@ def expand(value: str, where: str, environ: Mapping[str, str]) -> str:
     return _VAR.sub(one, value)
 
 
-def client_settings(name: str, cluster: Cluster, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """librdkafka settings for a bus.yaml cluster, with ${VAR}s expanded."""
-    env = os.environ if environ is None else environ
+def client_settings(name: str, cluster: Cluster) -> dict[str, str]:
+    """librdkafka settings for a bus.yaml cluster, with ${VAR}s expanded from the environment."""
+    env = os.environ
     where = f"clusters.{name}"
     settings = {"bootstrap.servers": expand(cluster.bootstrap_servers, f"{where}.bootstrap_servers", env)}
     security = cluster.security
@@ -86,14 +86,12 @@ def client_settings(name: str, cluster: Cluster, environ: Mapping[str, str] | No
 class KafkaAdmin:
     """One cluster, reached through confluent-kafka's kadmin.AdminClient."""
 
-    def __init__(
-        self, name: str, cluster: Cluster, timeout: float = 30.0, environ: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, name: str, cluster: Cluster, timeout: float = 30.0) -> None:
         self.name = name
         self.timeout = timeout
         self.where = f"cluster {name} ({cluster.bootstrap_servers})"
         self.errors: list[KafkaError] = []
-        self.settings = client_settings(name, cluster, environ)
+        self.settings = client_settings(name, cluster)
         self.admin = kadmin.AdminClient(
             {
                 **self.settings,
@@ -106,14 +104,12 @@ class KafkaAdmin:
     # --- reading --------------------------------------------------------------------------------------
 
     def read_state(self) -> ClusterState:
-        """Metadata, configs and ACLs of the whole cluster, in a handful of requests."""
+        """Metadata (which carries the cluster id and brokers), configs and ACLs of the whole cluster, in
+        a handful of requests."""
         try:
             metadata = self.admin.list_topics(timeout=self.timeout)
         except KafkaException as err:
             raise self._unreachable(err) from None
-        cluster = self._wait(
-            self.admin.describe_cluster(request_timeout=self.timeout), "describe the cluster"
-        )
         topics: dict[str, list[tuple[int, ...]]] = {}
         for name, topic in metadata.topics.items():
             if topic.error is not None:
@@ -124,13 +120,13 @@ class KafkaAdmin:
             topics[name] = [tuple(topic.partitions[p].replicas) for p in sorted(topic.partitions)]
         configs = self._configs(sorted(topics))
         return ClusterState(
-            cluster_id=str(cluster.cluster_id),
-            brokers=tuple(sorted(node.id for node in cluster.nodes)),
+            cluster_id=str(metadata.cluster_id),
+            brokers=tuple(sorted(metadata.brokers)),
             topics={
                 name: TopicState(name, tuple(replicas), configs.get(name, {}))
                 for name, replicas in topics.items()
             },
-            acls=self._acls(min(node.id for node in cluster.nodes)),
+            acls=self._acls(min(metadata.brokers)),
         )
 
     def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:

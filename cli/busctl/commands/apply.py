@@ -82,7 +82,7 @@ def _saved_plan(repo: Path, cluster: str, plan_file: Path, timeout: float) -> Pl
             f"the cluster changed since {plan_file} was made; nothing was applied",
             "re-run busctl plan --out FILE, review it, and apply the new plan",
         )
-    return Planned(bus=bus, admin=admin, state=state, plan=plan)
+    return Planned(admin=admin, plan=plan)
 
 
 def _progress(what: str, done: int, total: int) -> None:
