@@ -120,3 +120,12 @@ def test_pull_request_then_apply_scripts(
     assert "PartitionCount: 6" in described
     again = _script("apply", work, {"BUSCTL_CLUSTER": "local"})
     assert again.returncode == 0 and "The cluster matches the declarations." in again.stdout
+
+    # a change the apply could not make fails the pull request, before the merge
+    payments = work / "topics/billing/wf-payments.yaml"
+    payments.write_text(payments.read_text().replace("partitions: 6", "partitions: 3"))
+    _commit(run, work, "fewer partitions")
+    blocked = _script("pull-request", work, env)
+    assert blocked.returncode == 1
+    assert "! billing.wf-payments.v1" in blocked.stdout
+    assert "busctl plan: blocked changes" in blocked.stdout
