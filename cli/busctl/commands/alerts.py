@@ -10,7 +10,7 @@ from busctl.adapters import prometheus
 from busctl.commands.common import RepoOption, progress
 from busctl.commands.generated import sync
 from busctl.planning import valid_bus
-from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts
+from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts, routed_teams
 
 
 def command(
@@ -36,9 +36,7 @@ def command(
     wanted = render_alerts(root, bus)
     code = sync(root, wanted, "busctl alerts", check, owned=generated_files(root))
     if verify and code == 0:
-        platform = bus.config.policy.platform_team
-        paged = [t for t in bus.teams if f"{ALERTS_DIR}/{t}.rules.yml" in wanted or t == platform]
-        return _verify(root, sorted(wanted), sorted(paged))
+        return _verify(root, sorted(wanted), routed_teams(bus))
     return code
 
 

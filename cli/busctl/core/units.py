@@ -92,16 +92,15 @@ def is_prometheus_duration(value: str) -> bool:
     return bool(_PROM_DURATION.match(value))
 
 
-_PROM_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_PROM_UNIT_MS = {**DURATION_MS, "y": 365 * DURATION_MS["d"]}  # Prometheus also knows years
 
 
 def prometheus_duration_seconds(value: str) -> float:
     """Seconds in a Prometheus duration: "1h30m" -> 5400. Raises UnitError when it is not one."""
     if not is_prometheus_duration(value):
         raise UnitError(f'"{value}" is not a Prometheus duration (use e.g. "10m", "1h30m")')
-    return sum(
-        int(number) * _PROM_UNIT_SECONDS[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value)
-    )
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value)
+    return sum(int(number) * _PROM_UNIT_MS[unit] for number, unit in parts) / 1000
 
 
 def format_age(seconds: float) -> str:
@@ -109,7 +108,8 @@ def format_age(seconds: float) -> str:
     7500 -> "2h5m", 266400 -> "3d2h"."""
     total = round(max(seconds, 0))
     parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit in ("d", "h", "m", "s"):
+        size = DURATION_MS[unit] // 1000
         if total >= size or (unit == "s" and not parts):
             parts.append(f"{total // size}{unit}")
             total %= size

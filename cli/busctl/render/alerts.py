@@ -18,6 +18,7 @@ import yaml
 
 from busctl.core.alert_tests import PromtoolTest, evaluation_interval, promtool_tests
 from busctl.core.alerts import (
+    EXPORTER_DOWN,
     GROUP_KINDS,
     MISSING,
     AlertRule,
@@ -58,11 +59,13 @@ def _groupby_target(rules: Iterable[AlertRule]) -> Iterator[tuple[str, list[Aler
         yield name, list(group)
 
 
-def _input_series(test: PromtoolTest, dialect: Any) -> list[dict[str, str]]:
-    """Every case's series from the dialect's `series` macro; a series shared by cases appears once."""
+def _input_series(test: PromtoolTest, dialect: Any, common: Any) -> list[dict[str, str]]:
+    """Every case's series from the dialect's `series` macro and the shared `up` series; a series
+    shared by cases appears once."""
     merged: dict[str, dict[str, str]] = {}
     for rule, scenario in test.cases:
-        for series in yaml.safe_load(str(dialect.series(scenario.inputs, rule.target))) or []:
+        text = str(dialect.series(scenario.inputs, rule.target)) + str(common.up_series(scenario.inputs))
+        for series in yaml.safe_load(text) or []:
             merged.setdefault(series["series"], series)
     return list(merged.values())
 
@@ -129,10 +132,7 @@ def _render(env: jinja2.Environment, template: str, path: str, **context: object
     try:
         text = env.get_template(template).render(**context)
     except jinja2.TemplateSyntaxError as error:
-        raise BusctlError(
-            f"{error.filename or template}:{error.lineno}: template error: {error.message}",
-            "templates use [[ value ]], [% statement %] and [# comment #]",
-        ) from error
+        raise _syntax_error(error, template) from error
     except (jinja2.TemplateError, AttributeError, TypeError) as error:
         raise BusctlError(
             f"template {template} failed while writing {path}: {error}",
@@ -148,22 +148,52 @@ def _render(env: jinja2.Environment, template: str, path: str, **context: object
     return text
 
 
-def _dialect(env: jinja2.Environment, exporter: str) -> Any:
-    name = f"alerts/exporters/{exporter}.j2"
+def _syntax_error(error: jinja2.TemplateSyntaxError, template: str) -> BusctlError:
+    return BusctlError(
+        f"{error.filename or template}:{error.lineno}: template error: {error.message}",
+        "templates use [[ value ]], [% statement %] and [# comment #]",
+    )
+
+
+def _module(env: jinja2.Environment, name: str) -> Any:
+    """A template's macros and variables; a broken override is an error naming its file (and line)."""
     try:
-        module = env.get_template(name).module
+        return env.get_template(name).module
+    except jinja2.TemplateSyntaxError as error:
+        raise _syntax_error(error, name) from error
     except jinja2.TemplateError as error:
         raise BusctlError(f"template {name}: {error}", "fix the override in templates/") from error
-    missing = [
-        attr for attr in ("kinds", "group_label", "topic_label", "series") if not hasattr(module, attr)
-    ]
+
+
+def _dialect(env: jinja2.Environment, exporter: str) -> Any:
+    name = f"alerts/exporters/{exporter}.j2"
+    module = _module(env, name)
+    missing = [attr for attr in ("group_label", "topic_label", "series") if not hasattr(module, attr)]
     if missing:
         raise BusctlError(
             f"template {name} does not define {', '.join(missing)}",
-            "an exporter template sets kinds, group_label and topic_label and defines the series macro "
-            "and an expr_<kind> macro per kind (see the built-in one)",
+            "an exporter template sets group_label and topic_label and defines the series macro "
+            "and an expr_<kind> macro per kind it supports (see the built-in one)",
         )
     return module
+
+
+def routed_teams(bus: Bus) -> list[str]:
+    """The teams Alertmanager routes to: every paged team, and the platform team (the exporter's)."""
+    platform = bus.config.policy.platform_team
+    return sorted({*rules_by_team(bus), *([platform] if platform else [])} & set(bus.teams))
+
+
+def _expressions(env: jinja2.Environment, dialect: Any) -> dict[str, Any]:
+    """The PromQL macro of each alert kind the dialect supports: its own `expr_<kind>`, else the shared
+    one in common.j2 (exporter_down). A kind without either is not generated for this exporter."""
+    common = _module(env, "alerts/common.j2")
+    found = {}
+    for kind in (*GROUP_KINDS, EXPORTER_DOWN):
+        macro = getattr(dialect, f"expr_{kind.key}", None) or getattr(common, f"expr_{kind.key}", None)
+        if macro is not None:
+            found[kind.key] = macro
+    return found
 
 
 def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
@@ -174,13 +204,13 @@ def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
     files: dict[str, str] = {}
     teams = rules_by_team(bus)
     rule_sets = [*teams.items(), (EXPORTER_FILE, [exporter_down_rule()])]
-    supported = set(dialect.kinds)
+    expressions = _expressions(env, dialect)
     for name, all_rules in rule_sets:
-        rules = [rule for rule in all_rules if rule.kind.key in supported]
+        rules = [rule for rule in all_rules if rule.kind.key in expressions]
         if not rules:
             continue
         rule_path = f"{ALERTS_DIR}/{name}.rules.yml"
-        context = {"team": name, "rules": rules, "dialect": dialect}
+        context = {"rules": rules, "dialect": dialect, "expressions": expressions}
         files[rule_path] = _render(env, "alerts/rules.yml.j2", rule_path, **context)
         test_path = f"{ALERTS_DIR}/tests/{name}.test.yml"
         tests = promtool_tests(rules, bus.config.alerts)
@@ -199,7 +229,7 @@ def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
                 env, "alerts/prometheusrule.yaml.j2", wrapped, name=name, rules_text=files[rule_path]
             )
     platform = bus.config.policy.platform_team
-    routed = sorted({*teams, *([platform] if platform else [])} & set(bus.teams))
+    routed = routed_teams(bus)
     routes_path = f"{ALERTS_DIR}/alertmanager.yml"
     files[routes_path] = _render(
         env,
