@@ -11,7 +11,6 @@ from busctl.core.bus import Bus
 from busctl.core.diff import is_protected
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue
-from busctl.core.units import format_bytes, format_ms
 
 PLACEHOLDER_OWNER = "TODO-owner"
 PLACEHOLDER_SCHEMA = "TODO.package.v1.Message"
@@ -95,15 +94,11 @@ def _config(bus: Bus, observed: TopicState, catalogue: Catalogue) -> dict[str, A
 
 
 def _human(catalogue: Catalogue, key: str, value: str) -> Any:
-    spec = catalogue.spec(key)
-    if spec is None or not re.fullmatch(r"-?\d+", value):
-        return value
-    number = int(value)
-    if number > 0 and spec.unit == "ms":
-        return format_ms(number)
-    if number > 0 and spec.unit == "bytes":
-        return format_bytes(number)
-    return number
+    """How a topic file writes an observed value: "7d", "512MiB", a number, or the string itself."""
+    human = catalogue.human(key, value)
+    if human is not None:
+        return human
+    return int(value) if catalogue.spec(key) is not None and re.fullmatch(r"-?\d+", value) else value
 
 
 def _access(topic: str, acls: tuple[AclBinding, ...]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:

@@ -61,17 +61,20 @@ class Catalogue:
             return _plain(value)
         return _normalise(spec, value)
 
+    def human(self, key: str, kafka_value: str) -> str | None:
+        """The human unit form of a positive duration or size ("7d", "512MiB"); None for other values."""
+        spec = self.configs.get(key)
+        if spec is None or spec.unit not in ("ms", "bytes") or not re.fullmatch(r"\d+", kafka_value):
+            return None
+        number = int(kafka_value)
+        if number <= 0:
+            return None
+        return format_ms(number) if spec.unit == "ms" else format_bytes(number)
+
     def display(self, key: str, kafka_value: str) -> str:
         """A normalised value with its human form: "604800000 (7d)"."""
-        spec = self.configs.get(key)
-        if spec is None or not re.fullmatch(r"-?\d+", kafka_value) or int(kafka_value) <= 0:
-            return kafka_value
-        human = (
-            format_ms(int(kafka_value))
-            if spec.unit == "ms"
-            else (format_bytes(int(kafka_value)) if spec.unit == "bytes" else kafka_value)
-        )
-        return kafka_value if human == kafka_value else f"{kafka_value} ({human})"
+        human = self.human(key, kafka_value)
+        return kafka_value if human is None or human == kafka_value else f"{kafka_value} ({human})"
 
 
 @functools.cache
