@@ -400,7 +400,6 @@ class Run:
     seconds: float
     cpu_seconds: float  # user + system of busctl and its buf child: robust to a busy machine
     max_rss_mb: float
-    exit_code: int
     errors: int
     warnings: int
     files: int
@@ -430,15 +429,13 @@ def run_busctl(repo: Path, extra: list[str], env: dict[str, str], out_dir: Path)
     if process.returncode not in (0, 1):
         raise SystemExit(f"busctl failed (exit {process.returncode}):\n{err_path.read_text()[-3000:]}")
     summary = text.rstrip().rsplit("\n", 1)[-1]
-    match = _SUMMARY.search(summary)
-    if not match and "no problems" not in summary:
-        raise SystemExit(f"cannot read busctl's summary line: {summary!r}")
-    errors, warnings, files = (int(g) if g else 0 for g in (match.groups() if match else (0, 0, 0)))
+    match = _SUMMARY.search(summary)  # also "no problems in N files": no counts, then 0
     if not match:
-        files = int(re.search(r"in (\d+) files", summary).group(1))  # type: ignore[union-attr]
+        raise SystemExit(f"cannot read busctl's summary line: {summary!r}")
+    errors, warnings, files = (int(g) if g else 0 for g in match.groups())
     codes = Counter(m.group(2) for m in _FINDING.finditer(text))
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, cpu, _rss_mb(usage.ru_maxrss), process.returncode, errors, warnings, files, codes)
+    return Run(seconds, cpu, _rss_mb(usage.ru_maxrss), errors, warnings, files, codes)
 
 
 def busctl_env(pycache: Path, buf_cache: Path) -> dict[str, str]:
@@ -648,8 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="functions listed by --profile (default 25)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the temp dir is removed on kill
-    if min(args.topics, args.teams, args.protos) < 1 or args.runs < 0:
-        parser.error("--topics, --teams and --protos must be positive, --runs not negative")
+    if min(args.topics, args.teams, args.protos, args.runs) < 1:
+        parser.error("--topics, --teams, --protos and --runs must be positive")
 
     status = 0
     work = Path(tempfile.mkdtemp(prefix="busctl-bench-"))

@@ -46,20 +46,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from confluent_kafka import KafkaException
-from confluent_kafka import admin as confluent_admin
 
-from busctl.adapters.kafka import ALL_ACLS
+from busctl.adapters.kafka import ALL_ACLS, BATCH, SilentLogger, kadmin
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "kafka" / "kafka"
 CLUSTER = "bench"
-BATCH = 500
 TARGET_RATIO = 3.0
 TEAMS = ["platform", "billing", "orders", "search", "audit"]
 RETENTION_MS = str(7 * 24 * 3600 * 1000)  # 7d, as declared in the topic files
 TOPIC_CONFIG = {"retention.ms": RETENTION_MS, "min.insync.replicas": "1"}  # what apply would set
 T = TypeVar("T")
-kadmin: Any = confluent_admin  # confluent-kafka's bundled type hints are incomplete (as in busctl's adapter)
 
 
 # --- the bus repo -----------------------------------------------------------------------------------
@@ -166,15 +163,7 @@ def start_broker(work: Path, base_port: int) -> Broker:
 
 
 def _admin(bootstrap: str) -> Any:
-    return kadmin.AdminClient({"bootstrap.servers": bootstrap, "logger": _Silent()})
-
-
-class _Silent:
-    def log(self, *_: Any, **__: Any) -> None:
-        return None
-
-    def __getattr__(self, _name: str) -> Callable[..., None]:
-        return self.log
+    return kadmin.AdminClient({"bootstrap.servers": bootstrap, "logger": SilentLogger()})
 
 
 def _existing(admin: Any) -> set[str]:
@@ -563,8 +552,7 @@ def report(results: list[Result], applied: Applied | None, command: str) -> None
         print("\n=== busctl apply --auto-approve ===")
         print(
             f"declared {applied.declared:,} topics ({applied.declared - results[0].n:,} new); "
-            f"apply {applied.proc.seconds:.2f} s wall, {applied.proc.rss_mb:.0f} MB peak RSS, "
-            f"exit {applied.proc.code}"
+            f"apply {applied.proc.seconds:.2f} s wall, {applied.proc.rss_mb:.0f} MB peak RSS"
         )
         print(f"apply said: {applied.summary}")
         if applied.visible:
@@ -611,13 +599,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # finally blocks stop the broker
     work = Path(tempfile.mkdtemp(prefix="busctl-bench-plan-"))
     sys.pycache_prefix = str(work / "pycache")  # in-process imports of busctl: no bytecode in cli/
     command = shlex.join([sys.executable, *(sys.argv if argv is None else ["bench/plan.py", *argv])])
     results: list[Result] = []
     applied: Applied | None = None
-    profiled: list[str] = []
     try:
         for index, n in enumerate(args.topics):
             with broker_for(args, work, n) as broker:
@@ -629,7 +618,6 @@ def main(argv: list[str] | None = None) -> int:
                     if args.profile or result.ratio > TARGET_RATIO:
                         print(f"\nN={n}: plan/raw = {result.ratio:.1f}x -> profiling in-process", flush=True)
                         profile(repo, args.top)
-                        profiled.append(str(n))
                     if index == 0 and not args.skip_apply:
                         created += [name for _, name in topic_names("apply", args.apply_topics)]
                         applied = apply_more(

@@ -97,7 +97,7 @@ class KafkaAdmin:
                 **self.settings,
                 "error_cb": self.errors.append,
                 "socket.connection.setup.timeout.ms": str(int(timeout * 1000)),
-                "logger": _Silent(),
+                "logger": SilentLogger(),
             }
         )
 
@@ -243,7 +243,7 @@ class KafkaAdmin:
                 "group.id": "busctl-lag-probe",
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
-                "logger": _Silent(),
+                "logger": SilentLogger(),
             }
         )
         found: dict[Position, float] = {}
@@ -473,7 +473,7 @@ def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool
     return current is not None and current.source == DYNAMIC_TOPIC_CONFIG and current.value == value
 
 
-class _Silent:
+class SilentLogger:
     """A logger for librdkafka that drops its chatter (errors reach us through error_cb and futures)."""
 
     def log(self, *_: Any, **__: Any) -> None:
