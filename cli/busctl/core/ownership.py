@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from busctl.core.bus import Bus, SchemaClaim, TopicDecl, effective
 from busctl.core.diagnostics import did_you_mean
 from busctl.core.schemas import SchemaSet
-from busctl.core.topic_configs import ConfigValueError, load_catalogue
+from busctl.core.topic_configs import Catalogue, ConfigValueError, load_catalogue
 
 BUS_FILES = ("bus.yaml", "teams.yaml")
 
@@ -114,9 +114,9 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
     )
 
 
-def effective_config(bus: Bus, decl: TopicDecl) -> dict[str, str]:
+def effective_config(bus: Bus, decl: TopicDecl, catalogue: Catalogue | None = None) -> dict[str, str]:
     """The topic's configs with bus.yaml defaults applied, normalised to Kafka's units where valid."""
-    catalogue = load_catalogue()
+    catalogue = catalogue or load_catalogue()
     result = {}
     for key, value in sorted(effective(bus.config, decl.topic).config.items()):
         try:

@@ -6,12 +6,14 @@ attached to it by `busctl check`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from busctl.core.bus import Bus, TopicDecl, effective
 from busctl.core.compare import TopicChange
 from busctl.core.diagnostics import Diagnostic, Severity, Span
-from busctl.core.topic_configs import Catalogue, ConfigValueError
+from busctl.core.ownership import effective_config
+from busctl.core.topic_configs import Catalogue
 from busctl.core.units import format_bytes, format_ms
 from busctl.rules.base import CheckContext, CheckRule, register
 
@@ -28,13 +30,12 @@ def _at(decl: TopicDecl, *path: str | int) -> Span:
 
 
 def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | None:
-    raw = effective(bus.config, decl.topic).config.get(key)
-    if raw is None:
-        return None
-    try:
-        return catalogue.normalise(key, raw)
-    except ConfigValueError:
-        return str(raw)
+    return effective_config(bus, decl, catalogue).get(key)
+
+
+def _number(value: str | None) -> int | None:
+    """An integer config value (-1 included); None when unset or not a number."""
+    return int(value) if value is not None and re.fullmatch(r"-?\d+", value) else None
 
 
 @register
@@ -153,11 +154,10 @@ class RetentionReduced(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
             for key, human in (("retention.ms", format_ms), ("retention.bytes", format_bytes)):
-                before = _config(ctx.base, base, key, ctx.catalogue)
-                after = _config(ctx.head, head, key, ctx.catalogue)
-                if before is None or after is None or not (before + after).lstrip("-").isdigit():
+                old = _number(_config(ctx.base, base, key, ctx.catalogue))
+                new = _number(_config(ctx.head, head, key, ctx.catalogue))
+                if old is None or new is None:
                     continue
-                old, new = int(before), int(after)
                 if new != -1 and (old == -1 or new < old):
                     shown_old = "forever" if old == -1 else f"{old} ({human(old)})"
                     yield self.finding(
