@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## promtool, amtool, Prometheus and Alertmanager (Debian) and the klag-exporter lag exporter (cargo):
-## what the alert tests run for real. Idempotent; the first build of klag-exporter takes minutes.
+## promtool, amtool, Prometheus and Alertmanager (Debian), the klag-exporter lag exporter (cargo) and
+## actionlint (go): what the alert and workflow tests run for real. Idempotent; the first build of
+## klag-exporter takes minutes.
 tools:
 	scripts/tools/install
 
