@@ -20,7 +20,9 @@ import pytest
 from tests.conftest import BASE_BUS, REPO_ROOT
 
 SCRIPT = REPO_ROOT / "scripts" / "kafka" / "kafka"
-PORTS = {"single": 39000, "cluster": 39010, "acl": 39020}
+# BUSCTL_TEST_PORT_OFFSET lets two checkouts (or two people) run the integration tests at once.
+_OFFSET = int(os.environ.get("BUSCTL_TEST_PORT_OFFSET", "0"))
+PORTS = {"single": 39000 + _OFFSET, "cluster": 39010 + _OFFSET, "acl": 39020 + _OFFSET}
 
 
 @dataclass
