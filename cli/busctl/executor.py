@@ -1,19 +1,24 @@
 """Execute a Plan through a ClusterWriter: broker-side preflight, then batches in a safe order.
 
-Nothing is half-applied silently: every change ends as done, failed (with the broker's error) or skipped
-(with the reason, e.g. the topic it needs could not be created), and the report says which.
+Nothing is half-applied silently: every change ends done, failed (the broker refused it), unconfirmed
+(sent, but no answer or not seen applied) or not started (with the reason), and the report says which.
+A run stops sending at the first batch the cluster did not answer (so a dead cluster costs one
+timeout, not one per batch), and between batches when `stop` gives a reason (an interrupt, a lost
+lock); a second Ctrl-C during a batch leaves that batch unconfirmed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import assert_never
 
 from busctl.core.plan import EXECUTION_ORDER, Action, Change, Plan
-from busctl.core.ports import ClusterWriter, Outcomes
+from busctl.core.ports import ClusterWriter, Outcomes, Status
 
-CHUNK = 200  # changes per progress step (the writer batches requests itself)
+CHUNK = 200  # changes per batch and progress step (the writer may split requests further)
 Progress = Callable[[str, int, int], None]
+StopCheck = Callable[[], str | None]  # a reason to send nothing more, or None to go on
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class Outcome:
     """What happened to one change."""
 
     change: Change
-    status: str  # done | failed | skipped
+    status: Status
     error: str = ""
 
 
@@ -31,13 +36,14 @@ class ApplyReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     preflight_only: bool = False  # True when preflight failed and nothing was changed
+    stopped: str = ""  # why the run stopped before its end, if it did
 
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
+    def count(self, status: Status) -> int:
+        return sum(o.status is status for o in self.outcomes)
 
     @property
     def ok(self) -> bool:
-        return all(o.status == "done" for o in self.outcomes) and not self.preflight_only
+        return all(o.status is Status.DONE for o in self.outcomes) and not self.preflight_only
 
 
 _VERBS = {
@@ -51,17 +57,25 @@ _VERBS = {
 
 
 def _call(writer: ClusterWriter, action: Action, batch: list[Change], validate_only: bool) -> Outcomes:
-    if action is Action.CREATE_TOPIC:
-        return writer.create_topics(batch, validate_only=validate_only)
-    if action is Action.UPDATE_CONFIG:
-        return writer.update_configs(batch, validate_only=validate_only)
-    if action is Action.ADD_PARTITIONS:
-        return writer.add_partitions(batch, validate_only=validate_only)
-    if action is Action.CREATE_ACL:
-        return writer.create_acls(batch)
-    if action is Action.DELETE_ACL:
-        return writer.delete_acls(batch)
-    return writer.delete_topics(batch)
+    """The one writer call for an action; every action is named, so a new one cannot fall through to
+    another's call (mypy checks the match is exhaustive)."""
+    match action:
+        case Action.CREATE_TOPIC:
+            return writer.create_topics(batch, validate_only=validate_only)
+        case Action.UPDATE_CONFIG:
+            return writer.update_configs(batch, validate_only=validate_only)
+        case Action.ADD_PARTITIONS:
+            return writer.add_partitions(batch, validate_only=validate_only)
+        case Action.CREATE_ACL:
+            return writer.create_acls(batch)
+        case Action.DELETE_ACL:
+            return writer.delete_acls(batch)
+        case Action.DELETE_TOPIC:
+            return writer.delete_topics(batch)
+        case Action.BLOCKED:
+            raise ValueError("a blocked change is never executed")
+        case _:
+            assert_never(action)
 
 
 PREFLIGHT_ACTIONS = (Action.CREATE_TOPIC, Action.UPDATE_CONFIG, Action.ADD_PARTITIONS)
@@ -70,50 +84,67 @@ PREFLIGHT_ACTIONS = (Action.CREATE_TOPIC, Action.UPDATE_CONFIG, Action.ADD_PARTI
 def preflight(plan: Plan, writer: ClusterWriter) -> list[Outcome]:
     """Ask the broker to validate creates, config changes and partition increases (validate_only).
 
-    Returns the failures; empty means the broker accepts every one of them.
+    Returns the failures (a validation without an answer is one); empty means the broker accepts all.
     """
     failures = []
     for action in PREFLIGHT_ACTIONS:
         batch = [c for c in plan.actionable if c.action is action]
         if batch:
-            for change, error in zip(batch, _call(writer, action, batch, validate_only=True), strict=True):
-                if error is not None:
-                    failures.append(Outcome(change, "failed", error))
+            for change, sent in zip(batch, _call(writer, action, batch, validate_only=True), strict=True):
+                if sent.status is not Status.DONE:
+                    failures.append(Outcome(change, Status.FAILED, sent.error))
     return failures
 
 
-def execute(plan: Plan, writer: ClusterWriter, progress: Progress | None = None) -> ApplyReport:
+def execute(
+    plan: Plan, writer: ClusterWriter, progress: Progress | None = None, stop: StopCheck | None = None
+) -> ApplyReport:
     """Preflight, then run every actionable change in EXECUTION_ORDER; never raises for broker errors."""
-    failures = preflight(plan, writer)
+    try:
+        failures = preflight(plan, writer)
+    except KeyboardInterrupt:
+        return _not_started(plan, [], "interrupted during preflight, nothing was changed", "interrupted")
     if failures:
-        failed = {id(f.change) for f in failures}
-        outcomes = failures + [
-            Outcome(c, "skipped", "not attempted: preflight failed, nothing was changed")
-            for c in plan.actionable
-            if id(c) not in failed
-        ]
-        return ApplyReport(outcomes=outcomes, preflight_only=True)
+        return _not_started(plan, failures, "preflight failed, nothing was changed", "")
     report = ApplyReport()
     broken_topics: set[str] = set()
     for action in EXECUTION_ORDER:
-        group = [c for c in plan.actionable if c.action is action]
         runnable = []
-        for change in group:
-            if change.topic and change.topic in broken_topics:
+        for change in (c for c in plan.actionable if c.action is action):
+            if change.topic and change.topic in broken_topics and not report.stopped:
                 report.outcomes.append(
-                    Outcome(change, "skipped", f"not attempted: an earlier change to {change.topic} failed")
+                    Outcome(change, Status.NOT_STARTED, f"an earlier change to {change.topic} failed")
                 )
             else:
                 runnable.append(change)
         for start in range(0, len(runnable), CHUNK):
             batch = runnable[start : start + CHUNK]
-            for change, error in zip(batch, _call(writer, action, batch, validate_only=False), strict=True):
-                if error is None:
-                    report.outcomes.append(Outcome(change, "done"))
-                else:
-                    report.outcomes.append(Outcome(change, "failed", error))
-                    if change.topic:
-                        broken_topics.add(change.topic)
+            report.stopped = report.stopped or (stop() if stop is not None else None) or ""
+            if report.stopped:
+                report.outcomes += [Outcome(c, Status.NOT_STARTED, report.stopped) for c in batch]
+                continue
+            try:
+                results = _call(writer, action, batch, validate_only=False)
+            except KeyboardInterrupt:
+                report.stopped = "interrupted"
+                report.outcomes += [
+                    Outcome(c, Status.UNCONFIRMED, "interrupted while in flight") for c in batch
+                ]
+                continue
+            for change, sent in zip(batch, results, strict=True):
+                report.outcomes.append(Outcome(change, sent.status, sent.error))
+                if sent.status is not Status.DONE and change.topic:
+                    broken_topics.add(change.topic)
+                if sent.status is Status.UNCONFIRMED and not report.stopped:
+                    report.stopped = f"the cluster stopped answering ({sent.error})"
             if progress is not None:
                 progress(_VERBS[action], min(start + CHUNK, len(runnable)), len(runnable))
     return report
+
+
+def _not_started(plan: Plan, failures: list[Outcome], why: str, stopped: str) -> ApplyReport:
+    failed = {id(f.change) for f in failures}
+    outcomes = failures + [
+        Outcome(c, Status.NOT_STARTED, why) for c in plan.actionable if id(c) not in failed
+    ]
+    return ApplyReport(outcomes=outcomes, preflight_only=True, stopped=stopped)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, astuple, dataclass
 
 from busctl.core.bus import Bus, effective
 from busctl.core.state import AclBinding
@@ -60,3 +62,13 @@ def desired_topics(bus: Bus, cluster: str, catalogue: Catalogue) -> list[Desired
 def declared_groups(bus: Bus) -> set[str]:
     """Consumer groups declared by any topic."""
     return {consumer.group for decl in bus.topics for consumer in decl.topic.consumers}
+
+
+def desired_digest(topics: list[DesiredTopic], groups: set[str]) -> str:
+    """A digest of the desired state the diff reads (not descriptions or other prose): a saved plan
+    records it, so applying it with other declarations is refused."""
+    document = {
+        "topics": [{**asdict(t), "acls": sorted(astuple(a) for a in t.acls)} for t in topics],
+        "groups": sorted(groups),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]

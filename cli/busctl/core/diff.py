@@ -1,7 +1,8 @@
 """The diff: desired topics and ACLs against an observed ClusterState, producing a Plan. Pure.
 
-Safety rules: undeclared topics are listed as unmanaged and never touched; protected topics are never
-touched; a topic is deleted only through a `lifecycle: deleted` tombstone and --allow-delete; a config
+Safety rules: undeclared topics are listed as unmanaged and never touched; protected topics (and
+busctl's own lock topic) are never touched; a declared topic the principal cannot see is never
+created; a topic is deleted only through a `lifecycle: deleted` tombstone and --allow-delete; a config
 override is removed only if it was set on the topic (DYNAMIC_TOPIC_CONFIG) and is no longer declared;
 declared values equal to the cluster's effective value (after unit normalisation) are no change.
 """
@@ -14,7 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic
+from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic, desired_digest
+from busctl.core.lock import LOCK_TOPIC
 from busctl.core.plan import Action, Change, ConfigChange, Plan
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue, ConfigValueError
@@ -58,6 +60,7 @@ def diff(
         cluster=options.cluster,
         cluster_id=state.cluster_id,
         fingerprint=state.fingerprint(options.topic_filter),
+        desired_digest=desired_digest(desired, declared_groups),
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
     )
@@ -71,15 +74,51 @@ def diff(
     plan.unmanaged = sorted(
         name
         for name in state.topics
-        if name not in declared and in_scope(name, options) and not is_protected(name, options.protected)
+        if name not in declared
+        and name != LOCK_TOPIC
+        and in_scope(name, options)
+        and not is_protected(name, options.protected)
     )
+    plan.notes.extend(health_notes(state, options))
     return plan
+
+
+def health_notes(state: ClusterState, options: DiffOptions) -> list[str]:
+    """What the plan must say about a degraded cluster or a principal that cannot see everything."""
+    notes = []
+    if state.offline_brokers:
+        ids = ", ".join(str(b) for b in state.offline_brokers)
+        notes.append(
+            f"broker(s) {ids} down: they hold replicas but are not live "
+            f"({len(state.brokers)} of {len(state.brokers) + len(state.offline_brokers)} brokers up)"
+        )
+    scoped = [t for name, t in sorted(state.topics.items()) if in_scope(name, options)]
+    for what, counted in (
+        ("offline (no leader)", [(t.name, t.offline_partitions) for t in scoped]),
+        ("under-replicated", [(t.name, t.under_replicated_partitions) for t in scoped]),
+    ):
+        hit = [(name, n) for name, n in counted if n]
+        if hit:
+            total = sum(n for _, n in hit)
+            more = f" and {len(hit) - 3} more" if len(hit) > 3 else ""
+            shown = ", ".join(name for name, _ in hit[:3]) + more
+            notes.append(f"{total} partition(s) {what} in {len(hit)} topic(s): {shown}")
+    invisible = [n for n in state.invisible if in_scope(n, options)]
+    if invisible:
+        notes.append(
+            f"the principal may not DESCRIBE {len(invisible)} declared topic(s) ({', '.join(invisible[:3])}"
+            f"{' …' if len(invisible) > 3 else ''}): busctl cannot tell whether they exist, and the "
+            "unmanaged list may be incomplete"
+        )
+    return notes
 
 
 def _topic_changes(
     topic: DesiredTopic, state: ClusterState, catalogue: Catalogue, options: DiffOptions
 ) -> list[Change]:
     observed = state.topics.get(topic.name)
+    if topic.name in state.invisible:
+        return [_invisible(topic)]
     if topic.deleted:
         return _deletion(topic, observed, options)
     if observed is None:
@@ -119,7 +158,33 @@ def _topic_changes(
     return changes
 
 
+def _invisible(topic: DesiredTopic) -> Change:
+    return Change(
+        Action.BLOCKED,
+        topic.name,
+        partitions=topic.partitions,
+        replication_factor=topic.replication_factor,
+        reason="the principal may not DESCRIBE this topic: busctl cannot tell whether it exists",
+        remedy=f"grant the principal DESCRIBE on topic {topic.name} (or all topics), then plan again",
+        risk="high",
+    )
+
+
 def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
+    registered = len(state.brokers) + len(state.offline_brokers)
+    if len(state.brokers) < topic.replication_factor <= registered:
+        down = ", ".join(str(b) for b in state.offline_brokers)
+        return Change(
+            Action.BLOCKED,
+            topic.name,
+            partitions=topic.partitions,
+            replication_factor=topic.replication_factor,
+            reason=f"brokers down: replication factor {topic.replication_factor} needs "
+            f"{topic.replication_factor} live brokers, {len(state.brokers)} of {registered} are up "
+            f"(down: {down})",
+            remedy="bring the brokers back, then plan again (do not lower replication_factor for an outage)",
+            risk="high",
+        )
     if topic.replication_factor > len(state.brokers):
         return Change(
             Action.BLOCKED,

@@ -9,6 +9,7 @@ from typing import Any
 
 from busctl.core.bus import Bus
 from busctl.core.diff import is_protected
+from busctl.core.lock import LOCK_TOPIC
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue
 
@@ -40,7 +41,7 @@ def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalo
     declared = {d.topic.name for d in bus.topics}
     result = []
     for name, observed in sorted(state.topics.items()):
-        if name in declared or is_protected(name, bus.config.policy.protected_topics):
+        if name in declared or name == LOCK_TOPIC or is_protected(name, bus.config.policy.protected_topics):
             continue
         result.append(_declaration(bus, name, observed, state.acls or (), catalogue, cluster))
     return result

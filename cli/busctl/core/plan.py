@@ -1,7 +1,9 @@
 """The plan: a value listing what apply would change on a cluster, what is blocked and why.
 
-Plans are data (Terraform's model): rendered as text/JSON/markdown, saved with `--out`, and executed by
-`apply` only after checking that the cluster still has the state (fingerprint) the plan was made from.
+Plans are data (Terraform's model): rendered as text/JSON/markdown and saved with `--out`. A plan records
+digests of the observed state (`fingerprint`) and of the desired state (`desired_digest`) it was made
+from. `apply` never executes a plan file's changes: it plans again, under the cluster's apply lock, and
+executes its own plan only when it equals the approved one (`first_difference`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from busctl.core.state import AclBinding
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2
 
 
 class Action(StrEnum):
@@ -80,6 +82,7 @@ class Plan:
     cluster: str
     cluster_id: str
     fingerprint: str
+    desired_digest: str = ""
     changes: list[Change] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -113,6 +116,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "cluster": plan.cluster,
         "cluster_id": plan.cluster_id,
         "fingerprint": plan.fingerprint,
+        "desired_digest": plan.desired_digest,
         "options": {"topic_filter": plan.topic_filter, "allow_delete": plan.allow_delete},
         "summary": {"changes": len(plan.actionable), "blocked": len(plan.blocked), "by_action": counts},
         "changes": [_change_to_dict(c) for c in plan.actionable],
@@ -165,9 +169,83 @@ def plan_from_dict(document: dict[str, Any]) -> Plan:
         cluster=document["cluster"],
         cluster_id=document["cluster_id"],
         fingerprint=document["fingerprint"],
+        desired_digest=document["desired_digest"],
         changes=changes,
         unmanaged=list(document["unmanaged"]),
         notes=list(document["notes"]),
         topic_filter=options["topic_filter"],
         allow_delete=options["allow_delete"],
     )
+
+
+def first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:
+    """How a plan document that was approved (saved, or confirmed at a prompt) differs from the one busctl
+    makes now, in words: the first difference that matters most, or None when they are equal."""
+    if approved == now:
+        return None
+    for key, what in (
+        ("format_version", "plan format"),
+        ("cluster", "cluster"),
+        ("cluster_id", "cluster id"),
+        ("options", "options (--topic, --allow-delete)"),
+    ):
+        if approved.get(key) != now.get(key):
+            return f"it was made for {what} {approved.get(key)!r}, now {now.get(key)!r}"
+    if approved.get("fingerprint") != now.get("fingerprint"):
+        return "the cluster changed since it was made (its state fingerprint differs)"
+    if approved.get("desired_digest") != now.get("desired_digest"):
+        return "it was made from other declarations (their digest differs)"
+    for key in ("changes", "blocked"):
+        difference = _list_difference(key, approved.get(key) or [], now.get(key) or [])
+        if difference:
+            return difference
+    different = sorted(k for k in approved.keys() | now.keys() if approved.get(k) != now.get(k))
+    return f"its {', '.join(different)} differ from the plan busctl makes now"
+
+
+def _label(item: dict[str, Any]) -> str:
+    acl = item.get("acl")
+    if isinstance(acl, dict):
+        target = f"{acl.get('principal')} {acl.get('operation')} {acl.get('resource_name')}"
+        return f"{item.get('action')} acl {target}"
+    return f"{item.get('action')} {item.get('topic')}"
+
+
+def _config_difference(approved: Any, now: Any) -> str:
+    def by_key(items: Any) -> dict[str, Any]:
+        return {str(c.get("key")): c for c in items if isinstance(c, dict)} if isinstance(items, list) else {}
+
+    old, new = by_key(approved), by_key(now)
+    for key in sorted(old.keys() | new.keys(), key=str):
+        if key not in new:
+            return f"config {key} is in the approved plan, not in the plan now"
+        if key not in old:
+            return f"config {key} is planned now, not in the approved plan"
+        if old[key] != new[key]:
+            before, after = old[key].get("after"), new[key].get("after")
+            return f"config {key} is {before!r} in the approved plan, {after!r} now"
+    return "configs differ in order"
+
+
+def _list_difference(key: str, approved: list[Any], now: list[Any]) -> str | None:
+    noun = "change" if key == "changes" else "blocked change"
+    for index, (old, new) in enumerate(zip(approved, now, strict=False), start=1):
+        if old == new:
+            continue
+        if not isinstance(old, dict) or _label(old) != _label(new):
+            shown = _label(old) if isinstance(old, dict) else repr(old)
+            return f"{noun} {index} is `{shown}`, but busctl plans `{_label(new)}` there"
+        fields = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        field_name = fields[0]
+        if field_name == "configs":
+            return f"{noun} {index} (`{_label(new)}`): {_config_difference(old['configs'], new['configs'])}"
+        before, after = old.get(field_name), new.get(field_name)
+        where = f"{noun} {index} (`{_label(new)}`)"
+        return f"{where}: {field_name} is {before!r} in the approved plan, {after!r} now"
+    if len(approved) > len(now):
+        extra = approved[len(now)]
+        shown = _label(extra) if isinstance(extra, dict) else repr(extra)
+        return f"it has a {noun} busctl does not plan now: `{shown}`"
+    if len(now) > len(approved):
+        return f"busctl now plans a {noun} it lacks: `{_label(now[len(approved)])}`"
+    return None

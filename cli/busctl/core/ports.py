@@ -1,17 +1,58 @@
-"""What the executor needs from a cluster, as a Protocol: the Kafka adapter implements it, tests fake it."""
+"""What the planner and the executor need from a cluster, as Protocols: the Kafka adapter implements
+them, tests fake them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from busctl.core.plan import Change
+from busctl.core.state import ClusterState
 
-# Per-item outcome of a batched write: None when it worked, else the broker's error message.
-Outcomes = list[str | None]
+
+class Status(StrEnum):
+    """How one change ended."""
+
+    DONE = "done"
+    FAILED = "failed"  # the broker refused it: nothing changed for it
+    UNCONFIRMED = "unconfirmed"  # sent, but no answer, or not seen applied: it may or may not have happened
+    NOT_STARTED = "not-started"  # never sent
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The outcome of one item of a batched write."""
+
+    status: Status
+    error: str = ""
+
+
+DONE = Sent(Status.DONE)
+Outcomes = list[Sent]
+
+
+def failed(error: str) -> Sent:
+    return Sent(Status.FAILED, error)
+
+
+def unconfirmed(error: str) -> Sent:
+    return Sent(Status.UNCONFIRMED, error)
+
+
+class ClusterReader(Protocol):
+    """Reads a cluster's state in bulk; `declared` names the topics busctl manages, so that those the
+    principal may not see are reported as invisible rather than as missing."""
+
+    def read_state(self, declared: Collection[str] = ()) -> ClusterState: ...
 
 
 class ClusterWriter(Protocol):
-    """Executes batches of plan changes; `validate_only` asks the broker to check without changing."""
+    """Executes batches of plan changes; `validate_only` asks the broker to check without changing.
+
+    Never raises for what the cluster answers: every item gets a Sent, and an item whose request got no
+    answer, or whose effect could not be seen afterwards, is UNCONFIRMED."""
 
     def create_topics(self, changes: list[Change], validate_only: bool = False) -> Outcomes: ...
 

@@ -39,11 +39,17 @@ class ConfigValue:
 
 @dataclass(frozen=True)
 class TopicState:
-    """A topic in the cluster: partition count, replica placement and configs."""
+    """A topic in the cluster: partition count, replica placement, in-sync replicas and configs.
+
+    `isrs` and `leaders` are per partition like `replicas` (empty when not recorded); a leader of -1
+    means the partition is offline.
+    """
 
     name: str
     replicas: tuple[tuple[int, ...], ...]  # per partition, in partition order
     configs: dict[str, ConfigValue] = field(default_factory=dict)
+    isrs: tuple[tuple[int, ...], ...] = ()
+    leaders: tuple[int, ...] = ()
 
     @property
     def partitions(self) -> int:
@@ -53,36 +59,59 @@ class TopicState:
     def replication_factor(self) -> int:
         return min((len(r) for r in self.replicas), default=0)
 
+    @property
+    def offline_partitions(self) -> int:
+        return sum(leader < 0 for leader in self.leaders)
+
+    @property
+    def under_replicated_partitions(self) -> int:
+        return sum(len(isr) < len(replicas) for isr, replicas in zip(self.isrs, self.replicas, strict=False))
+
 
 @dataclass(frozen=True)
 class ClusterState:
-    """Everything read from one cluster. `acls` is None when the cluster has no authorizer."""
+    """Everything read from one cluster. `acls` is None when the cluster has no authorizer.
+
+    `brokers` are the live brokers; `invisible` are declared topics the principal may not DESCRIBE, so
+    whether they exist is unknown (Kafka answers TOPIC_AUTHORIZATION_FAILED either way).
+    """
 
     cluster_id: str
     brokers: tuple[int, ...]
     topics: dict[str, TopicState]
     acls: tuple[AclBinding, ...] | None
+    invisible: tuple[str, ...] = ()
+
+    @property
+    def offline_brokers(self) -> tuple[int, ...]:
+        """Brokers that hold replicas but are not live (down, or fenced by the controller)."""
+        live = set(self.brokers)
+        known = {b for t in self.topics.values() for replicas in t.replicas for b in replicas}
+        return tuple(sorted(known - live))
 
     def fingerprint(self, topic_filter: str | None = None) -> str:
-        """A hash of the state of the topics matching the glob (all when None) and of their ACLs."""
+        """A digest of everything the diff reads, for the topics matching the glob (all when None):
+        live and offline brokers, topics the principal cannot see, every topic's replicas, partition
+        health and effective configs from every source (value and source), and the ACLs on them."""
         names = sorted(n for n in self.topics if topic_filter is None or fnmatch.fnmatchcase(n, topic_filter))
         topics = set(names)
         document = {
             "cluster_id": self.cluster_id,
+            "brokers": list(self.brokers),
+            "offline_brokers": list(self.offline_brokers),
+            "invisible": sorted(self.invisible),
             "topics": {
                 name: {
                     "replicas": [list(r) for r in self.topics[name].replicas],
-                    "configs": {
-                        k: v.value
-                        for k, v in sorted(self.topics[name].configs.items())
-                        if v.source == DYNAMIC_TOPIC_CONFIG
-                    },
+                    "offline": self.topics[name].offline_partitions,
+                    "under_replicated": self.topics[name].under_replicated_partitions,
+                    "configs": {k: [v.value, v.source] for k, v in sorted(self.topics[name].configs.items())},
                 }
                 for name in names
             },
             "acls": None
             if self.acls is None
-            else [asdict(a) for a in sorted(self.acls) if topics is None or _touches(a, topics)],
+            else [asdict(a) for a in sorted(self.acls) if _touches(a, topics)],
         }
         return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -98,6 +127,8 @@ def state_from_dict(document: dict[str, Any]) -> ClusterState:
             name=name,
             replicas=tuple(tuple(r) for r in t["replicas"]),
             configs={k: ConfigValue(**v) for k, v in t.get("configs", {}).items()},
+            isrs=tuple(tuple(r) for r in t.get("isrs", [])),
+            leaders=tuple(t.get("leaders", [])),
         )
         for name, t in document["topics"].items()
     }
@@ -107,4 +138,5 @@ def state_from_dict(document: dict[str, Any]) -> ClusterState:
         brokers=tuple(document["brokers"]),
         topics=topics,
         acls=None if acls is None else tuple(AclBinding(**a) for a in acls),
+        invisible=tuple(document.get("invisible", [])),
     )
