@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from confluent_kafka import (
@@ -19,20 +21,58 @@ from confluent_kafka import (
     ConsumerGroupTopicPartitions,
     KafkaError,
     KafkaException,
+    TopicCollection,
     TopicPartition,
 )
 from confluent_kafka import admin as _admin
 
+from busctl.adapters.kafka_errors import (
+    AUTHENTICATION,
+    VARIABLE,
+    Connection,
+    RecentLog,
+    check_settings,
+    construction_error,
+    describe_kafka_error,
+    diagnose,
+    is_retriable,
+    redact,
+    secrets,
+)
 from busctl.core.diagnostics import BusctlError
 from busctl.core.lag import GroupOffsets, OffsetSample, Partition, Position
 from busctl.core.model import Cluster
 from busctl.core.plan import Change
-from busctl.core.ports import Outcomes
+from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, ConfigValue, TopicState
 
 BATCH = 500
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Errors after which a write may or may not have happened: its outcome is unconfirmed.
+_NO_ANSWER = frozenset(
+    {
+        KafkaError._TIMED_OUT,
+        KafkaError._TRANSPORT,
+        KafkaError._ALL_BROKERS_DOWN,
+        KafkaError.REQUEST_TIMED_OUT,
+        KafkaError.NETWORK_EXCEPTION,
+        KafkaError.NOT_CONTROLLER,
+    }
+)
+_VAR = VARIABLE
 T = TypeVar("T")
+_RECENT = 50  # librdkafka errors looked at to tell why a cluster cannot be reached
+# Errors of a request that got no answer: the cluster is unreachable, and `_unreachable` tells why.
+_UNANSWERED = frozenset(
+    {KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, *AUTHENTICATION}
+)
+_DENIED = {  # authorization errors of reads → what to grant
+    KafkaError.TOPIC_AUTHORIZATION_FAILED: "grant the admin principal DESCRIBE/DESCRIBE_CONFIGS on topics "
+    "(or make it a super user)",
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED: "grant the admin principal DESCRIBE/DESCRIBE_CONFIGS on the "
+    "cluster (or make it a super user)",
+    KafkaError.GROUP_AUTHORIZATION_FAILED: "grant the admin principal DESCRIBE on the consumer groups "
+    "(or make it a super user)",
+}
 kadmin: Any = _admin  # confluent-kafka's bundled type hints are incomplete; this module is the typed boundary
 ALL_ACLS = kadmin.AclBindingFilter(  # matches every ACL of every resource
     kadmin.ResourceType.ANY,
@@ -80,6 +120,7 @@ def client_settings(name: str, cluster: Cluster) -> dict[str, str]:
         value = getattr(security, field)
         if value is not None:
             settings[key] = expand(value, f"{where}.security.{field}", env)
+    check_settings(name, cluster, settings, env)  # empty secrets, missing files: refused before connecting
     return settings
 
 
@@ -90,44 +131,84 @@ class KafkaAdmin:
         self.name = name
         self.timeout = timeout
         self.where = f"cluster {name} ({cluster.bootstrap_servers})"
-        self.errors: list[KafkaError] = []
+        self.errors: list[KafkaError] = []  # from librdkafka's error_cb, delivered on admin.poll()
+        self.log = RecentLog()  # librdkafka's last log lines: some connection failures are only there
+        self.connection = Connection.of(name, cluster.security)
+        self.connected = False
         self.settings = client_settings(name, cluster)
-        self.admin = kadmin.AdminClient(
-            {
-                **self.settings,
-                "error_cb": self.errors.append,
-                "socket.connection.setup.timeout.ms": str(int(timeout * 1000)),
-                "logger": SilentLogger(),
-            }
-        )
+        try:
+            self.admin = kadmin.AdminClient(
+                {
+                    **self.settings,
+                    "error_cb": self.errors.append,
+                    "socket.connection.setup.timeout.ms": str(int(timeout * 1000)),
+                    "logger": self.log,
+                }
+            )
+        except KafkaException as err:  # e.g. an unreadable certificate: librdkafka refuses the settings
+            raise construction_error(name, err.args[0], self.settings) from None
 
     # --- reading --------------------------------------------------------------------------------------
 
-    def read_state(self) -> ClusterState:
-        """Metadata (which carries the cluster id and brokers), configs and ACLs of the whole cluster, in
-        a handful of requests."""
-        try:
-            metadata = self.admin.list_topics(timeout=self.timeout)
-        except KafkaException as err:
-            raise self._unreachable(err) from None
-        topics: dict[str, list[tuple[int, ...]]] = {}
+    def read_state(self, declared: Collection[str] = ()) -> ClusterState:
+        """Metadata (which carries the cluster id, live brokers, replicas, ISRs and leaders), configs and
+        ACLs of the whole cluster, in a handful of requests. Declared topics the metadata leaves out are
+        asked for by name: Kafka lists only the topics the principal may DESCRIBE, and answers
+        TOPIC_AUTHORIZATION_FAILED for the others whether they exist or not."""
+        metadata = self._metadata()
+        partitions: dict[str, list[Any]] = {}
+        invisible: set[str] = set()
         for name, topic in metadata.topics.items():
-            if topic.error is not None:
-                raise BusctlError(
-                    f"cannot describe topic {name} on {self.where}: {topic.error.str()}",
-                    "the admin principal needs DESCRIBE on all topics",
-                )
-            topics[name] = [tuple(topic.partitions[p].replicas) for p in sorted(topic.partitions)]
-        configs = self._configs(sorted(topics))
+            if topic.error is not None and topic.error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                invisible.add(name)
+            elif topic.partitions:
+                partitions[name] = [topic.partitions[p] for p in sorted(topic.partitions)]
+        missing = sorted(set(declared) - partitions.keys() - invisible)
+        invisible |= self._invisible(missing, partitions)
+        configs = self._configs(sorted(partitions))
         return ClusterState(
             cluster_id=str(metadata.cluster_id),
             brokers=tuple(sorted(metadata.brokers)),
             topics={
-                name: TopicState(name, tuple(replicas), configs.get(name, {}))
-                for name, replicas in topics.items()
+                name: TopicState(
+                    name,
+                    replicas=tuple(tuple(p.replicas) for p in parts),
+                    configs=configs.get(name, {}),
+                    isrs=tuple(tuple(p.isrs) for p in parts),
+                    leaders=tuple(int(p.leader) for p in parts),
+                )
+                for name, parts in partitions.items()
             },
             acls=self._acls(min(metadata.brokers)),
+            invisible=tuple(sorted(invisible)),
         )
+
+    def _invisible(self, names: list[str], partitions: dict[str, list[Any]]) -> set[str]:
+        """Of declared topics the listing lacks, those the principal may not DESCRIBE; any that exist
+        after all (created since the listing) are added to `partitions`."""
+        if not names:
+            return set()
+        futures = self.admin.describe_topics(TopicCollection(names), request_timeout=self.timeout)
+        hidden = set()
+        for name, future in futures.items():
+            try:
+                description = future.result(timeout=self.timeout + 5)
+            except KafkaException as err:
+                code = err.args[0].code()
+                if code == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+                    hidden.add(name)
+                elif code != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise BusctlError(
+                        f"cannot describe topic {name} on {self.where}: {describe_kafka_error(err.args[0])}"
+                    ) from None
+                continue
+            except TimeoutError:
+                raise self._unreachable(None) from None
+            partitions[name] = [
+                _Partition([r.id for r in p.replicas], [r.id for r in p.isr], p.leader.id if p.leader else -1)
+                for p in sorted(description.partitions, key=lambda p: p.id)
+            ]
+        return hidden
 
     def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:
         """DescribeConfigs for every topic: all batches in flight at once, each converted as it lands.
@@ -145,7 +226,8 @@ class KafkaAdmin:
         for futures in pending:
             for resource, future in futures.items():
                 converted: dict[str, ConfigValue] = {}
-                for key, entry in self._wait(future, f"describe configs of {resource.name}").items():
+                again = partial(self._describe_configs, resource)
+                for key, entry in self._wait(future, f"describe configs of {resource.name}", again).items():
                     signature = (entry.value, entry.source, entry.is_read_only, entry.is_sensitive)
                     value = interned.get(signature)
                     if value is None:
@@ -163,38 +245,43 @@ class KafkaAdmin:
     def _acls(self, broker: int) -> tuple[AclBinding, ...] | None:
         """All ACLs, or None when the cluster has no authorizer (then DescribeAcls answers an empty list)."""
         resource = kadmin.ConfigResource(kadmin.ResourceType.BROKER, str(broker))
-        future = self.admin.describe_configs([resource], request_timeout=self.timeout)[resource]
-        authorizer = self._wait(future, "describe the broker configuration").get("authorizer.class.name")
+        issue = partial(self._describe_configs, resource)
+        broker_configs = self._read(issue, "describe the broker configuration")
+        authorizer = broker_configs.get("authorizer.class.name")
         if authorizer is None or not authorizer.value:
             return None
         return self._acls_now()
 
+    def _describe_configs(self, resource: Any) -> Future[Any]:
+        future: Future[Any] = self.admin.describe_configs([resource], request_timeout=self.timeout)[resource]
+        return future
+
     def read_offsets(self, topics: set[str], groups: set[str]) -> OffsetSample:
         """Log start and end offsets of the topics' partitions and the groups' committed offsets and
         state, all requests in flight at once. Declared topics the cluster lacks are left out."""
-        try:
-            metadata = self.admin.list_topics(timeout=self.timeout)
-        except KafkaException as err:
-            raise self._unreachable(err) from None
+        metadata = self._metadata()
         taken_at = time.monotonic()
         counts = {t: len(metadata.topics[t].partitions) for t in sorted(topics) if t in metadata.topics}
         partitions = [TopicPartition(t, p) for t, n in counts.items() for p in range(n)]
-        ends = self._list_offsets(partitions, kadmin.OffsetSpec.latest())
-        starts = self._list_offsets(partitions, kadmin.OffsetSpec.earliest())
+        latest, earliest = kadmin.OffsetSpec.latest(), kadmin.OffsetSpec.earliest()
+        ends = self._list_offsets(partitions, latest)
+        starts = self._list_offsets(partitions, earliest)
         names = sorted(groups)
-        committed = {
-            g: self.admin.list_consumer_group_offsets(
-                [ConsumerGroupTopicPartitions(g)], request_timeout=self.timeout
-            )[g]
+        # Groups are described before their offsets are asked for: librdkafka crashes (SIGSEGV; its issue
+        # #5040) on a ListConsumerGroupOffsets answer of NOT_COORDINATOR, as given right after a broker
+        # starts. Once DescribeGroups answers, the group's coordinator is known and has loaded it.
+        described = self.admin.describe_consumer_groups(names, request_timeout=self.timeout) if names else {}
+        descriptions = {
+            g: self._wait(described[g], f"describe group {g}", again=partial(self._describe_group, g))
             for g in names
         }
-        described = self.admin.describe_consumer_groups(names, request_timeout=self.timeout) if names else {}
+        committed = {g: self._committed(g) for g in names}
         return OffsetSample(
             taken_at=taken_at,
             partitions=counts,
-            log_end=self._offsets(ends),
-            log_start=self._offsets(starts),
-            groups={g: self._group(g, committed[g], described[g], counts) for g in names},
+            log_end=self._offsets(ends, latest),
+            log_start=self._offsets(starts, earliest),
+            groups={g: self._group(g, committed[g], descriptions[g], counts) for g in names},
         )
 
     def _list_offsets(self, partitions: list[Any], spec: Any) -> dict[Any, Future[Any]]:
@@ -202,17 +289,35 @@ class KafkaAdmin:
             return {}
         return dict(self.admin.list_offsets({tp: spec for tp in partitions}, request_timeout=self.timeout))
 
-    def _offsets(self, futures: dict[Any, Future[Any]]) -> dict[Partition, int]:
+    def _offsets(self, futures: dict[Any, Future[Any]], spec: Any) -> dict[Partition, int]:
         return {
-            (tp.topic, tp.partition): int(self._wait(f, f"list offsets of {tp.topic}").offset)
+            (tp.topic, tp.partition): int(
+                self._wait(f, f"list offsets of {tp.topic}", partial(self._list_offset, tp, spec)).offset
+            )
             for tp, f in futures.items()
         }
 
+    def _list_offset(self, partition: Any, spec: Any) -> Future[Any]:
+        return self._list_offsets([partition], spec)[partition]
+
+    def _describe_group(self, group: str) -> Future[Any]:
+        futures: dict[str, Future[Any]] = self.admin.describe_consumer_groups(
+            [group], request_timeout=self.timeout
+        )
+        return futures[group]
+
+    def _committed(self, group: str) -> Future[Any]:
+        request = [ConsumerGroupTopicPartitions(group)]
+        futures: dict[str, Future[Any]] = self.admin.list_consumer_group_offsets(
+            request, request_timeout=self.timeout
+        )
+        return futures[group]
+
     def _group(
-        self, group: str, committed: Future[Any], described: Future[Any], topics: dict[str, int]
+        self, group: str, committed: Future[Any], description: Any, topics: dict[str, int]
     ) -> GroupOffsets:
-        offsets = self._wait(committed, f"read the committed offsets of group {group}")
-        description = self._wait(described, f"describe group {group}")
+        what = f"read the committed offsets of group {group}"
+        offsets = self._wait(committed, what, again=partial(self._committed, group))
         return GroupOffsets(
             state=description.state.name,
             members=len(description.members),
@@ -256,6 +361,10 @@ class KafkaAdmin:
         return found
 
     # --- writing --------------------------------------------------------------------------------------
+    # Each write sends one batch and then waits, within one --timeout, until the cluster shows its effect
+    # (changes reach every broker's metadata a moment after the controller acknowledges them), so that a
+    # plan right after apply sees the applied state. An item the broker acknowledged but that is not seen
+    # by then, or whose request got no answer, is unconfirmed, never reported done.
 
     def create_topics(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         new = [
@@ -267,13 +376,12 @@ class KafkaAdmin:
             )
             for c in changes
         ]
-        outcomes = self._each(
+        return self._write(
+            changes,
             new,
             lambda batch: self.admin.create_topics(batch, **self._options(validate_only)),
+            None if validate_only else self._partitions_shown,
         )
-        if not validate_only:
-            self._settle_partitions(_done(changes, outcomes))
-        return outcomes
 
     def update_configs(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
         resources = [
@@ -291,16 +399,56 @@ class KafkaAdmin:
             )
             for c in changes
         ]
-        outcomes = self._each(
+        return self._write(
+            changes,
             resources,
             lambda batch: self.admin.incremental_alter_configs(
                 batch, validate_only=validate_only, request_timeout=self.timeout
             ),
+            None if validate_only else self._configs_shown,
         )
-        if not validate_only:
-            done = _done(changes, outcomes)
-            self._settle(lambda: self._configs_show(done), bool(done))
-        return outcomes
+
+    def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
+        new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
+        return self._write(
+            changes,
+            new,
+            lambda batch: self.admin.create_partitions(batch, **self._options(validate_only)),
+            None if validate_only else self._partitions_shown,
+        )
+
+    def create_acls(self, changes: list[Change]) -> Outcomes:
+        bindings = [_to_kafka_acl(_acl_of(c)) for c in changes]
+        return self._write(
+            changes,
+            bindings,
+            lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout),
+            lambda done: {_acl_of(c) for c in done} <= set(self._acls_now()),
+        )
+
+    def delete_acls(self, changes: list[Change]) -> Outcomes:
+        filters = [_to_kafka_acl(_acl_of(c), as_filter=True) for c in changes]
+        return self._write(
+            changes,
+            filters,
+            lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout),
+            lambda done: not {_acl_of(c) for c in done} & set(self._acls_now()),
+        )
+
+    def delete_topics(self, changes: list[Change]) -> Outcomes:
+        return self._write(
+            changes,
+            [c.topic for c in changes],
+            lambda batch: self.admin.delete_topics(
+                batch, request_timeout=self.timeout, operation_timeout=self.timeout
+            ),
+            lambda done: self._topics_shown({c.topic: -1 for c in done}),
+        )
+
+    def _acls_now(self) -> tuple[AclBinding, ...]:
+        issue = partial(self.admin.describe_acls, ALL_ACLS, request_timeout=self.timeout)
+        found = self._read(issue, "read ACLs")
+        return tuple(sorted(_from_kafka_acl(acl) for acl in found))
 
     def _options(self, validate_only: bool) -> dict[str, Any]:
         return {
@@ -309,137 +457,172 @@ class KafkaAdmin:
             "operation_timeout": self.timeout,
         }
 
-    def _settle_partitions(self, done: list[Change]) -> None:
-        expected = {c.topic: c.partitions or 0 for c in done}
-        self._settle(lambda: self._topics_show(expected), bool(expected))
+    def _partitions_shown(self, done: list[Change]) -> bool:
+        return self._topics_shown({c.topic: c.partitions or 0 for c in done})
 
-    def _configs_show(self, changes: list[Change]) -> bool:
-        """DescribeConfigs shows every change: set keys with the new value, removed keys no longer set."""
-        seen = self._configs(sorted({c.topic for c in changes}))
-        return all(_shows(seen.get(c.topic, {}), cfg.key, cfg.after) for c in changes for cfg in c.configs)
-
-    def add_partitions(self, changes: list[Change], validate_only: bool = False) -> Outcomes:
-        new = [kadmin.NewPartitions(c.topic, int(c.partitions or 0)) for c in changes]
-        outcomes = self._each(
-            new,
-            lambda batch: self.admin.create_partitions(batch, **self._options(validate_only)),
-        )
-        if not validate_only:
-            self._settle_partitions(_done(changes, outcomes))
-        return outcomes
-
-    def create_acls(self, changes: list[Change]) -> Outcomes:
-        bindings = [_to_kafka_acl(c.acl) for c in changes if c.acl is not None]
-        outcomes = self._each(
-            bindings, lambda batch: self.admin.create_acls(batch, request_timeout=self.timeout)
-        )
-        created = {c.acl for c in _done(changes, outcomes) if c.acl}
-        self._settle(lambda: created <= set(self._acls_now()), bool(created))
-        return outcomes
-
-    def delete_acls(self, changes: list[Change]) -> Outcomes:
-        filters = [_to_kafka_acl(c.acl, as_filter=True) for c in changes if c.acl is not None]
-        outcomes = self._each(
-            filters, lambda batch: self.admin.delete_acls(batch, request_timeout=self.timeout)
-        )
-        deleted = {c.acl for c in _done(changes, outcomes) if c.acl}
-        self._settle(lambda: not deleted & set(self._acls_now()), bool(deleted))
-        return outcomes
-
-    def _acls_now(self) -> tuple[AclBinding, ...]:
-        found = self._wait(self.admin.describe_acls(ALL_ACLS, request_timeout=self.timeout), "read ACLs")
-        return tuple(sorted(_from_kafka_acl(acl) for acl in found))
-
-    def delete_topics(self, changes: list[Change]) -> Outcomes:
-        names = [c.topic for c in changes]
-        outcomes = self._each(
-            names,
-            lambda batch: self.admin.delete_topics(
-                batch, request_timeout=self.timeout, operation_timeout=self.timeout
-            ),
-        )
-        gone = {c.topic: -1 for c in _done(changes, outcomes)}
-        self._settle(lambda: self._topics_show(gone), bool(gone))
-        return outcomes
-
-    def _topics_show(self, expected: dict[str, int]) -> bool:
+    def _topics_shown(self, expected: dict[str, int]) -> bool:
         """The metadata shows each topic with at least the expected partitions (-1: the topic is gone)."""
-        try:
-            topics = self.admin.list_topics(timeout=self.timeout).topics
-        except KafkaException:
-            return True  # cannot tell; the next plan will
+        topics = self.admin.list_topics(timeout=self.timeout).topics
         shown = {name: len(topics[name].partitions) if name in topics else -1 for name in expected}
         return all(shown[n] >= count if count >= 0 else shown[n] == -1 for n, count in expected.items())
 
-    def _settle(self, visible: Callable[[], bool], pending: bool) -> None:
-        """Changes reach every broker's metadata (and authorizer) through the metadata log a moment after
-        the controller acknowledges them. Wait, bounded by the timeout, until `visible()` so that a plan
-        right after apply sees the applied state."""
-        deadline = time.monotonic() + self.timeout
-        while pending and not visible() and time.monotonic() < deadline:
-            time.sleep(0.2)
+    def _configs_shown(self, done: list[Change]) -> bool:
+        """DescribeConfigs shows every change: set keys with the new value, removed keys no longer set."""
+        seen = self._configs(sorted({c.topic for c in done}))
+        return all(_shows(seen.get(c.topic, {}), cfg.key, cfg.after) for c in done for cfg in c.configs)
 
     # --- plumbing -------------------------------------------------------------------------------------
 
-    def _each(self, items: list[T], call: Callable[[list[T]], dict[Any, Future[Any]]]) -> Outcomes:
-        """Run `call` in batches; one outcome per item, in order (None = done, else the error)."""
+    def _write(
+        self,
+        changes: list[Change],
+        items: list[T],
+        call: Callable[[list[T]], dict[Any, Future[Any]]],
+        shown: Callable[[list[Change]], bool] | None,
+    ) -> Outcomes:
+        """Send the items in batches, one outcome per change, in order; then, unless `shown` is None
+        (validate-only), wait within the timeout until `shown(done)` holds for the acknowledged ones."""
+        deadline = time.monotonic() + self.timeout
         outcomes: Outcomes = []
         for start in range(0, len(items), BATCH):
             batch = items[start : start + BATCH]
             try:
                 futures = list(call(batch).values())
             except KafkaException as err:
-                outcomes += [err.args[0].str()] * len(batch)
+                outcomes += [self._refused(err.args[0])] * len(batch)
                 continue
             except ValueError as err:
-                outcomes += [str(err)] * len(batch)
+                outcomes += [failed(str(err))] * len(batch)
                 continue
             outcomes += [self._outcome(f) for f in futures]
-        return outcomes
+        done = [c for c, sent in zip(changes, outcomes, strict=True) if sent.status is Status.DONE]
+        if shown is None or not done:
+            return outcomes
+        problem = self._settle(lambda: shown(done), deadline)
+        if problem is None:
+            return outcomes
+        late = unconfirmed(f"acknowledged, but not seen applied: {problem}")
+        return [late if sent.status is Status.DONE else sent for sent in outcomes]
 
-    def _outcome(self, future: Future[Any]) -> str | None:
+    def _settle(self, visible: Callable[[], bool], deadline: float) -> str | None:
+        """Wait until `visible()`, bounded by the deadline; None once visible, else what went wrong."""
+        while True:
+            try:
+                if visible():
+                    return None
+            except (BusctlError, KafkaException) as err:
+                return err.message if isinstance(err, BusctlError) else describe_kafka_error(err.args[0])
+            if time.monotonic() >= deadline:
+                return f"not visible within {self.timeout:.0f}s"
+            time.sleep(0.2)
+
+    def _outcome(self, future: Future[Any]) -> Sent:
         try:
             future.result(timeout=self.timeout + 5)
         except KafkaException as err:
-            return str(err.args[0].str())
+            return self._refused(err.args[0])
         except TimeoutError:
-            return f"no answer within {self.timeout:.0f}s (the change may still happen: re-run plan)"
-        return None
+            return unconfirmed(f"no answer within {self.timeout:.0f}s")
+        return DONE
 
-    def _wait(self, future: Future[T], what: str) -> T:
+    @staticmethod
+    def _refused(error: KafkaError) -> Sent:
+        """A broker error: a refusal, or, for errors that say the request may not have been carried out
+        or answered (a timeout, a broken connection), an unconfirmed outcome."""
+        text = describe_kafka_error(error)
+        if error.code() in _NO_ANSWER:
+            return unconfirmed(text)
+        return failed(text)
+
+    def _metadata(self) -> Any:
+        """The cluster's metadata (brokers, topics, partitions, cluster id), once connected."""
+        self._connect()
         try:
-            return future.result(timeout=self.timeout + 5)
+            return self.admin.list_topics(timeout=self.timeout)
         except KafkaException as err:
-            error = err.args[0]
-            if error.code() in (
-                KafkaError.TOPIC_AUTHORIZATION_FAILED,
-                KafkaError.CLUSTER_AUTHORIZATION_FAILED,
-            ):
-                raise BusctlError(
-                    f"not authorised to {what} on {self.where}: {error.str()}",
-                    "grant the admin principal DESCRIBE/DESCRIBE_CONFIGS (or make it a super user)",
-                ) from None
-            raise BusctlError(f"cannot {what} on {self.where}: {error.str()}") from None
-        except TimeoutError:
-            raise self._unreachable(None) from None
+            raise self._unreachable(err) from None
 
-    def _unreachable(self, err: KafkaException | None) -> BusctlError:
-        self.admin.poll(0.5)  # librdkafka delivers error_cb events (e.g. authentication) only on poll
-        auth = [
-            e
-            for e in self.errors
-            if e.code() in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED)
-        ]
-        if auth:
+    def _connect(self) -> None:
+        """Wait, bounded by the timeout, for the cluster to answer a first request (DescribeCluster, which
+        needs no ACL), watching librdkafka's errors meanwhile: a failure that waiting cannot mend (wrong
+        password, TLS handshake) ends the wait at once, and every failure names its cause."""
+        if self.connected:
+            return
+        deadline = time.monotonic() + self.timeout + 5
+        future = self.admin.describe_cluster(request_timeout=self.timeout)
+        while not future.done():
+            wait([future], timeout=0.1)
+            self.admin.poll(0)  # librdkafka delivers error_cb and log events only on poll
+            problem = diagnose(self.errors[-_RECENT:], self.log.lines, self.connection)
+            if problem is not None and problem.final:
+                raise self._redacted(problem.error(self.where))
+            if time.monotonic() > deadline:
+                raise self._unreachable(None)
+        try:
+            future.result()
+        except KafkaException as err:
+            if err.args[0].code() in _UNANSWERED:
+                raise self._unreachable(err) from None
+            # any other answer (e.g. a broker too old for DescribeCluster) means the cluster is reachable
+        self.connected = True
+        self.errors.clear()  # what follows is diagnosed afresh
+        self.log.lines.clear()
+
+    def _read(self, issue: Callable[[], Future[T]], what: str) -> T:
+        """Issue a read request and wait for its answer, re-issuing it on transient errors."""
+        return self._wait(issue(), what, again=issue)
+
+    def _wait(self, future: Future[T], what: str, again: Callable[[], Future[T]] | None = None) -> T:
+        """The future's result. With `again` (which re-issues the request) transient errors, such as
+        COORDINATOR_LOAD_IN_PROGRESS right after a broker starts, NOT_CONTROLLER or LEADER_NOT_AVAILABLE,
+        are retried with backoff, within the timeout."""
+        deadline = time.monotonic() + self.timeout
+        pause = 0.1
+        while True:
+            try:
+                return future.result(timeout=max(deadline - time.monotonic(), 0.0) + 5)
+            except KafkaException as err:
+                error = err.args[0]
+                if again is None or not is_retriable(error) or time.monotonic() + pause > deadline:
+                    raise self._failed(error, what) from None
+            except TimeoutError:
+                raise self._unreachable(None) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+            future = again()
+
+    def _failed(self, error: KafkaError, what: str) -> BusctlError:
+        """A read request refused: not authorised, the connection lost, or another broker error."""
+        if error.code() in _DENIED:
             return BusctlError(
-                f"authentication to {self.where} failed: {auth[-1].str()}",
-                "check the username/password variables named in bus.yaml",
+                f"not authorised to {what} on {self.where}: {describe_kafka_error(error)}",
+                _DENIED[error.code()],
             )
-        detail = err.args[0].str() if err is not None else f"no answer within {self.timeout:.0f}s"
-        return BusctlError(
-            f"cannot reach {self.where}: {detail}",
-            "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
+        if error.code() in _UNANSWERED:
+            return self._unreachable(error)
+        return self._redacted(BusctlError(f"cannot {what} on {self.where}: {describe_kafka_error(error)}"))
+
+    def _unreachable(self, err: KafkaException | KafkaError | None) -> BusctlError:
+        """Why the cluster does not answer, from librdkafka's errors and log; else the request's error."""
+        end = time.monotonic() + 0.5
+        while self.admin.poll(0.05) and time.monotonic() < end:  # deliver pending error_cb/log events
+            pass
+        problem = diagnose(self.errors[-_RECENT:], self.log.lines, self.connection)
+        if problem is not None:
+            return self._redacted(problem.error(self.where))
+        error = err.args[0] if isinstance(err, KafkaException) else err
+        detail = describe_kafka_error(error) if error is not None else f"no answer within {self.timeout:g}s"
+        return self._redacted(
+            BusctlError(
+                f"cannot reach {self.where}: {detail}",
+                "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
+            )
         )
+
+    def _redacted(self, error: BusctlError) -> BusctlError:
+        """The error without any secret value (messages name variables, but a broker's text might not)."""
+        hidden = secrets(self.settings)
+        return BusctlError(redact(error.message, hidden), redact(error.hint, hidden))
 
 
 def _first_timestamps(
@@ -461,9 +644,10 @@ def _first_timestamps(
     return found
 
 
-def _done(changes: list[Change], outcomes: Outcomes) -> list[Change]:
-    """The changes whose outcome was success."""
-    return [change for change, outcome in zip(changes, outcomes, strict=True) if outcome is None]
+def _acl_of(change: Change) -> AclBinding:
+    if change.acl is None:
+        raise ValueError(f"{change.action.value} {change.topic} has no ACL")
+    return change.acl
 
 
 def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool:
@@ -471,6 +655,15 @@ def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool
     if value is None:
         return current is None or current.source != DYNAMIC_TOPIC_CONFIG
     return current is not None and current.source == DYNAMIC_TOPIC_CONFIG and current.value == value
+
+
+@dataclass(frozen=True)
+class _Partition:
+    """A partition as DescribeTopics answers it, shaped like the metadata's PartitionMetadata."""
+
+    replicas: list[int]
+    isrs: list[int]
+    leader: int
 
 
 class SilentLogger:
