@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def test_symlink_out_of_the_repo_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as caught:
         read_text(repo, "link.yaml")
     assert caught.value.diagnostic.code == "BUS009"
+
+
+def test_read_text_never_opens_a_pipe_and_names_loops(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it for reading would block until a writer comes
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    (tmp_path / "broken.yaml").symlink_to("gone.yaml")
+    (tmp_path / "dir.yaml").mkdir()
+    found = {}
+    for name in ("pipe.yaml", "loop.yaml", "broken.yaml", "dir.yaml"):
+        with pytest.raises(LoadError) as caught:
+            read_text(tmp_path, name)
+        found[name] = (caught.value.diagnostic.code, caught.value.diagnostic.message)
+    assert found == {
+        "pipe.yaml": ("BUS013", "a named pipe (FIFO), not a regular file"),
+        "loop.yaml": ("BUS014", "symlink loop: following it leads back to itself"),
+        "broken.yaml": ("BUS014", "broken symlink: its target gone.yaml does not exist"),
+        "dir.yaml": ("BUS013", "a directory, not a regular file"),
+    }

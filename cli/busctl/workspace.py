@@ -25,7 +25,9 @@ class Workspace:
 
 
 def load_workspace(repo: Path, *, run_buf: bool = False) -> tuple[Workspace, buf.BufRun | None]:
-    """Load declarations and compile schemas; with run_buf, `buf lint` runs meanwhile in the background."""
+    """Load declarations and compile schemas; with run_buf, `buf lint` runs meanwhile in the background.
+
+    Neither protoc nor buf sees a schema tree the loader found unsafe (pipes, devices, symlink loops)."""
     started: list[buf.BufRun] = []
 
     def start_buf(config: BusConfig) -> None:
@@ -33,9 +35,12 @@ def load_workspace(repo: Path, *, run_buf: bool = False) -> tuple[Workspace, buf
         if run_buf and protoc.proto_files(repo, root):
             started.append(buf.start_lint(repo, root))
 
-    bus, report = load_bus(repo, on_config=start_buf)
-    schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
-    report.extend(problems)
+    bus, report = load_bus(repo, on_schemas=start_buf)
+    if bus.schemas_ok:
+        schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
+        report.extend(problems)
+    else:  # a pipe, device or symlink loop in the tree (reported): protoc and buf could hang on it
+        schemas = SchemaSet(root=bus.config.schemas.root, compiled=False)
     return Workspace(bus=bus, schemas=schemas, report=report), (started[0] if started else None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,16 +22,24 @@ _NESTED_PATH = 3  # DescriptorProto.nested_type
 
 
 def proto_files(repo: Path, schema_root: str) -> list[str]:
-    """Every .proto under the schema root, relative to it, sorted; symlinked files are skipped."""
+    """Every .proto under the schema root, relative to it, sorted; only regular files: symlinks, pipes
+    and devices are skipped (the loader reports the last two, which protoc would block on)."""
     base = repo / schema_root
     found: list[str] = []
     for directory, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             full = Path(directory) / name
-            if name.endswith(".proto") and not full.is_symlink():
+            if name.endswith(".proto") and _is_regular(full):
                 found.append(full.relative_to(base).as_posix())
     return sorted(found)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def compile_schemas(

@@ -41,6 +41,7 @@ class Bus:
     topics: list[TopicDecl] = field(default_factory=list)
     teams_ok: bool = True  # False when teams.yaml is missing or invalid: team checks would only echo that
     files: list[str] = field(default_factory=list)  # every YAML file read, repo-relative
+    schemas_ok: bool = True  # False when the schema tree holds what no tool may read (pipes, loops...)
 
     def topic(self, name: str) -> TopicDecl | None:
         """The first declaration of topic `name`, or None."""

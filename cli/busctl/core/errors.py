@@ -13,14 +13,16 @@ LOAD_ERROR_NAMES = {
     "BUS009": "symlink-escape",
     "BUS010": "document-too-large",
     "BUS011": "unsupported-yaml",
+    "BUS013": "not-a-regular-file",
+    "BUS014": "symlink-unfollowable",
 }
 
 
 class LoadError(Exception):
     """A file-level problem that stops reading that file (bad YAML, binary, too large...)."""
 
-    def __init__(self, code: str, message: str, span: Span, hint: str = "") -> None:
+    def __init__(self, code: str, message: str, span: Span, hint: str = "", name: str = "") -> None:
         super().__init__(message)
         self.diagnostic = Diagnostic(
-            code=code, message=message, span=span, hint=hint, name=LOAD_ERROR_NAMES.get(code, "")
+            code=code, message=message, span=span, hint=hint, name=name or LOAD_ERROR_NAMES.get(code, "")
         )

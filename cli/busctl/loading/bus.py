@@ -7,7 +7,7 @@ import gc
 import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from busctl.core.bus import Bus, TopicDecl
@@ -15,6 +15,7 @@ from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
 from busctl.core.errors import LoadError
 from busctl.core.model import BusConfig, TeamsFile, Topic
 from busctl.core.source import SourceMap
+from busctl.loading import files
 from busctl.loading.validate import validate
 from busctl.loading.yamlfile import YamlDocument, load_yaml_file
 
@@ -26,46 +27,61 @@ M = TypeVar("M", BusConfig, TeamsFile, Topic)
 
 
 def find_topic_files(repo: Path, report: Report) -> list[str]:
-    """Repo-relative paths of every topic file, sorted; reports symlinked directories leaving the repo."""
-    base = repo / TOPICS_DIR
-    found: list[str] = []
-    root = repo.resolve()
-    for directory, dirs, files in os.walk(base):
-        for name in list(dirs):
-            full = Path(directory) / name
-            if full.is_symlink() and not full.resolve().is_relative_to(root):
-                report.add(
-                    Diagnostic(
-                        "BUS009",
-                        f"symlinked directory points outside the repository ({full.resolve()})",
-                        Span(full.relative_to(repo).as_posix()),
-                        name="symlink-escape",
-                        hint="busctl never reads outside the repo; copy the files in instead",
-                    )
-                )
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(
-            (Path(directory) / f).relative_to(repo).as_posix() for f in files if f.endswith((".yaml", ".yml"))
-        )
-    return sorted(found)
+    """Repo-relative paths of every topic file, sorted; reports what under topics/ must not be read
+    (pipes, devices, broken or looping symlinks, symlinks leaving the repo)."""
+    tree = files.scan(
+        repo, TOPICS_DIR, wanted=_is_yaml, follow_dir_links=False, skip_hidden_dirs=True, check_readable=False
+    )
+    report.extend(tree.problems)
+    return tree.files
 
 
-def load_bus(repo: Path, on_config: Callable[[BusConfig], None] | None = None) -> tuple[Bus, Report]:
+def _is_yaml(name: str) -> bool:
+    return name.endswith((".yaml", ".yml"))
+
+
+def vet_schema_tree(repo: Path, config: BusConfig, source: SourceMap) -> list[Diagnostic]:
+    """Problems that make the schema module unsafe to hand to protoc or buf: a root outside the repo,
+    or anything under it that is not a readable regular file or directory. protoc opens whatever a
+    .proto imports, whatever its name, so every entry counts, hidden ones included."""
+    root = config.schemas.root
+    if PurePosixPath(root).is_absolute() or ".." in PurePosixPath(root).parts:
+        return [
+            Diagnostic(
+                "BUS005",
+                f'schemas.root "{root}" leaves the repository',
+                source.at("schemas", "root"),
+                name="invalid-value",
+                hint="use a relative path inside the bus repo, e.g. schemas (busctl never reads outside it)",
+            )
+        ]
+    tree = files.scan(
+        repo, root, wanted=lambda _: False, follow_dir_links=True, skip_hidden_dirs=False, check_readable=True
+    )
+    return tree.problems
+
+
+def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) -> tuple[Bus, Report]:
     """The bus declared in `repo` and the problems found while loading it.
 
-    `on_config` is called with bus.yaml's settings before the topics are read (to start slow work early).
+    `on_schemas` is called with bus.yaml's settings once the schema tree is vetted, before the topics
+    are read (to start slow schema work early); not at all when the schema tree is unsafe to read.
     """
-    if not (repo / BUS_FILE).is_file():
+    if not os.path.lexists(repo / BUS_FILE):
         raise BusctlError(
             f"{repo} is not a bus repo: {BUS_FILE} not found",
             "run busctl from the repo's top directory, pass --repo DIR, or create one with busctl init",
         )
     report = Report()
     config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, env_allowed=("clusters",))
-    if on_config is not None:
-        on_config(config or BusConfig())
+    settings = config or BusConfig()
+    schema_problems = vet_schema_tree(repo, settings, config_source or SourceMap(BUS_FILE))
+    report.extend(schema_problems)
+    if on_schemas is not None and not schema_problems:
+        on_schemas(settings)
     teams_file, teams_source = (None, None)
-    if (repo / TEAMS_FILE).is_file():
+    has_teams = os.path.lexists(repo / TEAMS_FILE)
+    if has_teams:
         teams_file, teams_source = _load_one(repo, TEAMS_FILE, TeamsFile, report)
     else:
         report.add(
@@ -86,13 +102,14 @@ def load_bus(repo: Path, on_config: Callable[[BusConfig], None] | None = None) -
                 topics.append(TopicDecl(topic=topic, file=rel, source=source))
     bus = Bus(
         root=repo,
-        config=config or BusConfig(),
+        config=settings,
         config_source=config_source or SourceMap(BUS_FILE),
         teams=dict(teams_file.teams) if teams_file else {},
         teams_ok=teams_file is not None,
         teams_source=teams_source or SourceMap(TEAMS_FILE),
         topics=topics,
-        files=[BUS_FILE, *([TEAMS_FILE] if (repo / TEAMS_FILE).is_file() else []), *topic_files],
+        files=[BUS_FILE, *([TEAMS_FILE] if has_teams else []), *topic_files],
+        schemas_ok=not schema_problems,
     )
     return bus, report
 
@@ -122,8 +139,8 @@ def _load_one(
     except LoadError as err:
         report.add(err.diagnostic)
         return None, None
-    except OSError as err:
-        report.add(Diagnostic("BUS007", f"cannot read file: {err.strerror}", Span(rel), name="unreadable"))
+    except OSError as err:  # read_text maps the OSErrors it expects; anything else lands here
+        report.add(files.unreadable(rel, err).diagnostic)
         return None, None
     data = {} if doc.data is None and model is BusConfig else doc.data
     report.extend(_env_references(doc, env_allowed))

@@ -1,13 +1,12 @@
 """Read one YAML file safely into plain Python values plus a map of where each value came from.
 
-Safety: files are size-limited and must be UTF-8 text; alias expansion is bounded (alias bombs);
-duplicate keys (which PyYAML accepts silently) and non-standard tags are errors.
+Safety: files must be regular (pipes, devices and symlink loops are refused unopened), size-limited and
+UTF-8 text; alias expansion is bounded (alias bombs); duplicate keys (which PyYAML accepts silently) and
+non-standard tags are errors.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +16,7 @@ import yaml
 from busctl.core.diagnostics import Span
 from busctl.core.errors import LoadError
 from busctl.core.source import Path_, SourceMap
+from busctl.loading.files import read_regular_file
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -64,28 +64,9 @@ class YamlDocument:
 
 
 def read_text(root: Path, rel: str, max_bytes: int = MAX_YAML_BYTES) -> str:
-    """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8 or escaping files."""
-    path = root / rel
-    status = os.lstat(path)
-    if stat.S_ISLNK(status.st_mode):
-        resolved = path.resolve()
-        if not resolved.is_relative_to(root.resolve()):
-            raise LoadError(
-                "BUS009",
-                f"symlink points outside the repository (to {resolved})",
-                Span(rel),
-                "replace the symlink with the file itself; busctl never reads outside the repo",
-            )
-        status = os.stat(path)
-    size = status.st_size
-    if size > max_bytes:
-        raise LoadError(
-            "BUS008",
-            f"file is too large ({size:,} bytes; the limit is {max_bytes:,})",
-            Span(rel),
-            "split it up: one topic per file, or move data out of the bus repo",
-        )
-    raw = path.read_bytes()
+    """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8, escaping or non-regular files
+    (pipes, devices, symlink loops: see `files.read_regular_file`, which never blocks)."""
+    raw = read_regular_file(root, rel, max_bytes)
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
         raise LoadError(
