@@ -135,6 +135,63 @@ class DuplicateTopic(Rule):
                 first[name] = decl.file
 
 
+KAFKA_TOPIC_NAME_MAX = 249
+_KAFKA_TOPIC_CHARS = re.compile(r"[a-zA-Z0-9._-]+")
+
+
+def _kafka_name_problem(name: str) -> tuple[str, str] | None:
+    """(message, hint) when Kafka itself refuses `name` (Topic.validate), else None."""
+    if name in (".", ".."):
+        return f'topic name "{name}" is not allowed by Kafka', "use letters, digits, '.', '_' and '-'"
+    if len(name) > KAFKA_TOPIC_NAME_MAX:
+        return (
+            f"topic name is {len(name)} characters long; Kafka allows at most {KAFKA_TOPIC_NAME_MAX}",
+            "shorten it",
+        )
+    if not _KAFKA_TOPIC_CHARS.fullmatch(name):
+        bad = sorted({c for c in name if not _KAFKA_TOPIC_CHARS.fullmatch(c)})
+        shown = ", ".join(repr(c) for c in bad[:5])
+        return (
+            f'topic name "{name}" has characters Kafka does not allow: {shown}',
+            "Kafka topic names use only ASCII letters, digits, '.', '_' and '-'",
+        )
+    return None
+
+
+@register
+class KafkaTopicName(Rule):
+    """Topic names are valid in Kafka: [a-zA-Z0-9._-], 249 characters at most, no "."/"_" collisions.
+
+    **Bad**:  `name: billing/invoices`, `name: billing.invoice_created.v1` beside `billing.invoice.created.v1`
+    **Good**: `name: billing.invoice-created.v1`
+
+    Independent of policy.topic_name, which may be looser. Names "." and ".." are refused too. Kafka maps
+    "." and "_" to the same metric name, so it refuses a topic whose name collides that way with another.
+    """
+
+    id = "BUS113"
+    name = "topic.kafka-name"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        unified: dict[str, tuple[str, str]] = {}  # name with "." as "_" -> (first name, its file)
+        for decl in ctx.bus.topics:
+            name = decl.topic.name
+            problem = _kafka_name_problem(name)
+            if problem is not None:
+                yield self.finding(problem[0], decl.source.at("name"), problem[1], subject=name)
+                continue
+            key = name.replace(".", "_")
+            first = unified.setdefault(key, (name, decl.file))
+            if first[0] != name:  # the same name twice is BUS103's finding
+                yield self.finding(
+                    f'topic "{name}" collides with "{first[0]}" ({first[1]}): Kafka treats "." and "_" '
+                    "alike and refuses the second",
+                    decl.source.at("name"),
+                    'rename one of them; use "." or "_" consistently (or "-")',
+                    subject=name,
+                )
+
+
 @register
 class ProtectedTopic(Rule):
     """Topics matching policy.protected_topics (internal topics) are never declared.
