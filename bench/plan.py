@@ -306,7 +306,7 @@ PHASES = ("load+validate", "connect", "read_state", "desired+diff", "render")
 
 
 def in_process(repo: Path) -> tuple[dict[str, float], Any]:
-    """busctl plan's steps in-process, each timed (make_plan + render of commands/plan.py)."""
+    """busctl plan's steps in-process, each timed (planning.Planner.plan + render of commands/plan.py)."""
     from busctl.core.desired import declared_groups, desired_topics
     from busctl.core.diff import DiffOptions, diff
     from busctl.core.topic_configs import load_catalogue
@@ -336,18 +336,17 @@ def in_process(repo: Path) -> tuple[dict[str, float], Any]:
 
 
 def profile(repo: Path, top: int) -> None:
-    """make_plan + as_text in-process under cProfile: top functions by cumulative and by own time."""
+    """planner().plan() + as_text in-process under cProfile: top functions by cumulative and by own time."""
     from busctl.core.topic_configs import load_catalogue
-    from busctl.planning import make_plan
+    from busctl.planning import planner
     from busctl.render.plan import as_text
 
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    planned = make_plan(repo, CLUSTER)
-    as_text(planned.plan, load_catalogue())
+    as_text(planner(repo, CLUSTER).plan(), load_catalogue())
     profiler.disable()
-    print(f"\nprofile: make_plan + as_text in-process: {time.perf_counter() - started:.2f} s under cProfile")
+    print(f"\nprofile: plan + as_text in-process: {time.perf_counter() - started:.2f} s under cProfile")
     for order, count in (("cumulative", top), ("tottime", 15)):
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(order).print_stats(count)

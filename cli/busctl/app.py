@@ -31,6 +31,7 @@ from busctl.commands import (
 )
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
+from busctl.interrupts import exit_code, install
 
 ISSUES_URL = "https://github.com/acme/busctl/issues"
 
@@ -81,6 +82,7 @@ for _name, _module in _COMMANDS:
 
 def main(argv: list[str] | None = None) -> int:
     """Run busctl; return the process exit code."""
+    install()
     try:
         app(args=argv, prog_name="busctl")  # typer handles --help, usage errors (exit 2) and typer.Exit
     except SystemExit as done:
@@ -90,9 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         if err.hint:
             typer.echo(f"  hint: {err.hint}", err=True)
         return 1
-    except KeyboardInterrupt:
-        typer.echo("Interrupted.", err=True)
-        return 130
+    except KeyboardInterrupt as interrupt:  # outside a command (typer turns those into a silent 130)
+        return exit_code(interrupt)
     except Exception as crash:  # the boundary: never show a raw traceback to a user
         return _report_crash(crash)
     return 0

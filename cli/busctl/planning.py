@@ -18,11 +18,19 @@ from busctl.rules.base import LintContext, run_rules
 
 
 @dataclass
-class Planned:
-    """A plan and the admin client that read the cluster for it (apply executes through it)."""
+class Planner:
+    """What a plan is made from: valid declarations, one cluster's admin client and the diff options.
+    `plan()` reads the cluster and diffs, as often as asked (apply plans again under its lock)."""
 
+    bus: Bus
     admin: KafkaAdmin
-    plan: Plan
+    options: DiffOptions
+
+    def plan(self) -> Plan:
+        catalogue = load_catalogue()
+        desired = desired_topics(self.bus, self.options.cluster, catalogue)
+        state = self.admin.read_state(declared=[t.name for t in desired])
+        return diff(desired, declared_groups(self.bus), state, catalogue, self.options)
 
 
 def valid_bus(repo: Path, untouched: str = "nothing was read from or changed on the cluster") -> Bus:
@@ -61,24 +69,20 @@ def connect(bus: Bus, cluster: str, timeout: float) -> KafkaAdmin:
     return KafkaAdmin(cluster, bus.config.clusters[cluster], timeout=timeout)
 
 
-def make_plan(
+def planner(
     repo: Path,
     cluster: str,
     *,
     topic_filter: str | None = None,
     allow_delete: bool = False,
     timeout: float = 30.0,
-) -> Planned:
-    """Validate, read the cluster once, and diff."""
+) -> Planner:
+    """Validate the declarations and connect to the cluster (nothing is read from it yet)."""
     bus = valid_bus(repo)
-    admin = connect(bus, cluster, timeout)
-    state = admin.read_state()
-    catalogue = load_catalogue()
     options = DiffOptions(
         cluster=cluster,
         protected=tuple(bus.config.policy.protected_topics),
         allow_delete=allow_delete,
         topic_filter=topic_filter,
     )
-    plan = diff(desired_topics(bus, cluster, catalogue), declared_groups(bus), state, catalogue, options)
-    return Planned(admin=admin, plan=plan)
+    return Planner(bus, connect(bus, cluster, timeout), options)

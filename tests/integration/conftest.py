@@ -63,14 +63,39 @@ class Broker:
             )
         return config
 
+    def kill(self, node: int, signal: str = "KILL") -> None:
+        """Stop one node's JVM (SIGKILL, or SIGTERM with `signal="TERM"`); returns once the process is gone.
+        Its data and cluster.env stay: `start_node` brings it back. A shared (session) broker set must be
+        whole again before the test ends."""
+        self._node_command("kill", str(node), "--signal", signal)
 
-def _start(mode: str, work: Path) -> Iterator[Broker]:
+    def start_node(self, node: int) -> None:
+        """Start a killed node from its data (never reformatted); returns once its client port is open,
+        i.e. the broker re-registered with the controller quorum. Takes 10-15 s (3-4 s for a cluster node the
+        controller had already fenced): a restarted broker waits until the session of its old registration
+        (broker.session.timeout.ms, 9 s) has expired."""
+        self._node_command("start-node", str(node))
+
+    def restart(self, node: int, signal: str = "KILL") -> None:
+        """kill(node, signal), then start_node(node)."""
+        self._node_command("restart", str(node), "--signal", signal)
+
+    def _node_command(self, *args: str) -> None:
+        done = subprocess.run(
+            [str(SCRIPT), *args], env=self.env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, f"scripts/kafka/kafka {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+
+
+def start_brokers(mode: str, work: Path, base_port: int | None = None) -> Iterator[Broker]:
+    """Start a broker set (single, cluster or acl) in `work`, yield it, stop it."""
     if shutil.which("java") is None and os.environ.get("CI") != "true":
         pytest.skip("Java is not installed: integration tests need a real Kafka broker")
     args = ["start", "cluster"] if mode == "cluster" else ["start", "single"]
     if mode == "acl":
         args.append("--acl")
-    env = {**os.environ, "KAFKA_WORK": str(work), "KAFKA_BASE_PORT": str(PORTS[mode])}
+    port = PORTS[mode] if base_port is None else base_port + _OFFSET
+    env = {**os.environ, "KAFKA_WORK": str(work), "KAFKA_BASE_PORT": str(port)}
     started = subprocess.run(
         [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=900, check=False
     )
@@ -90,17 +115,17 @@ def _start(mode: str, work: Path) -> Iterator[Broker]:
 
 @pytest.fixture(scope="session")
 def kafka_single(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    yield from _start("single", tmp_path_factory.mktemp("kafka-single"))
+    yield from start_brokers("single", tmp_path_factory.mktemp("kafka-single"))
 
 
 @pytest.fixture(scope="session")
 def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    yield from _start("cluster", tmp_path_factory.mktemp("kafka-cluster"))
+    yield from start_brokers("cluster", tmp_path_factory.mktemp("kafka-cluster"))
 
 
 @pytest.fixture(scope="session")
 def kafka_acl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    yield from _start("acl", tmp_path_factory.mktemp("kafka-acl"))
+    yield from start_brokers("acl", tmp_path_factory.mktemp("kafka-acl"))
 
 
 def bus_for(broker: Broker, root: Path, extra_cluster: str = "") -> Path:

@@ -1,24 +1,52 @@
-"""`busctl apply`: make the cluster match the declarations (or execute a saved plan)."""
+"""`busctl apply`: make the cluster match the declarations, under the cluster's apply lock.
+
+What runs is always the plan busctl makes under the lock from the current declarations and the current
+cluster. An approved plan — a saved plan file, or the plan confirmed at the prompt — is only compared
+with it, and refused whole at the first difference.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from busctl.adapters.kafka_lock import ApplyLock, when
 from busctl.commands.common import RepoOption, interactive, progress, use_color
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import SYMBOLS, Plan, plan_from_dict
+from busctl.core.lock import Lease
+from busctl.core.plan import SYMBOLS, Plan, first_difference, plan_from_dict, plan_to_dict
+from busctl.core.ports import Status
 from busctl.core.topic_configs import load_catalogue
+from busctl.core.units import UnitError, parse_duration_ms
 from busctl.executor import ApplyReport, execute
-from busctl.planning import Planned, connect, make_plan, valid_bus
+from busctl.interrupts import graceful
+from busctl.planning import Planner, planner
 from busctl.render import plan as render
 
-PlanFileArgument = Annotated[Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.")]
+PlanFileArgument = Annotated[
+    Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.", metavar="[PLANFILE]")
+]
+LockTimeoutOption = Annotated[
+    str,
+    typer.Option(
+        "--lock-timeout",
+        metavar="DURATION",
+        help="How long to wait for another apply on the cluster to finish (e.g. 30s, 5m; "
+        "plain numbers are seconds). Default 0: refuse at once, naming who holds the lock.",
+    ),
+]
+LABELS = {
+    Status.DONE: "done",
+    Status.FAILED: "failed",
+    Status.UNCONFIRMED: "unconfirmed",
+    Status.NOT_STARTED: "not started",
+}
 
 
 def command(
@@ -29,60 +57,138 @@ def command(
     topic: TopicOption = None,
     allow_delete: AllowDeleteOption = False,
     timeout: TimeoutOption = 30.0,
+    lock_timeout: LockTimeoutOption = "0",
 ) -> int:
-    """Apply the plan: validated by the broker first (validate-only), then executed in batches.
-    Asks for confirmation unless --auto-approve; refuses a saved plan if the cluster changed since."""
-    catalogue = load_catalogue()
-    with progress(f"reading cluster {cluster}"):
-        if plan_file is not None:
-            planned = _saved_plan(repo, cluster, plan_file, timeout)
-        else:
-            planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
-    plan = planned.plan
-    typer.echo(render.as_text(plan, catalogue, color=use_color()), nl=False)
-    if not plan.has_changes:
-        return 1 if plan.blocked else 0
+    """Apply the plan under the cluster's apply lock: preflight (validate-only), then batches.
+
+    Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
+    now is exactly that plan. Ctrl-C or SIGTERM stops after the batch in flight and reports every change.
+
+    Example: busctl apply --cluster prod plan.json --auto-approve --lock-timeout 5m
+    """
+    wait = _seconds(lock_timeout)
+    approved: dict[str, Any] | None = None
+    if plan_file is not None:
+        approved = _read_plan_file(plan_file, cluster)
+        topic = _same_options(approved["options"], plan_file, topic, allow_delete)
+    making = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
+    source = str(plan_file) if plan_file is not None else "the confirmed plan"
     if not auto_approve:
         if not sys.stdin.isatty():
             raise BusctlError(
                 "refusing to apply without confirmation: no terminal to ask on",
                 "review the plan, then re-run with --auto-approve (CI) or from a terminal",
             )
-        if not typer.confirm(
-            f"\nApply {len(plan.actionable)} change(s) to cluster {cluster}?", default=False
-        ):
+        with progress(f"reading cluster {cluster}"):
+            shown = making.plan()
+        if approved is not None:
+            _refuse_if_different(approved, shown, str(plan_file))
+        _show(shown)
+        if not shown.has_changes:
+            return 1 if shown.blocked else 0
+        question = f"\nApply {len(shown.actionable)} change(s) to cluster {cluster}?"
+        if not typer.confirm(question, default=False):
             typer.echo("Nothing applied.")
             return 1
+        approved = plan_to_dict(shown)
+    lock = ApplyLock(making.admin)
+    try:
+        with progress(f"taking the apply lock of cluster {cluster}"):
+            lock.acquire(wait, on_wait=lambda lease: _waiting(cluster, lease))
+        return _apply_locked(making, lock, approved, source, show=auto_approve)
+    finally:
+        problem = lock.release()
+        if problem is not None:
+            typer.echo(f"warning: {problem}", err=True)
+
+
+def _apply_locked(
+    making: Planner, lock: ApplyLock, approved: dict[str, Any] | None, source: str, show: bool
+) -> int:
+    """Plan again under the lock, check it against the approved plan, execute it; the exit code."""
+    with progress(f"reading cluster {making.options.cluster}"):
+        plan = making.plan()
+    if approved is not None:
+        _refuse_if_different(approved, plan, source)
+    if show:
+        _show(plan)
+    if not plan.has_changes:
+        return 1 if plan.blocked else 0
     typer.echo("")
-    report = execute(plan, planned.admin, progress=_progress if interactive() else None)
+    with graceful() as interrupt:
+        report = execute(
+            plan,
+            making.admin,
+            progress=_progress if interactive() else None,
+            stop=lambda: interrupt.reason() or lock.lost(),
+        )
     typer.echo(_summary(report, plan), nl=False)
+    if interrupt.signal is not None:
+        return interrupt.exit_code
     return 0 if report.ok and not plan.blocked else 1
 
 
-def _saved_plan(repo: Path, cluster: str, plan_file: Path, timeout: float) -> Planned:
+def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
+    """The plan document as saved, checked to be one (its changes are never executed, only compared)."""
     try:
-        plan = plan_from_dict(json.loads(plan_file.read_text("utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        document = json.loads(plan_file.read_text("utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not a JSON object")
+        plan = plan_from_dict(document)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise BusctlError(
             f"{plan_file} is not a busctl plan file: {err}",
             "create one with `busctl plan --cluster NAME --out FILE`",
         ) from None
     if plan.cluster != cluster:
         raise BusctlError(f"{plan_file} was planned for cluster {plan.cluster}, not {cluster}")
-    bus = valid_bus(repo)
-    admin = connect(bus, cluster, timeout)
-    state = admin.read_state()
-    if state.cluster_id != plan.cluster_id:
+    return document
+
+
+def _same_options(
+    options: dict[str, Any], plan_file: Path, topic: str | None, allow_delete: bool
+) -> str | None:
+    """The --topic glob of the saved plan (narrowing needs no repeating); --allow-delete must be given
+    here too: a plan file never widens what apply may do on its own."""
+    if options["allow_delete"] and not allow_delete:
         raise BusctlError(
-            f"{plan_file} was made for cluster id {plan.cluster_id}, but {cluster} is now {state.cluster_id}",
-            "re-run busctl plan",
+            f"{plan_file} was made with --allow-delete; nothing was applied",
+            "pass --allow-delete to apply it, or make a plan without it",
         )
-    if state.fingerprint(plan.topic_filter) != plan.fingerprint:
+    if topic is not None and topic != options["topic_filter"]:
         raise BusctlError(
-            f"the cluster changed since {plan_file} was made; nothing was applied",
-            "re-run busctl plan --out FILE, review it, and apply the new plan",
+            f"{plan_file} was made for --topic {options['topic_filter'] or '(all topics)'}, not {topic}",
+            "apply it without --topic, or make a plan with the same --topic",
         )
-    return Planned(admin=admin, plan=plan)
+    return options["topic_filter"] if isinstance(options["topic_filter"], str) else None
+
+
+def _refuse_if_different(approved: dict[str, Any], plan: Plan, source: str) -> None:
+    difference = first_difference(approved, plan_to_dict(plan))
+    if difference is not None:
+        raise BusctlError(
+            f"refusing to apply {source}: it is not what busctl plans now: {difference}; nothing was applied",
+            "run busctl plan again (--out FILE), review it, and apply that",
+        )
+
+
+def _seconds(value: str) -> float:
+    text = value.strip()
+    try:
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            return float(text)
+        return parse_duration_ms(text) / 1000
+    except UnitError as err:
+        raise typer.BadParameter(str(err), param_hint="--lock-timeout") from None
+
+
+def _waiting(cluster: str, lease: Lease) -> None:
+    held = f"held by {lease.holder} since {when(lease.since_ms)}"
+    typer.echo(f"waiting for the apply lock of cluster {cluster}: {held}", err=True)
+
+
+def _show(plan: Plan) -> None:
+    typer.echo(render.as_text(plan, load_catalogue(), color=use_color()), nl=False)
 
 
 def _progress(what: str, done: int, total: int) -> None:
@@ -90,23 +196,27 @@ def _progress(what: str, done: int, total: int) -> None:
 
 
 def _summary(report: ApplyReport, plan: Plan) -> str:
+    """Every change with its outcome, then the counts and what to do next."""
     lines = []
     for outcome in report.outcomes:
         change = outcome.change
         target = change.acl.describe() if change.acl else change.topic
-        line = f"{outcome.status:<8}{SYMBOLS[change.action]} {change.action.value} {target}"
+        line = f"{LABELS[outcome.status]:<12}{SYMBOLS[change.action]} {change.action.value} {target}"
         lines.append(line + (f": {outcome.error}" if outcome.error else ""))
-    done, failed, skipped = report.count("done"), report.count("failed"), report.count("skipped")
+    counts = {status: report.count(status) for status in Status}
     total = len(report.outcomes)
-    if report.preflight_only:
+    if report.preflight_only and not report.stopped:
+        failed = counts[Status.FAILED]
         lines.append(f"\npreflight failed for {failed} of {total} change(s); nothing was applied.")
-    elif failed or skipped:
-        lines.append(
-            f"\napplied {done} of {total} change(s); {failed} failed, {skipped} not attempted. "
-            "Run `busctl plan` to see what is left."
-        )
+    elif report.ok:
+        lines.append(f"\napplied {counts[Status.DONE]} change(s).")
     else:
-        lines.append(f"\napplied {done} change(s).")
+        stopped = f"; stopped: {report.stopped}" if report.stopped else ""
+        lines.append(
+            f"\napplied {counts[Status.DONE]} of {total} change(s): {counts[Status.FAILED]} failed, "
+            f"{counts[Status.UNCONFIRMED]} sent but not confirmed, {counts[Status.NOT_STARTED]} not started"
+            f"{stopped}.\nRun `busctl plan` to see what is left."
+        )
     if plan.blocked:
         lines.append(f"{len(plan.blocked)} blocked change(s) were not applied (see the plan above).")
     return "\n".join(lines) + "\n"

@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from busctl.interrupts import exit_code
+
 
 class OutputFormat(StrEnum):
     """Report formats."""
@@ -53,11 +55,16 @@ ReportOutOption = Annotated[
 
 
 def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
-    """Adapt a command that returns an exit code to typer, which expects typer.Exit."""
+    """Adapt a command that returns an exit code to typer, which expects typer.Exit. An interrupt is
+    reported here: typer would turn it into a silent exit 130, whatever the signal."""
 
     @functools.wraps(command)
     def run(*args: object, **kwargs: object) -> None:
-        raise typer.Exit(command(*args, **kwargs))
+        try:
+            code = command(*args, **kwargs)
+        except KeyboardInterrupt as interrupt:
+            code = exit_code(interrupt)
+        raise typer.Exit(code)
 
     return run
 

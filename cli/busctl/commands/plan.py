@@ -11,7 +11,7 @@ import typer
 from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
 from busctl.core.plan import plan_to_dict
 from busctl.core.topic_configs import load_catalogue
-from busctl.planning import make_plan
+from busctl.planning import planner
 from busctl.render import plan as render
 
 ClusterOption = Annotated[str, typer.Option("--cluster", "-c", help="A cluster from bus.yaml clusters:.")]
@@ -43,8 +43,8 @@ def command(
     """Read the cluster in bulk and show what apply would change: creates, config updates, partition
     increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics."""
     with progress(f"reading cluster {cluster}"):
-        planned = make_plan(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
-    plan, catalogue = planned.plan, load_catalogue()
+        plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
+    catalogue = load_catalogue()
     if out is not None:
         out.write_text(json.dumps(plan_to_dict(plan), indent=2) + "\n", "utf-8")
     if output is OutputFormat.json:

@@ -59,7 +59,7 @@ def diff(
     plan = Plan(
         cluster=options.cluster,
         cluster_id=state.cluster_id,
-        fingerprint=state.fingerprint(options.topic_filter),
+        fingerprint=state.fingerprint(lambda name: _considered(name, options)),
         desired_digest=desired_digest(desired, declared_groups),
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
@@ -72,15 +72,15 @@ def diff(
     plan.changes.extend(_acl_changes(scope, declared_groups, state, options, plan))
     declared = {t.name for t in desired}
     plan.unmanaged = sorted(
-        name
-        for name in state.topics
-        if name not in declared
-        and name != LOCK_TOPIC
-        and in_scope(name, options)
-        and not is_protected(name, options.protected)
+        name for name in state.topics if name not in declared and _considered(name, options)
     )
     plan.notes.extend(health_notes(state, options))
     return plan
+
+
+def _considered(name: str, options: DiffOptions) -> bool:
+    """In the --topic scope, not protected and not busctl's lock: the topics a plan depends on."""
+    return in_scope(name, options) and name != LOCK_TOPIC and not is_protected(name, options.protected)
 
 
 def health_notes(state: ClusterState, options: DiffOptions) -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,11 +89,11 @@ class ClusterState:
         known = {b for t in self.topics.values() for replicas in t.replicas for b in replicas}
         return tuple(sorted(known - live))
 
-    def fingerprint(self, topic_filter: str | None = None) -> str:
-        """A digest of everything the diff reads, for the topics matching the glob (all when None):
-        live and offline brokers, topics the principal cannot see, every topic's replicas, partition
-        health and effective configs from every source (value and source), and the ACLs on them."""
-        names = sorted(n for n in self.topics if topic_filter is None or fnmatch.fnmatchcase(n, topic_filter))
+    def fingerprint(self, selected: Callable[[str], bool] = lambda _: True) -> str:
+        """A digest of everything the diff reads, for the selected topics: live and offline brokers,
+        topics the principal cannot see, every topic's replicas, partition health and effective configs
+        from every source (value and source), and the ACLs on them."""
+        names = sorted(n for n in self.topics if selected(n))
         topics = set(names)
         document = {
             "cluster_id": self.cluster_id,
