@@ -148,7 +148,7 @@ class ApplyLock:
         problem = None
         if self._claimed and self._lost is None:
             try:
-                self._append("release", timeout=min(self.timeout, 3.0))
+                self._append("release", timeout=min(self.timeout, 2.0))
             except BusctlError as err:
                 problem = (
                     f"could not release the apply lock ({err.message}); "
