@@ -17,6 +17,14 @@ Lifecycle = Literal["active", "deprecated", "deleted"]
 KEY_KINDS = ("string", "bytes", "none")
 DEFAULT_TOPIC_NAME = r"^(?P<team>[a-z][a-z0-9-]*)\.[a-z0-9-]+\.v[0-9]+$"
 DEFAULT_PROTECTED = ["^__", "^_schemas$", "^_confluent", "^_connect-(offsets|configs|status)$"]
+# Kafka's wire types: partition counts are int32, replication factors int16 (CreateTopics). Beyond them
+# a value is refused by the broker mid-apply, or does not even fit the request.
+MAX_PARTITIONS = 2**31 - 1
+MAX_REPLICATION_FACTOR = 2**15 - 1
+# Prometheus stores samples as float64, exact for whole numbers up to 2^53: a larger lag threshold cannot
+# be told apart from lag just above it. Its durations are int64 nanoseconds: about 292 years.
+MAX_LAG_MESSAGES = 2**53
+MAX_LAG_SECONDS = (2**63 - 1) // 10**9
 
 
 class Strict(BaseModel):
@@ -28,9 +36,11 @@ class Strict(BaseModel):
 class LagObjective(Strict):
     """How far behind a consumer group may fall before its team is alerted."""
 
-    max_messages: int | None = Field(None, ge=0, description="Lag in messages that breaks the objective.")
+    max_messages: int | None = Field(
+        None, ge=0, le=MAX_LAG_MESSAGES, description="Lag in messages that breaks the objective."
+    )
     max_seconds: int | None = Field(
-        None, ge=1, description="Lag in seconds (time to catch up) that breaks it."
+        None, ge=1, le=MAX_LAG_SECONDS, description="Lag in seconds (time to catch up) that breaks it."
     )
     for_: str | None = Field(None, alias="for", description='How long it must last, e.g. "10m".')
     severity: Severity | None = Field(None, description="critical pages; warning makes a ticket.")
@@ -76,8 +86,12 @@ class Topic(Strict):
         description="Fully qualified protobuf message carried as the record value.",
     )
     key: str = Field("none", description="Record key: string | bytes | none | a protobuf message FQN.")
-    partitions: int | None = Field(None, ge=1, description="Partition count; defaults from bus.yaml.")
-    replication_factor: int | None = Field(None, ge=1, description="Replicas; defaults from bus.yaml.")
+    partitions: int | None = Field(
+        None, ge=1, le=MAX_PARTITIONS, description="Partition count; defaults from bus.yaml."
+    )
+    replication_factor: int | None = Field(
+        None, ge=1, le=MAX_REPLICATION_FACTOR, description="Replicas; defaults from bus.yaml."
+    )
     config: dict[str, ConfigValue] = Field(
         default_factory=dict, description="Kafka topic configs; human units allowed."
     )
@@ -125,8 +139,8 @@ class Security(Strict):
 class Overrides(Strict):
     """Per-cluster overrides applied on top of every topic's declared settings."""
 
-    partitions: int | None = Field(None, ge=1)
-    replication_factor: int | None = Field(None, ge=1)
+    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS)
+    replication_factor: int | None = Field(None, ge=1, le=MAX_REPLICATION_FACTOR)
     config: dict[str, ConfigValue] = Field(default_factory=dict)
 
 
@@ -141,8 +155,8 @@ class Cluster(Strict):
 class Defaults(Strict):
     """Settings for topics that do not declare them."""
 
-    partitions: int = Field(6, ge=1)
-    replication_factor: int = Field(3, ge=1)
+    partitions: int = Field(6, ge=1, le=MAX_PARTITIONS)
+    replication_factor: int = Field(3, ge=1, le=MAX_REPLICATION_FACTOR)
     config: dict[str, ConfigValue] = Field(default_factory=dict)
 
 
@@ -153,9 +167,9 @@ class Policy(Strict):
         DEFAULT_TOPIC_NAME,
         description="Regex topic names must match; a (?P<team>...) group must equal owner.",
     )
-    min_replication_factor: int = Field(1, ge=1)
-    min_partitions: int = Field(1, ge=1)
-    max_partitions: int = Field(256, ge=1)
+    min_replication_factor: int = Field(1, ge=1, le=MAX_REPLICATION_FACTOR)
+    min_partitions: int = Field(1, ge=1, le=MAX_PARTITIONS)
+    max_partitions: int = Field(256, ge=1, le=MAX_PARTITIONS)
     protected_topics: list[str] = Field(
         default_factory=lambda: list(DEFAULT_PROTECTED),
         description="Regexes of topics busctl never declares or touches.",

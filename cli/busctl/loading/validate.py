@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from busctl.core.diagnostics import Diagnostic, did_you_mean
+from busctl.core.model import MAX_LAG_MESSAGES, MAX_LAG_SECONDS, MAX_PARTITIONS, MAX_REPLICATION_FACTOR
 from busctl.core.source import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -149,7 +150,19 @@ def _hint(kind: str, value: Any, error: dict[str, Any]) -> str:
     if kind in ("greater_than_equal", "greater_than") and "ctx" in error:
         bound = error["ctx"].get("ge", error["ctx"].get("gt"))
         return f"use a value of at least {bound}" if "ge" in error["ctx"] else f"use a value above {bound}"
+    if kind == "less_than_equal" and "ctx" in error:
+        bound = error["ctx"]["le"]
+        why = _LIMITS.get(bound)
+        return f"use a value of at most {bound}" + (f": {why}" if why else "")
     return _TYPE_HINTS.get(kind, "")
+
+
+_LIMITS = {
+    MAX_PARTITIONS: "Kafka counts partitions in a 32-bit integer",
+    MAX_REPLICATION_FACTOR: "Kafka counts replicas in a 16-bit integer",
+    MAX_LAG_MESSAGES: "Prometheus compares lag as a 64-bit float, exact up to 2^53",
+    MAX_LAG_SECONDS: "about 292 years, the longest duration Prometheus knows",
+}
 
 
 def _describe(value: Any) -> str:
@@ -163,6 +176,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing (null)"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a number with {len(str(abs(value)))} digits"
     return repr(value)
 
 
