@@ -10,6 +10,7 @@ from busctl.core.units import (
     format_ms,
     parse_duration_ms,
     parse_size_bytes,
+    prometheus_duration_problem,
 )
 
 
@@ -70,3 +71,32 @@ def test_format_round_trips() -> None:
         assert format_ms(parse_duration_ms(value)) == value
     assert format_bytes(parse_size_bytes("512MiB")) == "512MiB"
     assert format_bytes(1000) == "1000B"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("10m", None),
+        ("1h30m", None),
+        ("1m5ms", None),
+        ("292y", None),  # the last whole year inside Prometheus's int64 nanoseconds
+        ("9223372036s", None),
+        ("9223372037s", "longer than Prometheus durations go"),
+        ("293y", "longer than Prometheus durations go"),
+        ("9" * 5000 + "d", "longer than Prometheus durations go"),  # no int() of 5000 digits
+        ("30s10m", "is not a duration"),  # Prometheus: each unit once, largest first
+        ("5m5m", "is not a duration"),
+        ("", "is not a duration"),
+        ("10 minutes", "is not a duration"),
+    ],
+)
+def test_prometheus_durations_as_promtool_reads_them(text: str, problem: str | None) -> None:
+    found = prometheus_duration_problem(text)
+    assert (found is None) if problem is None else (found is not None and problem in found), found
+
+
+def test_numbers_too_long_for_any_kafka_type_are_unit_errors() -> None:
+    with pytest.raises(UnitError, match="a number with 5000 digits"):
+        parse_duration_ms("9" * 5000)
+    with pytest.raises(UnitError, match="a number with 4400 digits"):
+        parse_size_bytes("1" * 4400 + "MiB")

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from busctl.core.units import UnitError, format_bytes, format_ms, parse_duration_ms, parse_size_bytes
+from busctl.core.units import (
+    MAX_DIGITS,
+    UnitError,
+    format_bytes,
+    format_ms,
+    parse_duration_ms,
+    parse_size_bytes,
+    shorten,
+    too_many_digits,
+)
 
 _INTEGER_BITS = {"short": 16, "int": 32, "long": 64}
 _INTEGER_TYPES = set(_INTEGER_BITS)
@@ -131,16 +141,23 @@ def _normalise(spec: ConfigSpec, value: object) -> str:
 
 def _integer_like(value: object) -> str | int:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigValueError(f"expected a whole number or a quantity with a unit, got {value!r}")
+        raise ConfigValueError(f"expected a whole number or a quantity with a unit, got {_shown(value)}")
     return value
 
 
 def _integer(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        problem = too_many_digits(value)
+        if problem is not None:
+            raise ConfigValueError(str(problem))
         return int(value)
-    raise ConfigValueError(f"expected a whole number, got {value!r}")
+    raise ConfigValueError(f"expected a whole number, got {_shown(value)}")
+
+
+def _shown(value: object) -> str:
+    return shorten(repr(value))
 
 
 def _double(spec: ConfigSpec, value: object) -> str:
@@ -149,7 +166,9 @@ def _double(spec: ConfigSpec, value: object) -> str:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ConfigValueError(f"expected a number, got {value!r}") from None
+        raise ConfigValueError(f"expected a number, got {_shown(value)}") from None
+    if not math.isfinite(number):  # NaN passes every range comparison; Kafka stores it as is
+        raise ConfigValueError(f"expected a finite number, got {_plain(value)}")
     _check_range(spec, number)
     return repr(number)
 
@@ -164,7 +183,7 @@ def _boolean(value: object) -> str:
 
 def _list(spec: ConfigSpec, value: object) -> str:
     if not isinstance(value, str):
-        raise ConfigValueError(f"expected a comma-separated list, got {value!r}")
+        raise ConfigValueError(f"expected a comma-separated list, got {_shown(value)}")
     items = [item.strip() for item in value.split(",") if item.strip()]
     for item in items:
         _check_allowed(spec, item)
@@ -179,13 +198,15 @@ def _string(spec: ConfigSpec, value: object) -> str:
 
 def _check_allowed(spec: ConfigSpec, text: str) -> None:
     if spec.valid_values and text not in spec.valid_values:  # Kafka compares case-sensitively
-        raise ConfigValueError(f'"{text}" is not one of {", ".join(spec.valid_values)}')
+        raise ConfigValueError(f'"{shorten(text)}" is not one of {", ".join(spec.valid_values)}')
 
 
 def _check_range(spec: ConfigSpec, number: float) -> None:
     bits = _INTEGER_BITS.get(spec.type)
     if bits and not -(2 ** (bits - 1)) <= number <= 2 ** (bits - 1) - 1:
-        raise ConfigValueError(f"{number} does not fit Kafka's {spec.type} type (max {2 ** (bits - 1) - 1})")
+        raise ConfigValueError(
+            f"{_number(number)} does not fit Kafka's {spec.type} type (max {2 ** (bits - 1) - 1})"
+        )
     if spec.min is not None and number < spec.min:
         raise ConfigValueError(f"{number} is below the minimum {_bound(spec.min)}")
     if spec.max is not None and number > spec.max:
@@ -208,6 +229,13 @@ def _matches_validator(validator: str, number: float) -> bool:
         else:
             return True  # a validator we cannot read: let the broker decide (plan validates)
     return allowed
+
+
+def _number(number: float) -> str:
+    """A number for a message; one with more digits than any Kafka type is described, not printed."""
+    if isinstance(number, int) and abs(number) >= 10**MAX_DIGITS:
+        return f"a number with {len(str(abs(number)))} digits"
+    return str(number)
 
 
 def _bound(value: float) -> str:

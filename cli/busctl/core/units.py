@@ -23,19 +23,38 @@ SIZE_BYTES: dict[str, int] = {
     "gib": 1024**3,
     "tib": 1024**4,
 }
-_QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
-_PROM_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+_QUANTITY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
+# Prometheus's own grammar (common/model ParseDuration): each unit at most once, largest first
+_PROM_UNITS = ("y", "w", "d", "h", "m", "s", "ms")
+_PROM_DURATION = re.compile("^" + "".join(rf"(?:([0-9]+){unit})?" for unit in _PROM_UNITS) + "$")
+MAX_DIGITS = 30  # more than any Kafka number (longs have 19 digits) and far below Python's 4300 limit
 
 
 class UnitError(ValueError):
     """A value that is not a valid quantity in the expected unit."""
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """`text`, cut to `limit` characters for a message."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def too_many_digits(number: str) -> UnitError | None:
+    """An error for a number too long to be any real value (and to convert safely), else None."""
+    digits = sum(c.isdigit() for c in number)
+    if digits <= MAX_DIGITS:
+        return None
+    return UnitError(f"a number with {digits} digits is far beyond any value Kafka accepts")
+
+
 def _parse(value: str, table: dict[str, int], what: str, examples: str) -> int:
     match = _QUANTITY.match(value)
     if not match:
-        raise UnitError(f'"{value}" is not a {what} (use e.g. {examples})')
+        raise UnitError(f'"{shorten(value)}" is not a {what} (use e.g. {examples})')
     number, unit = match.group(1), match.group(2).lower()
+    problem = too_many_digits(number)
+    if problem is not None:
+        raise problem
     if unit == "":
         if "." in number:
             raise UnitError(f'"{value}" is not a whole number of {what} units')
@@ -87,20 +106,38 @@ def format_bytes(amount: int) -> str:
     return _format(amount, [("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024), ("B", 1)])
 
 
-def is_prometheus_duration(value: str) -> bool:
-    """True for Prometheus durations such as "10m", "1h30m", "90s"."""
-    return bool(_PROM_DURATION.match(value))
-
-
 _PROM_UNIT_MS = {**DURATION_MS, "y": 365 * DURATION_MS["d"]}  # Prometheus also knows years
+PROMETHEUS_MAX_MS = (2**63 - 1) // 10**6  # its durations are int64 nanoseconds: about 292 years
+
+
+def prometheus_duration_problem(value: str) -> str | None:
+    """Why `value` is not a duration Prometheus accepts (e.g. "10m", "1h30m"), or None when it is."""
+    match = _PROM_DURATION.match(value)
+    if not value or match is None:
+        return f'"{shorten(value)}" is not a duration'
+    numbers = [n for n in match.groups() if n is not None]
+    if any(len(n) > MAX_DIGITS for n in numbers) or _prometheus_ms(match) > PROMETHEUS_MAX_MS:
+        return f'"{shorten(value)}" is longer than Prometheus durations go (about 292y)'
+    return None
+
+
+def is_prometheus_duration(value: str) -> bool:
+    """True for Prometheus durations such as "10m", "1h30m", "90s" (units largest first, in range)."""
+    return prometheus_duration_problem(value) is None
+
+
+def _prometheus_ms(match: re.Match[str]) -> int:
+    return sum(int(n) * _PROM_UNIT_MS[u] for n, u in zip(match.groups(), _PROM_UNITS, strict=True) if n)
 
 
 def prometheus_duration_seconds(value: str) -> float:
     """Seconds in a Prometheus duration: "1h30m" -> 5400. Raises UnitError when it is not one."""
-    if not is_prometheus_duration(value):
-        raise UnitError(f'"{value}" is not a Prometheus duration (use e.g. "10m", "1h30m")')
-    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", value)
-    return sum(int(number) * _PROM_UNIT_MS[unit] for number, unit in parts) / 1000
+    problem = prometheus_duration_problem(value)
+    if problem is not None:
+        raise UnitError(f'{problem} (use e.g. "10m", "1h30m")')
+    match = _PROM_DURATION.match(value)
+    assert match is not None
+    return _prometheus_ms(match) / 1000
 
 
 def format_age(seconds: float) -> str:

@@ -249,4 +249,14 @@ class _Walker:
             return str(node.value)  # dates stay text: nothing in a bus file is a date
         if node.tag not in _PLAIN_TAGS:
             raise self._unsupported_tag(node)
-        return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
+        try:
+            return _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
+        except ValueError:  # Python refuses to convert integers of more than 4300 digits
+            digits = sum(c.isdigit() for c in str(node.value))
+            raise LoadError(
+                "BUS005",
+                f"a number with {digits} digits is far beyond any value busctl or Kafka accepts",
+                self._span(node),
+                "write the value you mean; Kafka's largest numbers (longs) have 19 digits",
+                name="invalid-value",
+            ) from None

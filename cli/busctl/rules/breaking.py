@@ -35,7 +35,7 @@ def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | 
 
 def _number(value: str | None) -> int | None:
     """An integer config value (-1 included); None when unset or not a number."""
-    return int(value) if value is not None and re.fullmatch(r"-?\d+", value) else None
+    return int(value) if value is not None and re.fullmatch(r"-?[0-9]{1,19}", value) else None
 
 
 @register

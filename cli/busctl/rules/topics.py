@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from busctl.core.bus import Effective, TopicDecl, effective
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
-from busctl.core.units import is_prometheus_duration
+from busctl.core.units import prometheus_duration_problem
 from busctl.rules.base import LintContext, Rule, check_rules, register
 
 
@@ -337,8 +337,10 @@ class MinInsyncBelowReplication(Rule):
 def _min_insync_problem(settings: Effective) -> tuple[str, str] | None:
     """(message, hint) when min.insync.replicas makes writes fail or one broker outage stop them."""
     raw = settings.config.get("min.insync.replicas")
-    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).strip().isdigit():
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
         return None
+    if not re.fullmatch(r"[0-9]{1,19}", str(raw).strip()):
+        return None  # not a number Kafka could hold: BUS402's finding
     wanted, factor = int(raw), settings.replication_factor
     if wanted > factor:
         return (
@@ -353,6 +355,9 @@ def _min_insync_problem(settings: Effective) -> tuple[str, str] | None:
             f"use min.insync.replicas: {factor - 1}",
         )
     return None
+
+
+_DURATION_HINT = 'use a Prometheus duration such as "10m" or "1h30m" (units largest first, at most 292y)'
 
 
 @register
@@ -375,12 +380,9 @@ class LagObjectiveValid(Rule):
             ("alerts", "rate_window"): settings.rate_window,
         }
         for setting, value in durations.items():
-            if value is not None and not is_prometheus_duration(value):
-                yield self.finding(
-                    f'"{value}" is not a duration',
-                    ctx.bus.config_source.at(*setting),
-                    'use a Prometheus duration such as "10m" or "1h30m"',
-                )
+            problem = None if value is None else prometheus_duration_problem(value)
+            if problem is not None:
+                yield self.finding(problem, ctx.bus.config_source.at(*setting), _DURATION_HINT)
         default_empty = default.max_messages is None and default.max_seconds is None
         if default_empty and any(c.lag is None for d in ctx.bus.topics for c in d.topic.consumers):
             yield self.finding(
@@ -394,12 +396,9 @@ class LagObjectiveValid(Rule):
                 if lag is None:
                     continue
                 where = ("consumers", index, "lag")
-                if lag.for_ is not None and not is_prometheus_duration(lag.for_):
-                    yield self.finding(
-                        f'"{lag.for_}" is not a duration',
-                        decl.source.at(*where, "for"),
-                        'use a Prometheus duration such as "10m" or "1h30m"',
-                    )
+                problem = None if lag.for_ is None else prometheus_duration_problem(lag.for_)
+                if problem is not None:
+                    yield self.finding(problem, decl.source.at(*where, "for"), _DURATION_HINT)
                 if (
                     lag.max_messages is None
                     and lag.max_seconds is None
