@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -131,11 +132,13 @@ def _apply_locked(
 def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
     """The plan document as saved, checked to be one (its changes are never executed, only compared)."""
     try:
+        if not stat.S_ISREG(plan_file.stat().st_mode):  # a pipe or device would block the read
+            raise ValueError("not a regular file")
         document = json.loads(plan_file.read_text("utf-8"))
         if not isinstance(document, dict):
             raise ValueError("not a JSON object")
         plan = plan_from_dict(document)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
         raise BusctlError(
             f"{plan_file} is not a busctl plan file: {err}",
             "create one with `busctl plan --cluster NAME --out FILE`",
