@@ -1,0 +1,120 @@
+"""Rules about bus.yaml clusters: what busctl will connect to."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from busctl.core.diagnostics import Diagnostic
+from busctl.rules.base import LintContext, Rule, register
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_HOST = re.compile(r"[A-Za-z0-9._-]+")
+_PORT = re.compile(r"[0-9]+")
+_MAX_HOST = 253  # DNS names; longer ones are never resolvable
+
+
+def _split(value: str) -> list[str]:
+    """The comma-separated entries of `value`, commas inside ${...} left alone."""
+    entries, current, depth = [], "", 0
+    for index, char in enumerate(value):
+        if value.startswith("${", index):
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        if char == "," and not depth:
+            entries.append(current)
+            current = ""
+        else:
+            current += char
+    return [*entries, current]
+
+
+def _host_problem(host: str) -> str | None:
+    if host.startswith("["):
+        if host.endswith("]") and _is_ipv6(host[1:-1]):
+            return None
+        return f'"{host}" is not a bracketed IPv6 address'
+    if not host:
+        return "the host is empty"
+    if _is_ipv6(host):
+        return f'"{host}" is an IPv6 address: write it in brackets, e.g. [{host}]:9092'
+    if not _HOST.fullmatch(host) or len(host) > _MAX_HOST:
+        return f'"{host}" is not a host name or IP address'
+    return None
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
+def _port_problem(port: str) -> str | None:
+    if not _PORT.fullmatch(port):
+        return f'port "{port}" is not a number'
+    if len(port) > 5 or not 1 <= int(port) <= 65535:
+        return f"port {port} is outside 1..65535"
+    return None
+
+
+def _entry_problem(entry: str) -> str | None:
+    """What is wrong with one `host:port` entry, judging only the parts no ${VAR} can change."""
+    text = entry.strip()
+    if not text:
+        return "an empty entry (two commas in a row, or one at an end)"
+    if "://" in text and not _VARIABLE.search(text.split("://", 1)[0]):
+        return "a URL scheme; bootstrap servers are host:port (the protocol is security.protocol)"
+    literal_colon = [m.start() for m in re.finditer(":", text) if not _inside_variable(text, m.start())]
+    if not literal_colon:  # no literal port separator: a variable may supply it, or it is missing
+        return None if _VARIABLE.search(text) else "no port (write host:port, e.g. kafka-1:9092)"
+    if text.startswith("[") and "]" in text:  # [IPv6]:port
+        close = text.index("]")
+        host, rest = text[: close + 1], text[close + 1 :]
+        if not rest.startswith(":"):
+            return "no port after the IPv6 address (write [address]:port)"
+        port = rest[1:]
+    else:
+        split = literal_colon[-1]
+        host, port = text[:split], text[split + 1 :]
+    if not _VARIABLE.search(port):
+        problem = _port_problem(port)
+        if problem:
+            return problem
+    if not _VARIABLE.search(host):
+        return _host_problem(host)
+    return None
+
+
+def _inside_variable(text: str, index: int) -> bool:
+    return any(m.start() < index < m.end() for m in _VARIABLE.finditer(text))
+
+
+@register
+class BootstrapServersValid(Rule):
+    """A cluster's bootstrap_servers is a comma-separated list of host:port with ports 1-65535.
+
+    **Bad**:  `bootstrap_servers: kafka-1:99999` (librdkafka silently connects to port 34463)
+    **Good**: `bootstrap_servers: kafka-1:9092,kafka-2:9092,[2001:db8::7]:9092`
+
+    IPv6 addresses go in brackets. Parts set by `${VAR}` are checked when connecting; the literal
+    parts around them (`${KAFKA_HOST}:9092`) are checked here.
+    """
+
+    id = "BUS114"
+    name = "cluster.bootstrap-servers"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        for name, cluster in ctx.bus.config.clusters.items():
+            value = cluster.bootstrap_servers
+            for entry in _split(value):
+                problem = _entry_problem(entry)
+                if problem is not None:
+                    shown = f' "{entry.strip()}"' if entry.strip() else ""
+                    yield self.finding(
+                        f"clusters.{name}.bootstrap_servers: entry{shown}: {problem}",
+                        ctx.bus.config_source.at("clusters", name, "bootstrap_servers"),
+                        "write host:port entries separated by commas, e.g. kafka-1:9092,kafka-2:9092",
+                    )
