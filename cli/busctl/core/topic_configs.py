@@ -167,7 +167,7 @@ def _double(spec: ConfigSpec, value: object) -> str:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigValueError(f"expected a number, got {_shown(value)}") from None
-    if not math.isfinite(number):  # NaN passes every range comparison; Kafka stores it as is
+    if not math.isfinite(number):  # NaN passes every range comparison below
         raise ConfigValueError(f"expected a finite number, got {_plain(value)}")
     _check_range(spec, number)
     return repr(number)
