@@ -75,6 +75,7 @@ class ApplyLock:
         self._consumer: Any = None
         self._last_renewed = 0.0  # monotonic time of the last renewal the log confirmed
         self._claimed = False  # a claim was appended: release() must append a release
+        self._after: dict[int, Lease | None] = {}  # offset of each of our records -> the lease right after it
 
     # --- acquiring ------------------------------------------------------------------------------------
 
@@ -87,13 +88,12 @@ class ApplyLock:
         while True:
             self._claimed = True
             offset, appended_ms = self._append("claim")
-            self._replay_to(offset)
-            if self.state.held_by(self.claim_id):
+            lease = self._replay_to(offset)
+            if lease is not None and lease.claim_id == self.claim_id:
                 self._last_renewed = time.monotonic()
                 self._heartbeat = threading.Thread(target=self._renew_until_released, daemon=True)
                 self._heartbeat.start()
                 return
-            lease = self.state.lease
             assert lease is not None  # a claim loses only to a running lease
             if time.monotonic() >= deadline:
                 raise LockHeld(
@@ -131,11 +131,11 @@ class ApplyLock:
         while not self._stop.wait(interval):
             try:
                 offset, _ = self._append("renew", timeout=interval)
-                self._replay_to(offset, timeout=interval)
+                lease = self._replay_to(offset, timeout=interval)
             except BusctlError:
                 continue  # lost() tells once the lease would have run out
-            if not self.state.held_by(self.claim_id):
-                holder = self.state.lease.holder if self.state.lease else "nobody"
+            if lease is None or lease.claim_id != self.claim_id:
+                holder = lease.holder if lease else "nobody"
                 self._lost = f"lost the apply lock: its lease ran out and {holder} holds it now"
                 return
             self._last_renewed = time.monotonic()
@@ -238,13 +238,15 @@ class ApplyLock:
         message = result["message"]
         return int(message.offset()), int(message.timestamp()[1])
 
-    def _replay_to(self, offset: int, timeout: float | None = None) -> None:
-        """Replay records until the one at `offset` (written by us) has been applied."""
+    def _replay_to(self, offset: int, timeout: float | None = None) -> Lease | None:
+        """Replay records until our record at `offset` has been applied; the lease right after it (later
+        records, e.g. a release just after our claim, do not change what our record decided)."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while self.state.offset < offset:
+        while offset not in self._after:
             if time.monotonic() >= deadline:
                 raise BusctlError(f"cannot read the lock topic {LOCK_TOPIC}: no records within the timeout")
             self._consume(POLL_SECONDS)
+        return self._after.pop(offset)
 
     def _consume(self, seconds: float) -> None:
         for message in self._consumer.consume(num_messages=500, timeout=seconds):
@@ -262,6 +264,8 @@ class ApplyLock:
             record = decode(message.value(), int(timestamp), int(message.offset()))
             if record is not None:
                 self.state.apply(record)
+                if record.claim_id == self.claim_id:
+                    self._after[record.offset] = self.state.lease
             else:
                 self.state.offset = int(message.offset())
 
