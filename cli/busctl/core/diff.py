@@ -158,44 +158,43 @@ def _topic_changes(
     return changes
 
 
-def _invisible(topic: DesiredTopic) -> Change:
+def _blocked_creation(topic: DesiredTopic, reason: str, remedy: str) -> Change:
     return Change(
         Action.BLOCKED,
         topic.name,
         partitions=topic.partitions,
         replication_factor=topic.replication_factor,
-        reason="the principal may not DESCRIBE this topic: busctl cannot tell whether it exists",
-        remedy=f"grant the principal DESCRIBE on topic {topic.name} (or all topics), then plan again",
+        reason=reason,
+        remedy=remedy,
         risk="high",
     )
 
 
+def _invisible(topic: DesiredTopic) -> Change:
+    return _blocked_creation(
+        topic,
+        "the principal may not DESCRIBE this topic: busctl cannot tell whether it exists",
+        f"grant the principal DESCRIBE on topic {topic.name} (or all topics), then plan again",
+    )
+
+
 def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
-    registered = len(state.brokers) + len(state.offline_brokers)
-    if len(state.brokers) < topic.replication_factor <= registered:
+    wanted, live = topic.replication_factor, len(state.brokers)
+    registered = live + len(state.offline_brokers)
+    if live < wanted <= registered:
         down = ", ".join(str(b) for b in state.offline_brokers)
-        return Change(
-            Action.BLOCKED,
-            topic.name,
-            partitions=topic.partitions,
-            replication_factor=topic.replication_factor,
-            reason=f"brokers down: replication factor {topic.replication_factor} needs "
-            f"{topic.replication_factor} live brokers, {len(state.brokers)} of {registered} are up "
-            f"(down: {down})",
-            remedy="bring the brokers back, then plan again (do not lower replication_factor for an outage)",
-            risk="high",
+        return _blocked_creation(
+            topic,
+            f"brokers down: replication factor {wanted} needs {wanted} live brokers, {live} of {registered} "
+            f"are up (down: {down})",
+            "bring the brokers back, then plan again (do not lower replication_factor for an outage)",
         )
-    if topic.replication_factor > len(state.brokers):
-        return Change(
-            Action.BLOCKED,
-            topic.name,
-            partitions=topic.partitions,
-            replication_factor=topic.replication_factor,
-            reason=f"replication factor {topic.replication_factor} but the cluster has "
-            f"{len(state.brokers)} broker(s)",
-            remedy="lower replication_factor, or set clusters.<name>.overrides.replication_factor "
+    if wanted > live:
+        return _blocked_creation(
+            topic,
+            f"replication factor {wanted} but the cluster has {live} broker(s)",
+            "lower replication_factor, or set clusters.<name>.overrides.replication_factor "
             "in bus.yaml for this cluster",
-            risk="high",
         )
     configs = tuple(ConfigChange(key, None, value) for key, value in topic.config.items())
     return Change(
