@@ -47,17 +47,6 @@ from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, ConfigValue, TopicState
 
 BATCH = 500
-# Errors after which a write may or may not have happened: its outcome is unconfirmed.
-_NO_ANSWER = frozenset(
-    {
-        KafkaError._TIMED_OUT,
-        KafkaError._TRANSPORT,
-        KafkaError._ALL_BROKERS_DOWN,
-        KafkaError.REQUEST_TIMED_OUT,
-        KafkaError.NETWORK_EXCEPTION,
-        KafkaError.NOT_CONTROLLER,
-    }
-)
 _VAR = VARIABLE
 T = TypeVar("T")
 _RECENT = 50  # librdkafka errors looked at to tell why a cluster cannot be reached
@@ -65,6 +54,12 @@ _RECENT = 50  # librdkafka errors looked at to tell why a cluster cannot be reac
 _UNANSWERED = frozenset(
     {KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, *AUTHENTICATION}
 )
+# Errors after which a write may or may not have happened (sent, then no answer): it is unconfirmed.
+_NO_ANSWER = (_UNANSWERED - AUTHENTICATION) | {
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NETWORK_EXCEPTION,
+    KafkaError.NOT_CONTROLLER,
+}
 _DENIED = {  # authorization errors of reads → what to grant
     KafkaError.TOPIC_AUTHORIZATION_FAILED: "grant the admin principal DESCRIBE/DESCRIBE_CONFIGS on topics "
     "(or make it a super user)",
