@@ -38,10 +38,12 @@ lint-code: setup
 unit: setup
 	$(BIN)/pytest -m "not kafka and not prometheus"
 
-## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch.
+## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch;
+## the apply lock's acquire, refuse, handover and crashed-holder times.
 bench: setup
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/lock.py
 
 clean:
 	rm -rf $(VENV) .tools .kafka .pytest_cache .mypy_cache .ruff_cache
