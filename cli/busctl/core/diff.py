@@ -69,7 +69,7 @@ def diff(
             plan.notes.append(f"{topic.name} is protected (policy.protected_topics): not touched")
             continue
         plan.changes.extend(_topic_changes(topic, state, catalogue, options))
-    plan.changes.extend(_acl_changes(scope, declared_groups, state, options, plan))
+    plan.changes.extend(_acl_changes(desired, scope, declared_groups, state, options, plan))
     declared = {t.name for t in desired}
     plan.unmanaged = sorted(
         name for name in state.topics if name not in declared and _considered(name, options)
@@ -332,6 +332,7 @@ def reassignment_json(observed: TopicState, wanted: int, brokers: tuple[int, ...
 
 
 def _acl_changes(
+    desired: list[DesiredTopic],
     scope: list[DesiredTopic],
     declared_groups: set[str],
     state: ClusterState,
@@ -346,7 +347,16 @@ def _acl_changes(
     groups_in_scope = {a.resource_name for t in scope for a in t.acls if a.resource_type == "GROUP"}
     if options.topic_filter is None:
         groups_in_scope |= declared_groups
-    wanted = {acl for t in kept for acl in t.acls}
+    # a group is shared by every topic that declares it: with --topic, the group ACLs that topics out of
+    # scope declare are wanted too (they are not this plan's to remove)
+    deleted = {t.name for t in scope if t.deleted and options.allow_delete}
+    wanted = {acl for t in kept for acl in t.acls} | {
+        acl
+        for t in desired
+        if t.name not in deleted
+        for acl in t.acls
+        if acl.resource_type == "GROUP" and acl.resource_name in groups_in_scope
+    }
     observed = {acl for acl in state.acls if _managed(acl, {t.name for t in scope}, groups_in_scope)}
     changes = [
         Change(Action.CREATE_ACL, acl.resource_name if acl.resource_type == "TOPIC" else "", acl=acl)
