@@ -61,6 +61,7 @@ def test_a_plan_file_never_brings_allow_delete_or_another_scope(
     assert "was planned for cluster prod, not local" in _apply(run, repo, other).err
 
 
-def test_lock_timeout_must_be_a_duration(run: Run, bus_repo: Callable[..., Path]) -> None:
-    result = run("apply", "--cluster", "local", "--repo", str(bus_repo()), "--lock-timeout", "soon")
+@pytest.mark.parametrize("value", ["soon", "-1", "-5s", "5x", "\u0661\u0660"])
+def test_lock_timeout_must_be_a_duration(run: Run, bus_repo: Callable[..., Path], value: str) -> None:
+    result = run("apply", "--cluster", "local", "--repo", str(bus_repo()), "--lock-timeout", value)
     assert result.code == 2 and "--lock-timeout" in result.err

@@ -69,6 +69,7 @@ def test_garbage_records_are_ignored() -> None:
         b'{"version": 1, "op": "claim", "id": "", "holder": "x", "ttl_ms": 1}',
         b'{"version": 1, "op": "claim", "id": "a", "holder": "x", "ttl_ms": 0}',
         b'{"version": 1, "op": "claim", "id": "a", "holder": "x", "ttl_ms": true}',
+        b'{"version": 1, "op": "claim", "id": "a", "holder": "x", "ttl_ms": 1000000000000000000}',
         b"\xff\xfe",
     ):
         assert decode(bad, 0, 0) is None, bad

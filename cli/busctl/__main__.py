@@ -1,5 +1,5 @@
 """Allow `python -m busctl`."""
 
-from busctl.app import main
+from busctl.entry import run
 
-raise SystemExit(main())
+run()

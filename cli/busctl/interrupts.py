@@ -1,8 +1,9 @@
-"""SIGINT and SIGTERM: what busctl does with them.
+"""SIGINT, SIGTERM and SIGHUP: what busctl does with them.
 
-Outside a guarded section both end the command at once (KeyboardInterrupt; the error boundary exits
-130 for SIGINT, 143 for SIGTERM). Inside `graceful()` the first one only asks the work to stop at the
-next safe point (apply: after the batch in flight), and a second one interrupts at once.
+Outside a guarded section each ends the command at once (KeyboardInterrupt, so every `finally` runs;
+the error boundary exits 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as when the terminal or ssh
+session closes). Inside `graceful()` the first one only asks the work to stop at the next safe point
+(apply: after the batch in flight), and a second one interrupts at once.
 """
 
 from __future__ import annotations
@@ -13,34 +14,39 @@ import sys
 from collections.abc import Iterator
 from types import FrameType
 
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that every `finally` runs."""
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that every `finally` runs."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__()
+        self.signal = signal.Signals(signum)
 
 
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-NAMES = {signal.SIGINT: "SIGINT (Ctrl-C)", signal.SIGTERM: "SIGTERM"}
-
-
-def _raise_terminated(_signum: int, _frame: FrameType | None) -> None:
-    raise Terminated()
+def _raise_terminated(signum: int, _frame: FrameType | None) -> None:
+    raise Terminated(signum)
 
 
 def install() -> None:
-    """Make SIGTERM unwind like Ctrl-C (only the main thread may set handlers)."""
+    """Make SIGTERM and SIGHUP unwind like Ctrl-C (only the main thread may set handlers)."""
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, _raise_terminated)
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup: keep ignoring it
+            signal.signal(signal.SIGHUP, _raise_terminated)
 
 
 def exit_code(interrupt: KeyboardInterrupt) -> int:
-    """Say that the command was interrupted (on stderr); 143 for SIGTERM, 130 for Ctrl-C."""
-    terminated = isinstance(interrupt, Terminated)
-    sys.stderr.write("Terminated.\n" if terminated else "Interrupted.\n")
-    return 143 if terminated else 130
+    """Say that the command was interrupted (on stderr); the exit code of its signal."""
+    received = interrupt.signal if isinstance(interrupt, Terminated) else signal.SIGINT
+    sys.stderr.write("Interrupted.\n" if received is signal.SIGINT else f"Terminated ({received.name}).\n")
+    return EXIT_CODES[received]
 
 
 class StopRequest:
-    """The first SIGINT/SIGTERM received inside `graceful()`, if any."""
+    """The first SIGINT/SIGTERM/SIGHUP received inside `graceful()`, if any."""
 
     def __init__(self) -> None:
         self.signal: signal.Signals | None = None
@@ -54,7 +60,7 @@ class StopRequest:
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.signal is not None:
-            raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+            raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated(signum)
         self.signal = signal.Signals(signum)
         sys.stderr.write(
             f"\n{NAMES[self.signal]}: stopping after the batch in flight (again to stop at once)\n"
@@ -63,12 +69,13 @@ class StopRequest:
 
 @contextlib.contextmanager
 def graceful() -> Iterator[StopRequest]:
-    """Within the block, SIGINT and SIGTERM set the StopRequest instead of interrupting."""
+    """Within the block, SIGINT, SIGTERM and SIGHUP set the StopRequest instead of interrupting."""
     request = StopRequest()
     previous = {sig: signal.getsignal(sig) for sig in EXIT_CODES}
     try:
         for sig in EXIT_CODES:
-            signal.signal(sig, request._handle)
+            if sig is not signal.SIGHUP or previous[sig] is not signal.SIG_IGN:  # nohup keeps SIGHUP away
+                signal.signal(sig, request._handle)
     except ValueError:  # not the main thread: leave the handlers alone
         yield request
         return

@@ -137,7 +137,8 @@ def test_two_applies_from_two_branches_never_mix(fault_single: Broker, tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("sig", "code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+    ("sig", "code", "name"),
+    [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM"), (signal.SIGHUP, 129, "SIGHUP")],
 )
 def test_an_interrupt_mid_apply_stops_after_the_batch_and_accounts_for_every_change(
     fault_single: Broker, tmp_path: Path, sig: signal.Signals, code: int, name: str

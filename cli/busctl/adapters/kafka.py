@@ -150,7 +150,7 @@ class KafkaAdmin:
         ACLs of the whole cluster, in a handful of requests. Declared topics the metadata leaves out are
         asked for by name: Kafka lists only the topics the principal may DESCRIBE, and answers
         TOPIC_AUTHORIZATION_FAILED for the others whether they exist or not."""
-        metadata = self._metadata()
+        metadata = self.metadata()
         partitions: dict[str, list[Any]] = {}
         invisible: set[str] = set()
         for name, topic in metadata.topics.items():
@@ -254,7 +254,7 @@ class KafkaAdmin:
     def read_offsets(self, topics: set[str], groups: set[str]) -> OffsetSample:
         """Log start and end offsets of the topics' partitions and the groups' committed offsets and
         state, all requests in flight at once. Declared topics the cluster lacks are left out."""
-        metadata = self._metadata()
+        metadata = self.metadata()
         taken_at = time.monotonic()
         counts = {t: len(metadata.topics[t].partitions) for t in sorted(topics) if t in metadata.topics}
         partitions = [TopicPartition(t, p) for t, n in counts.items() for p in range(n)]
@@ -529,7 +529,7 @@ class KafkaAdmin:
             return unconfirmed(text)
         return failed(text)
 
-    def _metadata(self) -> Any:
+    def metadata(self) -> Any:
         """The cluster's metadata (brokers, topics, partitions, cluster id), once connected."""
         self._connect()
         try:

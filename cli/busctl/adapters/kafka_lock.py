@@ -34,6 +34,7 @@ from busctl.core.diagnostics import BusctlError
 from busctl.core.lock import LOCK_KEY, LOCK_TOPIC, Lease, LockRecord, LockState, decode
 
 RETENTION_MS = 7 * 24 * 3600 * 1000
+READER_GROUP = "busctl-apply-lock-reader"
 POLL_SECONDS = 0.5
 
 
@@ -51,7 +52,15 @@ def holder_name() -> str:
 
 
 def when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return f"{ms} ms after the epoch"
+
+
+def printable(text: str) -> str:
+    """Text read from the cluster, safe to print: control and format characters escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class LockHeld(BusctlError):
@@ -76,6 +85,7 @@ class ApplyLock:
         self._last_renewed = 0.0  # monotonic time of the last renewal the log confirmed
         self._claimed = False  # a claim was appended: release() must append a release
         self._after: dict[int, Lease | None] = {}  # offset of each of our records -> the lease right after it
+        self._reading = threading.Lock()  # the consumer, `state` and `_after` are shared with the renewer
 
     # --- acquiring ------------------------------------------------------------------------------------
 
@@ -97,7 +107,7 @@ class ApplyLock:
             assert lease is not None  # a claim loses only to a running lease
             if time.monotonic() >= deadline:
                 raise LockHeld(
-                    f"the apply lock of cluster {self.admin.name} is held by {lease.holder} since "
+                    f"the apply lock of cluster {self.admin.name} is held by {printable(lease.holder)} since "
                     f"{when(lease.since_ms)} (lease until {when(lease.expires_ms)} unless renewed)",
                     "wait for that apply to finish, or pass --lock-timeout 5m to wait for it; "
                     f"a crashed holder's lease ends {self.ttl_ms // 1000} s after its last renewal",
@@ -115,15 +125,28 @@ class ApplyLock:
             broker_now = appended_ms + (time.monotonic() - seen_at) * 1000
             if broker_now >= lease.expires_ms or self.state.lease != lease:
                 return
-            self._consume(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+            with self._reading:
+                self._consume(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
     # --- holding --------------------------------------------------------------------------------------
 
     def lost(self) -> str | None:
-        """Why the lock is no longer ours, or None while it is."""
+        """Why the lock is no longer ours, or None while it is. Reads the lock's log to its end, so a
+        lease that ran out, was released by someone else or whose topic vanished is noticed before the
+        next batch is sent."""
         # 80 %: the broker stamped the last renewal before we saw it confirmed
         if self._lost is None and time.monotonic() - self._last_renewed > 0.8 * self.ttl_ms / 1000:
             self._lost = "the apply lock's lease ran out (no renewal reached the cluster in time)"
+        if self._lost is None and self._consumer is None:
+            self._lost = "the apply lock was released"
+        if self._lost is None:
+            try:
+                lease = self._replay_to_end()
+            except BusctlError as err:
+                self._lost = f"cannot check the apply lock: {err.message}"
+            else:
+                if lease is None or lease.claim_id != self.claim_id:
+                    self._lost = _taken(lease)
         return self._lost
 
     def _renew_until_released(self) -> None:
@@ -135,8 +158,7 @@ class ApplyLock:
             except BusctlError:
                 continue  # lost() tells once the lease would have run out
             if lease is None or lease.claim_id != self.claim_id:
-                holder = lease.holder if lease else "nobody"
-                self._lost = f"lost the apply lock: its lease ran out and {holder} holds it now"
+                self._lost = _taken(lease)
                 return
             self._last_renewed = time.monotonic()
 
@@ -169,10 +191,7 @@ class ApplyLock:
 
     def _ensure_topic(self) -> None:
         """Create the lock topic on first use; a concurrent creation is fine."""
-        try:
-            metadata = self.admin.admin.list_topics(timeout=self.timeout)
-        except KafkaException as err:
-            raise self._lock_error("read the metadata", err.args[0]) from None
+        metadata = self.admin.metadata()  # connects first: a wrong password is named, and fails fast
         if LOCK_TOPIC in metadata.topics and metadata.topics[LOCK_TOPIC].error is None:
             return
         topic = kadmin.NewTopic(
@@ -210,7 +229,7 @@ class ApplyLock:
         self._consumer = Consumer(
             {
                 **settings,
-                "group.id": "busctl-apply-lock-reader",  # never joined: partitions are assigned
+                "group.id": READER_GROUP,  # never joined (partitions are assigned); Kafka still checks READ
                 "enable.auto.commit": False,
                 "enable.partition.eof": False,
                 "auto.offset.reset": "earliest",
@@ -227,9 +246,14 @@ class ApplyLock:
             result["error"], result["message"] = error, message
 
         wait = self.timeout if timeout is None else timeout
-        self._producer.produce(
-            LOCK_TOPIC, key=LOCK_KEY, value=record.encode(), partition=0, on_delivery=delivered
-        )
+        try:
+            self._producer.produce(
+                LOCK_TOPIC, key=LOCK_KEY, value=record.encode(), partition=0, on_delivery=delivered
+            )
+        except KafkaException as err:  # e.g. the producer is fenced or fatally refused
+            raise self._lock_error("write to the lock topic", err.args[0]) from None
+        except BufferError as err:
+            raise BusctlError(f"cannot write to the lock topic {LOCK_TOPIC}: {err}") from None
         self._producer.flush(wait)
         if "message" not in result:
             raise BusctlError(f"cannot write to the lock topic {LOCK_TOPIC}: no answer within {wait:.0f}s")
@@ -242,11 +266,35 @@ class ApplyLock:
         """Replay records until our record at `offset` has been applied; the lease right after it (later
         records, e.g. a release just after our claim, do not change what our record decided)."""
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while offset not in self._after:
-            if time.monotonic() >= deadline:
-                raise BusctlError(f"cannot read the lock topic {LOCK_TOPIC}: no records within the timeout")
-            self._consume(POLL_SECONDS)
-        return self._after.pop(offset)
+        with self._reading:
+            while offset not in self._after:
+                if time.monotonic() >= deadline:
+                    raise BusctlError(
+                        f"cannot read the lock topic {LOCK_TOPIC}: no records within the timeout"
+                    )
+                self._consume(POLL_SECONDS)
+            return self._after.pop(offset)
+
+    def _replay_to_end(self) -> Lease | None:
+        """Replay every record appended so far; the lease now."""
+        wait = min(self.timeout, 5.0)
+        deadline = time.monotonic() + wait
+        with self._reading:
+            try:
+                _, end = self._consumer.get_watermark_offsets(
+                    TopicPartition(LOCK_TOPIC, 0), timeout=wait, cached=False
+                )
+            except KafkaException as err:
+                raise self._lock_error("read the lock topic", err.args[0]) from None
+            if end - 1 < self.state.offset:
+                raise BusctlError(f"the lock topic {LOCK_TOPIC} was deleted or truncated")
+            while self.state.offset < end - 1:
+                if time.monotonic() >= deadline:
+                    raise BusctlError(
+                        f"cannot read the lock topic {LOCK_TOPIC}: no records within {wait:.0f}s"
+                    )
+                self._consume(POLL_SECONDS)
+            return self.state.lease
 
     def _consume(self, seconds: float) -> None:
         for message in self._consumer.consume(num_messages=500, timeout=seconds):
@@ -256,12 +304,14 @@ class ApplyLock:
                     continue
                 raise self._lock_error("read the lock topic", error)
             kind, timestamp = message.timestamp()
-            if kind != TIMESTAMP_LOG_APPEND_TIME:
-                raise BusctlError(
-                    f"the lock topic {LOCK_TOPIC} does not use broker timestamps",
-                    f"set message.timestamp.type=LogAppendTime on {LOCK_TOPIC} (kafka-configs --alter)",
-                )
             record = decode(message.value(), int(timestamp), int(message.offset()))
+            if kind != TIMESTAMP_LOG_APPEND_TIME:  # a client's clock: such a record decides nothing
+                if record is not None and record.claim_id == self.claim_id:
+                    raise BusctlError(
+                        f"the lock topic {LOCK_TOPIC} does not stamp records with the broker's clock",
+                        f"set message.timestamp.type=LogAppendTime on {LOCK_TOPIC} (kafka-configs --alter)",
+                    )
+                record = None
             if record is not None:
                 self.state.apply(record)
                 if record.claim_id == self.claim_id:
@@ -270,9 +320,27 @@ class ApplyLock:
                 self.state.offset = int(message.offset())
 
     def _lock_error(self, what: str, error: KafkaError) -> BusctlError:
-        if error.code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED):
+        if error.code() in (
+            KafkaError.TOPIC_AUTHORIZATION_FAILED,
+            KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+            KafkaError.GROUP_AUTHORIZATION_FAILED,
+            KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        ):
             return BusctlError(
                 f"not authorised to {what} on {self.admin.where}: {describe_kafka_error(error)}",
-                f"the applying principal needs CREATE, DESCRIBE, READ and WRITE on topic {LOCK_TOPIC}",
+                f"the applying principal needs CREATE, DESCRIBE, READ and WRITE on topic {LOCK_TOPIC} "
+                f"and READ on group {READER_GROUP}",
             )
         return BusctlError(f"cannot {what} on {self.admin.where}: {describe_kafka_error(error)}")
+
+
+def _taken(lease: Lease | None) -> str:
+    if lease is None:
+        return "lost the apply lock: someone released it"
+    return f"lost the apply lock: {printable(lease.holder)} holds it now"
+
+
+def _no_records(seconds: float) -> BusctlError:
+    return BusctlError(
+        f"cannot read the lock topic {LOCK_TOPIC}: its records did not arrive within {seconds:.0f}s"
+    )

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from busctl.adapters.kafka_lock import ApplyLock, when
+from busctl.adapters.kafka_lock import ApplyLock, printable, when
 from busctl.commands.common import RepoOption, interactive, progress, use_color
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
 from busctl.core.diagnostics import BusctlError
@@ -178,15 +178,17 @@ def _refuse_if_different(approved: dict[str, Any], plan: Plan, source: str) -> N
 def _seconds(value: str) -> float:
     text = value.strip()
     try:
-        if re.fullmatch(r"\d+(\.\d+)?", text):
+        if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text):
             return float(text)
+        if text.startswith("-"):
+            raise UnitError(f'"{value}" is negative: use 0 to refuse at once, or a duration such as 5m')
         return parse_duration_ms(text) / 1000
     except UnitError as err:
         raise typer.BadParameter(str(err), param_hint="--lock-timeout") from None
 
 
 def _waiting(cluster: str, lease: Lease) -> None:
-    held = f"held by {lease.holder} since {when(lease.since_ms)}"
+    held = f"held by {printable(lease.holder)} since {when(lease.since_ms)}"
     typer.echo(f"waiting for the apply lock of cluster {cluster}: {held}", err=True)
 
 

@@ -194,7 +194,7 @@ def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
             topic,
             f"replication factor {wanted} but the cluster has {live} broker(s)",
             "lower replication_factor, or set clusters.<name>.overrides.replication_factor "
-            "in bus.yaml for this cluster",
+            "in bus.yaml for this cluster (if brokers are down, bring them back first)",
         )
     configs = tuple(ConfigChange(key, None, value) for key, value in topic.config.items())
     return Change(

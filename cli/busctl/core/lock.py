@@ -16,6 +16,7 @@ from dataclasses import dataclass
 LOCK_TOPIC = "__busctl_apply_lock"
 LOCK_KEY = b"apply"
 LOCK_RECORD_VERSION = 1
+MAX_TTL_MS = 10 * 60 * 1000  # a record claiming a longer lease is not one busctl wrote: ignored
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ def decode(value: bytes | None, timestamp_ms: int, offset: int) -> LockRecord | 
     op, claim_id, holder, ttl = (document.get(k) for k in ("op", "id", "holder", "ttl_ms"))
     if op not in ("claim", "renew", "release") or not isinstance(claim_id, str) or not claim_id:
         return None
-    if not isinstance(holder, str) or not isinstance(ttl, int) or isinstance(ttl, bool) or ttl <= 0:
+    if not isinstance(holder, str) or not isinstance(ttl, int) or isinstance(ttl, bool):
+        return None
+    if not 0 < ttl <= MAX_TTL_MS:
         return None
     return LockRecord(op, claim_id, holder, ttl, timestamp_ms, offset)
 

@@ -1,0 +1,15 @@
+"""The `busctl` command: an interrupt while busctl is still starting (importing its modules) ends it
+as quietly as one later on."""
+
+from __future__ import annotations
+
+import sys
+
+
+def run() -> None:
+    try:
+        from busctl.app import main
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        raise SystemExit(130) from None
+    raise SystemExit(main())
