@@ -41,6 +41,7 @@ from busctl.adapters.kafka_errors import (
 )
 from busctl.core.diagnostics import BusctlError
 from busctl.core.lag import GroupOffsets, OffsetSample, Partition, Position
+from busctl.core.lock import LOCK_TOPIC
 from busctl.core.model import Cluster
 from busctl.core.plan import Change
 from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
@@ -160,7 +161,7 @@ class KafkaAdmin:
                 partitions[name] = [topic.partitions[p] for p in sorted(topic.partitions)]
         missing = sorted(set(declared) - partitions.keys() - invisible)
         invisible |= self._invisible(missing, partitions)
-        configs = self._configs(sorted(partitions))
+        configs = self._configs(sorted(n for n in partitions if n != LOCK_TOPIC))  # busctl's own: not needed
         return ClusterState(
             cluster_id=str(metadata.cluster_id),
             brokers=tuple(sorted(metadata.brokers)),

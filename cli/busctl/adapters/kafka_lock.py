@@ -30,7 +30,7 @@ from confluent_kafka import (
 
 from busctl.adapters.kafka import KafkaAdmin, SilentLogger, kadmin
 from busctl.adapters.kafka_errors import describe_kafka_error
-from busctl.core.diagnostics import BusctlError
+from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import LOCK_KEY, LOCK_TOPIC, Lease, LockRecord, LockState, decode
 
 RETENTION_MS = 7 * 24 * 3600 * 1000
@@ -56,11 +56,6 @@ def when(ms: int) -> str:
         return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return f"{ms} ms after the epoch"
-
-
-def printable(text: str) -> str:
-    """Text read from the cluster, safe to print: control and format characters escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class LockHeld(BusctlError):

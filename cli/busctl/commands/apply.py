@@ -16,10 +16,10 @@ from typing import Annotated, Any
 
 import typer
 
-from busctl.adapters.kafka_lock import ApplyLock, printable, when
+from busctl.adapters.kafka_lock import ApplyLock, when
 from busctl.commands.common import RepoOption, interactive, progress, use_color
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
-from busctl.core.diagnostics import BusctlError
+from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import Lease
 from busctl.core.plan import SYMBOLS, Plan, first_difference, plan_from_dict, plan_to_dict
 from busctl.core.ports import Status
@@ -42,6 +42,7 @@ LockTimeoutOption = Annotated[
         "plain numbers are seconds). Default 0: refuse at once, naming who holds the lock.",
     ),
 ]
+MAX_PLAN_BYTES = 256 * 1024 * 1024
 LABELS = {
     Status.DONE: "done",
     Status.FAILED: "failed",
@@ -132,8 +133,13 @@ def _apply_locked(
 def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
     """The plan document as saved, checked to be one (its changes are never executed, only compared)."""
     try:
-        if not stat.S_ISREG(plan_file.stat().st_mode):  # a pipe or device would block the read
+        status = plan_file.stat()
+        if not stat.S_ISREG(status.st_mode):  # a pipe or device would block the read
             raise ValueError("not a regular file")
+        if status.st_size > MAX_PLAN_BYTES:
+            raise ValueError(
+                f"{status.st_size} bytes, more than a plan of any real cluster ({MAX_PLAN_BYTES})"
+            )
         document = json.loads(plan_file.read_text("utf-8"))
         if not isinstance(document, dict):
             raise ValueError("not a JSON object")

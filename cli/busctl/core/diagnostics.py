@@ -78,6 +78,12 @@ class BusctlError(Exception):
         self.hint = hint
 
 
+def printable(text: str) -> str:
+    """Text from outside (a cluster, a file), safe to print: control and invisible format characters
+    escaped, so nothing can add lines, move the cursor or hide in a name."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:
     """A ' (did you mean "x"?)'-style suffix, or '' when nothing is close."""
     matches = difflib.get_close_matches(word, list(candidates), n=3, cutoff=cutoff)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from busctl.core.diagnostics import printable
 from busctl.core.state import AclBinding
 
 PLAN_FORMAT_VERSION = 2
@@ -180,7 +181,13 @@ def plan_from_dict(document: dict[str, Any]) -> Plan:
 
 def first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:
     """How a plan document that was approved (saved, or confirmed at a prompt) differs from the one busctl
-    makes now, in words: the first difference that matters most, or None when they are equal."""
+    makes now, in words: the first difference that matters most, or None when they are equal. Text from
+    the approved plan is shown escaped (an invisible character in a name is made visible)."""
+    difference = _first_difference(approved, now)
+    return None if difference is None else printable(difference)
+
+
+def _first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:
     if approved == now:
         return None
     for key, what in (
