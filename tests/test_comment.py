@@ -107,3 +107,22 @@ def test_post_outside_a_pull_request_workflow_is_a_clean_error(
     monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
     result = run("comment", "--plan", str(PLAN), "--post")
     assert result.code == 1 and "not a pull_request event" in result.err
+
+
+@pytest.mark.parametrize("option", ["--lint", "--check"])
+def test_a_report_of_the_wrong_kind_names_the_file_and_what_it_is(
+    run: Run, tmp_path: Path, option: str
+) -> None:
+    result = run("comment", option, str(PLAN))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{PLAN} is a busctl plan report, not a {option[2:]} report (given as {option})" in result.err
+    result = run("comment", "--plan", str(_lint(tmp_path, 1)))
+    assert result.code == 1 and "is a busctl lint report, not a plan report" in result.err
+    (tmp_path / "odd.json").write_text('{"format_version": 1, "summary": {}}')
+    result = run("comment", option, str(tmp_path / "odd.json"))
+    assert result.code == 1 and f"is not a busctl {option[2:]} report" in result.err
+
+
+def test_no_reports_at_all_is_a_usage_error_naming_the_options(run: Run) -> None:
+    result = run("comment")
+    assert result.code == 2 and "--lint FILE, --check FILE and/or --plan FILE" in result.err

@@ -39,6 +39,12 @@ def command(
     """Render the pull-request comment: lint, check and plan results, and the owners and chat rooms to
     notify. A report whose file is missing or empty (its step failed) is shown as "no result". With
     --post, one comment per pull request is created and then updated on every push."""
+    if lint is None and check is None and not plans:
+        raise typer.BadParameter(
+            "pass the reports to render: --lint FILE, --check FILE and/or --plan FILE "
+            "(saved with `busctl lint --out`, `busctl check --out`, `busctl plan --out`)",
+            param_hint="--lint/--check/--plan",
+        )
     missing: list[str] = []
     lint_doc, check_doc = _document(lint, "lint", missing), _document(check, "check", missing)
     plan_docs: dict[str, Plan | None] = {}
@@ -75,7 +81,36 @@ def _document(path: Path | None, step: str, missing: list[str]) -> dict[str, Any
         raise BusctlError(f"{path} is not a JSON report: {err}", hint) from None
     if not isinstance(document, dict) or "format_version" not in document:
         raise BusctlError(f"{path} is not a busctl {step} report", hint)
+    kind = report_kind(document)
+    if kind is None:
+        raise BusctlError(f"{path} is not a busctl {step} {'file' if step == 'plan' else 'report'}", hint)
+    if kind != step:
+        raise BusctlError(f"{path} is a busctl {kind} report, not a {step} report (given as --{step})", hint)
     return document
+
+
+# The keys (and, for summaries, sub-keys) each kind of saved report has; what the comment reads.
+_SHAPES: dict[str, tuple[tuple[str, type, tuple[str, ...]], ...]] = {
+    "lint": (("summary", dict, ("errors", "warnings")), ("diagnostics", list, ())),
+    "check": (
+        ("summary", dict, ("breaking", "approved")),
+        ("findings", list, ()),
+        ("ownership", list, ()),
+        ("notify", list, ()),
+    ),
+    "plan": (("cluster", str, ()), ("changes", list, ()), ("blocked", list, ()), ("options", dict, ())),
+}
+
+
+def report_kind(document: dict[str, Any]) -> str | None:
+    """Which busctl report `document` is ("lint", "check" or "plan"), judged by its keys; None if none."""
+    for kind, shape in _SHAPES.items():
+        if all(
+            isinstance(document.get(key), typ) and all(sub in document[key] for sub in subs)
+            for key, typ, subs in shape
+        ):
+            return kind
+    return None
 
 
 def _plan(path: Path, document: dict[str, Any]) -> Plan:
