@@ -62,6 +62,8 @@ def test_check_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> 
         assert finding.subject, "a check finding names its topic"
         if "message" in wanted:
             assert wanted["message"] in finding.message
+        if "hint" in wanted:
+            assert wanted["hint"] in (finding.hint or "")
 
 
 def test_every_check_rule_has_cases_and_documents_itself() -> None:

@@ -237,10 +237,14 @@ class TopicRemovedWithoutTombstone(CheckRule):
 
 @register
 class TopicRenamed(CheckRule):
-    """Renaming a topic is a deletion plus a creation: consumers of the old name get nothing new.
+    """Renaming a topic in place creates a new, empty topic and leaves the old one unmanaged.
+
+    Plan never deletes the old topic for a rename: it stays in the cluster, unmanaged (no longer declared,
+    never touched), and consumers of the old name get nothing new. It is deleted only through a tombstone
+    (`lifecycle: deleted`) applied with `--allow-delete`.
 
     **Bad**:  `name: billing.invoices.v1` → `name: billing.invoice-created.v1` in the same file
-    **Good**: a new file for the new topic, a tombstone for the old one, and a migration
+    **Good**: a new file for the new topic, the old file kept (a tombstone once consumers moved), a migration
     """
 
     id = "BUS508"
@@ -251,10 +255,12 @@ class TopicRenamed(CheckRule):
             if change.renamed_to and change.base is not None:
                 head = ctx.head.topics_by_name[change.renamed_to]
                 yield self.finding(
-                    f"topic {change.name} is renamed to {change.renamed_to}: "
-                    f"that deletes {change.name} and creates a new, empty topic",
+                    f"topic {change.name} is renamed to {change.renamed_to}: that creates a new, empty topic "
+                    f"and leaves {change.name} in the cluster, unmanaged (no longer declared, never touched)",
                     _at(head, "name"),
-                    "keep the old file as a tombstone and add the new topic in a file of its own",
+                    f"keep this file declaring {change.name} and add {change.renamed_to} in a file of its "
+                    "own; to delete the old topic once its consumers moved, mark it `lifecycle: deleted` "
+                    "(a tombstone) and apply with --allow-delete",
                     subject=change.name,
                 )
 
