@@ -30,7 +30,13 @@ def _at(decl: TopicDecl, *path: str | int) -> Span:
 
 
 def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | None:
-    return effective_config(bus, decl, catalogue).get(key)
+    """The value a topic gets for `key` on any cluster: declared, else bus.yaml defaults, else Kafka's
+    default from the catalogue (cluster overrides aside). None for a key with no known default."""
+    value = effective_config(bus, decl, catalogue).get(key)
+    spec = catalogue.spec(key)
+    if value is None and spec is not None and spec.default is not None:
+        return catalogue.normalise(key, spec.default)
+    return value
 
 
 def _number(value: str | None) -> int | None:
@@ -141,7 +147,7 @@ class CleanupPolicyChanged(CheckRule):
 
 @register
 class RetentionReduced(CheckRule):
-    """Lower retention deletes data consumers may not have read yet.
+    """Lower retention deletes data consumers may not have read yet (effective values compared).
 
     **Bad**:  `retention.ms: 7d` → `retention.ms: 1d` unannounced
     **Good**: check the slowest consumer's lag first, then approve it
