@@ -1,7 +1,8 @@
 """Every lint rule against its cases file (tests/rules/cases/<ID>.yaml), sqlfluff style.
 
 A cases file: `rule: BUS101` and `cases:` mapping a name to `files:` (overlaid on tests/rules/base;
-null deletes a file) and `expect:` (the findings of that rule: code, file, line). No other error may appear.
+null deletes a file) and `expect:` (the findings of that rule: code, file, line, and optionally text the
+message and hint contain). No other error may appear.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def test_rule_case(rule_id: str, case: dict[str, Any], bus_repo: Any) -> None:
     got = sorted((d.code, d.span.file, d.span.line) for d in report.items if d.code == rule_id)
     expected = sorted((e["code"], e["file"], e["line"]) for e in case.get("expect", []))
     assert got == expected, [str(d.span) + " " + d.message for d in report.items]
+    found = sorted((d for d in report.items if d.code == rule_id), key=lambda d: (d.span.file, d.span.line))
+    wanted = sorted(case.get("expect", []), key=lambda e: (e["file"], e["line"]))
+    for finding, want in zip(found, wanted, strict=True):
+        assert want.get("message", "") in finding.message
+        assert want.get("hint", "") in (finding.hint or "")
     allowed = {rule_id, *case.get("also", [])}
     stray = [
         f"{d.span} {d.code} {d.message}"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from busctl.core.bus import Effective, TopicDecl, effective
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from busctl.core.model import DEFAULT_TOPIC_NAME
 from busctl.core.units import prometheus_duration_problem
 from busctl.rules.base import LintContext, Rule, check_rules, register
 
@@ -23,6 +24,36 @@ def _decided_at(ctx: LintContext, decl: TopicDecl, field: str) -> Span:
     if getattr(decl.topic, field) is not None:
         return decl.source.at(field)
     return ctx.bus.config_source.at("defaults", field)
+
+
+def _owner_unknown(ctx: LintContext, decl: TopicDecl) -> bool:
+    """The owner is not a team in teams.yaml: BUS201 says so (with did-you-mean), and rules that take the
+    owner as right (rename the topic, move the file to match it) stay quiet rather than spread a typo."""
+    return ctx.bus.teams_ok and decl.topic.owner not in ctx.bus.teams
+
+
+def _default_name_problems(name: str) -> list[str]:
+    """Which parts of `name` break the default policy.topic_name (`<team>.<event>.v<N>`, lowercase)."""
+    problems = []
+    if any(c.isupper() for c in name):
+        problems.append("uppercase letters")
+    if "_" in name:
+        problems.append('an underscore ("_")')
+    if re.search(r"[^A-Za-z0-9._-]", name):
+        problems.append('characters other than a-z, 0-9, "-" and "."')
+    versioned = re.search(r"\.v[0-9]+$", name)
+    if not versioned:
+        problems.append('no ".vN" version suffix')
+    parts = (name[: versioned.start()] if versioned else name).split(".")
+    if len(parts) < 2:
+        problems.append('no team prefix ("<team>.")')
+    elif len(parts) > 2:
+        problems.append('more than one "." between the team and the version (<team>.<event>.vN)')
+    elif parts[0][:1] and not parts[0][0].isalpha():
+        problems.append("a team part not starting with a letter")
+    if any(not part for part in parts):
+        problems.append('an empty part (".." or a leading ".")')
+    return problems
 
 
 def _once(findings: Iterator[Diagnostic]) -> Iterator[Diagnostic]:
@@ -75,18 +106,32 @@ class TopicNamePattern(Rule):
         pattern = _compile(ctx.bus.config.policy.topic_name)
         if pattern is None:
             return
+        default = ctx.bus.config.policy.topic_name == DEFAULT_TOPIC_NAME
         for decl in ctx.bus.topics:
             if not pattern.fullmatch(decl.topic.name):
+                team = "<team>" if _owner_unknown(ctx, decl) else decl.topic.owner
+                example = f"{team}.something-happened.v1"
+                problems = _default_name_problems(decl.topic.name) if default else []
+                if problems:
+                    yield self.finding(
+                        f'topic name "{decl.topic.name}" does not match policy.topic_name: it has '
+                        + ", ".join(problems),
+                        decl.source.at("name"),
+                        f'names are <team>.<event>.v<N> in lowercase letters, digits and "-", e.g. {example}',
+                    )
+                    continue
                 yield self.finding(
                     f'topic name "{decl.topic.name}" does not match policy.topic_name',
                     decl.source.at("name"),
-                    f"names must match {pattern.pattern}, e.g. {decl.topic.owner}.something-happened.v1",
+                    f"names must match {pattern.pattern}, e.g. {example}",
                 )
 
 
 @register
 class TopicNameOwnerPrefix(Rule):
     """The team part of a topic name must be the topic's owner.
+
+    An owner that is not a team in teams.yaml is reported by BUS201 alone (a typo is not spread).
 
     **Bad**:  `name: audit.invoice-created.v1` with `owner: billing`
     **Good**: `name: billing.invoice-created.v1` with `owner: billing`
@@ -101,7 +146,7 @@ class TopicNameOwnerPrefix(Rule):
             return
         for decl in ctx.bus.topics:
             match = pattern.fullmatch(decl.topic.name)
-            if match and match.group("team") != decl.topic.owner:
+            if match and match.group("team") != decl.topic.owner and not _owner_unknown(ctx, decl):
                 yield self.finding(
                     f'topic "{decl.topic.name}" starts with team "{match.group("team")}" '
                     f'but its owner is "{decl.topic.owner}"',
@@ -219,6 +264,8 @@ class ProtectedTopic(Rule):
 class TopicFileLocation(Rule):
     """A topic file lives in topics/<owner>/ so CODEOWNERS can route its review.
 
+    An owner that is not a team in teams.yaml is reported by BUS201 alone (a typo is not spread).
+
     **Bad**:  `topics/misc/invoice-created.yaml` with `owner: billing`
     **Good**: `topics/billing/invoice-created.yaml`
     """
@@ -230,7 +277,7 @@ class TopicFileLocation(Rule):
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for decl in ctx.bus.topics:
             expected = f"topics/{decl.topic.owner}/"
-            if not decl.file.startswith(expected):
+            if not decl.file.startswith(expected) and not _owner_unknown(ctx, decl):
                 yield self.finding(
                     f"topic file is not under {expected}",
                     decl.source.at("owner"),
