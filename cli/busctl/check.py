@@ -186,10 +186,12 @@ def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> 
             continue
         before = base.topics_by_name.get(name)
         teams |= {decl.topic.owner, *([before.topic.owner] if before is not None else [])}
-        for consumer in decl.topic.consumers:
-            team = consumer.team or decl.topic.owner
-            teams.add(team)
-            consumers.append(f"{consumer.group} ({team})")
+        # the base's consumers too: a group this change removes (BUS509) is the one to hear about it
+        for source in (decl, before) if before is not None and before is not decl else (decl,):
+            for consumer in source.topic.consumers:
+                team = consumer.team or source.topic.owner
+                teams.add(team)
+                consumers.append(f"{consumer.group} ({team})")
         approvals.append(_new_approval(base, head, name, diagnostic.code))
     approved = "; ".join(approvals) if approvals and all(approvals) else ""
     return Finding(

@@ -273,26 +273,33 @@ class TopicRenamed(CheckRule):
 
 @register
 class ConsumerGroupRemoved(CheckRule):
-    """A declared consumer group removed: its READ ACLs and lag alerts go away.
+    """A consumer group of another team removed: its READ ACLs go, so its running consumer breaks on apply.
 
-    **Bad**:  dropping `- group: audit-log-writer` while it still consumes
-    **Good**: remove it after the consumer is retired, with an approval saying so
+    A break like any other: the consumer team must agree, and the change approves it
+    (`approvals: [{rule: BUS509, ...}]`); check names that team to notify. A group of the topic's own
+    owner team is only a warning: the owner makes or reviews the change itself.
+
+    **Bad**:  dropping `- group: audit-log-writer` (team audit) while it still consumes
+    **Good**: remove it after audit retired the consumer, with an approval saying so
     """
 
     id = "BUS509"
     name = "check.consumer-removed"
-    severity = Severity.WARNING
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
             remaining = {c.group for c in head.topic.consumers}
+            owners = {base.topic.owner, head.topic.owner}
             for consumer in base.topic.consumers:
                 if consumer.group not in remaining:
                     team = consumer.team or base.topic.owner
+                    own = team in owners
                     yield self.finding(
                         f"consumer group {consumer.group} (team {team}) is removed from {change.name}",
                         _at(head, "consumers"),
-                        f"its ACLs and lag alerts are removed: team {team} must agree",
+                        "its READ ACLs and lag alerts are removed: its running consumer breaks on apply"
+                        + ("" if own else f"; team {team} must agree (approve with rule BUS509)"),
+                        severity=Severity.WARNING if own else None,
                         subject=change.name,
                     )
 
