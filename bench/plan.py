@@ -105,13 +105,19 @@ def write_bus(root: Path, bootstrap: str) -> None:
 def write_topics(root: Path, topics: list[tuple[str, str]], shared_schemas: bool) -> None:
     """One file per topic: partitions 1, retention.ms 7d, a producer (ACLs are skipped without authorizer).
 
-    Each topic names its own message (one message type per topic, as the README asks: plan does not
-    compile schemas, so they need not exist); with shared_schemas all topics of a team carry one message,
-    which makes every topic but one per team a BUS306 warning.
+    Each topic names its own message, in a .proto file of its own (one message type per topic, as the
+    README asks; plan compiles the schemas and checks them like lint); with shared_schemas all topics of a
+    team carry one message, which makes every topic but one per team a BUS306 warning.
     """
     for team, name in topics:
         local = name.split(".")[1]
         message = "BenchEvent" if shared_schemas else "".join(p.capitalize() for p in local.split("-"))
+        if not shared_schemas:
+            (root / "schemas" / "acme" / team / "v1" / f"{local.replace('-', '_')}.proto").write_text(
+                f'syntax = "proto3";\n\npackage acme.{team}.v1;\n\n'
+                f"// {message} is the record value of {name}.\n"
+                f"message {message} {{\n  // Event id.\n  string event_id = 1;\n}}\n"
+            )
         (root / "topics" / team / f"{local}.yaml").write_text(
             f"name: {name}\n"
             f"owner: {team}\n"
