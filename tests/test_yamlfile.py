@@ -100,3 +100,20 @@ def test_read_text_never_opens_a_pipe_and_names_loops(tmp_path: Path) -> None:
         "broken.yaml": ("BUS014", "broken symlink: its target gone.yaml does not exist"),
         "dir.yaml": ("BUS013", "a directory, not a regular file"),
     }
+
+
+def test_a_comment_after_plain_free_text_is_noted_with_its_position() -> None:
+    text = (
+        "description: Billing events   # ours\n"
+        "approvals:\n"
+        "  - reason: approved, audit agreed in #billing\n"
+        '    chat: "#billing"  # quoted: deliberate\n'
+        "name: a.b.v1  # not free text\n"
+        "owner: x#y\n"
+    )
+    document = parse_yaml(text, "t.yaml")
+    assert document.data["approvals"][0]["reason"] == "approved, audit agreed in"
+    assert document.source.comments == {
+        ("description",): (1, 31, "# ours", "Billing events"),
+        ("approvals", 0, "reason"): (3, 39, "#billing", "approved, audit agreed in"),
+    }

@@ -17,6 +17,9 @@ class SourceMap:
     file: str
     values: dict[Path_, Position] = field(default_factory=dict)
     keys: dict[Path_, Position] = field(default_factory=dict)
+    # a comment ("  # …") right after a plain free-text value, on its line: where its "#" is, its text and
+    # the value YAML kept
+    comments: dict[Path_, tuple[int, int, str, str]] = field(default_factory=dict)
 
     def at(self, *path: str | int) -> Span:
         """The position of the value at `path`, or of its nearest ancestor that has one."""

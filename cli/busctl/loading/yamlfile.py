@@ -7,6 +7,7 @@ non-standard tags are errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +22,9 @@ from busctl.loading.files import read_regular_file
 MAX_YAML_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 50
+# Free-text fields: a " #" in their plain value starts a YAML comment, silently cutting the text.
+PROSE_FIELDS = frozenset({"description", "reason", "chat"})
+_COMMENT_AFTER = re.compile(r"[ \t]+#")
 
 _BaseLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -100,7 +104,7 @@ def parse_yaml(text: str, rel: str) -> YamlDocument:
     source = SourceMap(rel)
     if node is None:
         return YamlDocument(None, source)
-    walker = _Walker(source)
+    walker = _Walker(source, text)
     data = walker.convert(node, ())
     return YamlDocument(data, source, walker.env_references)
 
@@ -158,8 +162,9 @@ def load_yaml_file(root: Path, rel: str) -> YamlDocument:
 class _Walker:
     """Turns composed nodes into Python values, recording positions and bounding the work."""
 
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, text: str = "") -> None:
         self.source = source
+        self.lines = text.split("\n")
         self.count = 0
         self.open_nodes: set[int] = set()
         self.env_references: list[tuple[Path_, str]] = []  # strings containing "${", by path
@@ -194,6 +199,8 @@ class _Walker:
         self.source.values.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             value = self._scalar(node)
+            if path and path[-1] in PROSE_FIELDS and not node.style:
+                self._comment_after(node, path, "" if value is None else str(value))
             if isinstance(value, str) and "${" in value:
                 self.env_references.append((path, value))
             return value
@@ -213,6 +220,16 @@ class _Walker:
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         finally:
             self.open_nodes.discard(id(node))
+
+    def _comment_after(self, node: yaml.Node, path: Path_, kept: str) -> None:
+        """Note a comment following a plain free-text value on its line: YAML ends the value at " #"."""
+        line, column = node.end_mark.line, node.end_mark.column
+        rest = self.lines[line][column:] if line < len(self.lines) else ""
+        found = _COMMENT_AFTER.match(rest)
+        if found:
+            hash_column = column + found.end()  # 1-based column of the "#"
+            comment = rest[found.end() - 1 :].rstrip()
+            self.source.comments[path] = (line + 1, hash_column, comment, kept)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Any, Any]:
         result: dict[Any, Any] = {}

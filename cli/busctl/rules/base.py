@@ -89,7 +89,7 @@ def register(rule: R) -> R:
 
 
 def _load_rules() -> None:
-    from busctl.rules import breaking, clusters, configs, schemas, teams, topics  # noqa: F401  (registration)
+    from busctl.rules import breaking, clusters, configs, schemas, teams, text, topics  # noqa: F401  (registration)
 
 
 def all_rules() -> list[Rule]:

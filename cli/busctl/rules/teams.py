@@ -75,7 +75,8 @@ class TeamHasChatRoom(Rule):
                 yield self.finding(
                     f'team "{team}" has no chat room',
                     ctx.bus.teams_source.key_at("teams", team),
-                    "add chat: <room URL or #channel> so alerts reach the team",
+                    'add chat: <room URL> or chat: "#channel" so alerts reach the team '
+                    "(quote a #channel: unquoted, YAML reads it as a comment)",
                 )
 
 
