@@ -15,7 +15,6 @@ from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
 from busctl.rules.base import LintContext, run_rules
-from busctl.workspace import lint
 
 
 @dataclass
@@ -34,25 +33,16 @@ class Planner:
         return diff(desired, declared_groups(self.bus), state, catalogue, self.options)
 
 
-def valid_bus(
-    repo: Path, untouched: str = "nothing was read from or changed on the cluster", *, schemas: bool = False
-) -> Bus:
-    """The bus, if its declarations have no lint errors; with `schemas`, the schemas are compiled and
-    the schema rules run too, as in `busctl lint` (buf aside): plan and apply gate on them.
+def valid_bus(repo: Path, untouched: str = "nothing was read from or changed on the cluster") -> Bus:
+    """The bus, if its declarations have no lint errors (schemas and buf are not needed for that).
 
     `untouched` tells the user, in the error, what was therefore not done.
     """
-    if schemas:
-        workspace = lint(repo, run_buf=False)
-        bus, report = workspace.bus, workspace.report
-    else:
-        bus, report = load_bus(repo.resolve())
-        context = LintContext(
-            bus=bus,
-            schemas=SchemaSet(root=bus.config.schemas.root, compiled=False),
-            catalogue=load_catalogue(),
-        )
-        report.extend(run_rules(context))
+    bus, report = load_bus(repo.resolve())
+    context = LintContext(
+        bus=bus, schemas=SchemaSet(root=bus.config.schemas.root, compiled=False), catalogue=load_catalogue()
+    )
+    report.extend(run_rules(context))
     _refuse_errors(report, untouched)
     return bus
 
@@ -87,9 +77,8 @@ def planner(
     allow_delete: bool = False,
     timeout: float = 30.0,
 ) -> Planner:
-    """Validate the declarations (schemas compiled, buf aside) and connect to the cluster (nothing is read
-    from it yet)."""
-    bus = valid_bus(repo, schemas=True)
+    """Validate the declarations and connect to the cluster (nothing is read from it yet)."""
+    bus = valid_bus(repo)
     options = DiffOptions(
         cluster=cluster,
         protected=tuple(bus.config.policy.protected_topics),
