@@ -101,6 +101,7 @@ def run_check(repo: Path, ref: str) -> CheckResult:
     )
     diagnostics = [d for rule in check_rules() for d in rule.check(context)]
     findings = [_attach(d, [d.subject], base, head) for d in diagnostics] + schema_findings
+    findings += _unused_approvals(base, head, findings)
     changed = [FileOwner(path, _owner_of(head, base, path)) for path in changed_files]
     return CheckResult(ref=ref, base_sha=base_point.sha, findings=findings, changed=changed, head=head)
 
@@ -201,6 +202,30 @@ def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> 
         consumers=sorted(set(consumers)),
         approved=approved,
     )
+
+
+def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Finding]:
+    """A warning (BUS512) for each approval the change adds that matches no finding on its topic."""
+    found = {(f.diagnostic.code, topic) for f in findings for topic in f.topics}
+    unused = []
+    for decl in head.topics:
+        before = base.topics_by_name.get(decl.topic.name)
+        old = {a.rule for a in before.topic.approvals} if before is not None else set()
+        for index, approval in enumerate(decl.topic.approvals):
+            if approval.rule in old or (approval.rule, decl.topic.name) in found:
+                continue
+            diagnostic = Diagnostic(
+                code="BUS512",
+                name="check.approval-unused",
+                message=f"the approval of {approval.rule} matches no finding of this change on "
+                f"{decl.topic.name}",
+                span=decl.source.at("approvals", index),
+                severity=Severity.WARNING,
+                hint="remove it, or check the rule id against the findings busctl check reports",
+                subject=decl.topic.name,
+            )
+            unused.append(Finding(diagnostic=diagnostic, topics=[decl.topic.name], teams=[decl.topic.owner]))
+    return unused
 
 
 def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:

@@ -47,7 +47,12 @@ def load_workspace(repo: Path, *, run_buf: bool = False) -> tuple[Workspace, buf
 def lint(repo: Path, *, run_buf: bool = True) -> Workspace:
     """Everything `busctl lint` checks: loading, every registered rule, and `buf lint` on the schemas."""
     workspace, buf_run = load_workspace(repo.resolve(), run_buf=run_buf)
-    context = LintContext(bus=workspace.bus, schemas=workspace.schemas, catalogue=load_catalogue())
+    context = LintContext(
+        bus=workspace.bus,
+        schemas=workspace.schemas,
+        catalogue=load_catalogue(),
+        buf_rules=buf.breaking_rules(),
+    )
     workspace.report.extend(run_rules(context))
     if buf_run is not None:
         findings = buf_run.result()

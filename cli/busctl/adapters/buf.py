@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
 import sysconfig
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,6 +81,24 @@ def _breaking_hint(rule: str) -> str:
         f"make the change compatible (see https://buf.build/docs/breaking/rules/), or approve it in the "
         f"topic file: approvals: [{{rule: buf:{rule}, reason: ...}}]"
     )
+
+
+@functools.cache
+def breaking_rules() -> frozenset[str] | None:
+    """The ids of every buf breaking rule (deprecated ones too), from the buf binary itself; None when
+    buf is not installed. Asked once per run (`buf config ls-breaking-rules --format json`)."""
+    try:
+        binary = buf_binary()
+    except BusctlError:
+        return None
+    command = [binary, "config", "ls-breaking-rules", "--format", "json", "--include-deprecated"]
+    with tempfile.TemporaryDirectory(prefix="busctl-buf-") as empty:  # no buf.yaml decides the version
+        done = subprocess.run(command, cwd=empty, capture_output=True, text=True, timeout=BUF_TIMEOUT_SECONDS)
+    if done.returncode != 0:
+        raise BusctlError(
+            f"buf failed (exit {done.returncode}): {done.stderr.strip()}", f"run `{' '.join(command)}`"
+        )
+    return frozenset(str(json.loads(line)["id"]) for line in done.stdout.splitlines() if line.strip())
 
 
 def start_lint(repo: Path, schema_root: str) -> BufRun:

@@ -24,6 +24,7 @@ class LintContext:
     bus: Bus
     schemas: SchemaSet
     catalogue: Catalogue
+    buf_rules: frozenset[str] | None = None  # buf's breaking rule ids, when the buf binary is there
 
 
 @dataclass(frozen=True)

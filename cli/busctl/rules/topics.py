@@ -518,7 +518,7 @@ _BUF_RULE = re.compile(r"^buf:[A-Z][A-Z0-9_]+$")
 
 @register
 class ApprovalNamesARule(Rule):
-    """An approval names a check rule (BUS5xx) or a buf breaking rule (buf:RULE_ID), with a reason.
+    """An approval names a check rule (BUS5xx) or one of buf's breaking rules (buf:RULE_ID), with a reason.
 
     **Bad**:  `approvals: [{rule: BUS5O1, reason: ok}]`
     **Good**: `approvals: [{rule: BUS501, reason: "partitions 12-23 were never used; audit agreed"}]`
@@ -528,13 +528,23 @@ class ApprovalNamesARule(Rule):
     name = "topic.approval-rule"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        known = {rule.id for rule in check_rules()}
+        known = {rule.id: rule for rule in check_rules()}
+        buf_rules = [f"buf:{r}" for r in sorted(ctx.buf_rules or ())]
         for decl in ctx.bus.topics:
             for index, approval in enumerate(decl.topic.approvals):
-                if approval.rule not in known and not _BUF_RULE.match(approval.rule):
+                span = decl.source.at("approvals", index, "rule")
+                rule = known.get(approval.rule)
+                if rule is None and not _BUF_RULE.match(approval.rule):
                     yield self.finding(
                         f'approval names no known rule: "{approval.rule}"',
-                        decl.source.at("approvals", index, "rule"),
+                        span,
                         did_you_mean(approval.rule, known)
                         or "use a BUS5xx id or buf:RULE_ID from busctl check",
+                    )
+                elif rule is None and ctx.buf_rules is not None and approval.rule not in buf_rules:
+                    yield self.finding(
+                        f'approval names no buf breaking rule: "{approval.rule}"',
+                        span,
+                        did_you_mean(approval.rule, buf_rules)
+                        or "see `buf config ls-breaking-rules` for buf's rule ids",
                     )
