@@ -229,9 +229,12 @@ def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Fin
 
 
 def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:
-    """The reason of an approval for `code` that the change adds to the topic's file, else ""."""
+    """The reason of an approval for `code` that the change adds to the topic's file, else "".
+
+    A rule whose break Kafka cannot carry out (BUS501) is never approved: check fails, as plan blocks it."""
+    unapprovable = {rule.id for rule in check_rules() if rule.unapprovable}
     after = head.topics_by_name.get(topic)
-    if after is None:
+    if after is None or code in unapprovable:
         return ""
     before = base.topics_by_name.get(topic)
     old = {a.rule for a in before.topic.approvals} if before is not None else set()

@@ -39,12 +39,12 @@ def test_approved_breaks_are_shown_not_hidden(run: Run, tmp_path: Path) -> None:
     result = run("check", "--against", "main", "--repo", str(root), "--format", "markdown")
     assert result.code == 0
     assert (
-        ":white_check_mark: | BUS501" in result.out
-        and "_approved: new partitions were never used" in result.out
+        ":white_check_mark: | BUS504" in result.out
+        and "_approved: consumers read the latest value per key only" in result.out
     )
     github = run("check", "--against", "main", "--repo", str(root), "--format", "github")
     assert github.out.startswith(
-        "::notice file=topics/billing/invoice-created.yaml,line=6,col=13,title=BUS501::"
+        "::notice file=topics/billing/invoice-created.yaml,line=10,col=19,title=BUS504::"
     )
 
 

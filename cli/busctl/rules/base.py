@@ -47,6 +47,7 @@ class BaseRule(Generic[C]):
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.ERROR
     needs_teams: ClassVar[bool] = False  # skipped when teams.yaml could not be loaded
+    unapprovable: ClassVar[str] = ""  # a check rule: why no approval can make its break happen
 
     @classmethod
     def summary(cls) -> str:

@@ -54,6 +54,9 @@ class PartitionsDecreased(CheckRule):
 
     id = "BUS501"
     name = "check.partitions-decreased"
+    unapprovable = (
+        "Kafka cannot remove partitions: plan blocks the decrease on every cluster, approved or not"
+    )
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):

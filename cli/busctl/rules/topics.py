@@ -521,7 +521,7 @@ class ApprovalNamesARule(Rule):
     """An approval names a check rule (BUS5xx) or one of buf's breaking rules (buf:RULE_ID), with a reason.
 
     **Bad**:  `approvals: [{rule: BUS5O1, reason: ok}]`
-    **Good**: `approvals: [{rule: BUS501, reason: "partitions 12-23 were never used; audit agreed"}]`
+    **Good**: `approvals: [{rule: BUS502, reason: "consumers do not rely on per-key order; audit agreed"}]`
     """
 
     id = "BUS112"
@@ -534,7 +534,13 @@ class ApprovalNamesARule(Rule):
             for index, approval in enumerate(decl.topic.approvals):
                 span = decl.source.at("approvals", index, "rule")
                 rule = known.get(approval.rule)
-                if rule is None and not _BUF_RULE.match(approval.rule):
+                if rule is not None and rule.unapprovable:
+                    yield self.finding(
+                        f"{approval.rule} cannot be approved: {rule.unapprovable}",
+                        span,
+                        "remove the approval and keep the old value, or create a new topic version",
+                    )
+                elif rule is None and not _BUF_RULE.match(approval.rule):
                     yield self.finding(
                         f'approval names no known rule: "{approval.rule}"',
                         span,
