@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_BUS, REPO_ROOT
+from tests.conftest import BASE_BUS, REPO_ROOT, write_files
 
 SCRIPT = REPO_ROOT / "scripts" / "kafka" / "kafka"
 # BUSCTL_TEST_PORT_OFFSET lets two checkouts (or two people) run the integration tests at once.
@@ -148,6 +148,17 @@ def bus_for(broker: Broker, root: Path, extra_cluster: str = "") -> Path:
         "defaults:\n  partitions: 3\n  replication_factor: 3\n  config: {min.insync.replicas: 2}\n"
         "policy:\n  min_replication_factor: 3\n  platform_team: platform\n"
     )
+    return root
+
+
+@pytest.fixture
+def acl_repo(kafka_acl: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty test bus (no topics) on the ACL broker, as its super user admin (credentials from the
+    environment, as bus.yaml names them)."""
+    monkeypatch.setenv("BUS_TEST_USER", kafka_acl.settings["KAFKA_SASL_USERNAME"])
+    monkeypatch.setenv("BUS_TEST_PASSWORD", kafka_acl.settings["KAFKA_SASL_PASSWORD"])
+    root = bus_for(kafka_acl, tmp_path / "bus")
+    write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
     return root
 
 

@@ -36,15 +36,6 @@ consumers:
 """
 
 
-@pytest.fixture
-def acl_repo(kafka_acl: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BUS_TEST_USER", kafka_acl.settings["KAFKA_SASL_USERNAME"])
-    monkeypatch.setenv("BUS_TEST_PASSWORD", kafka_acl.settings["KAFKA_SASL_PASSWORD"])
-    root = bus_for(kafka_acl, tmp_path / "bus")
-    write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
-    return root
-
-
 def acl_list(broker: Broker, topic: str) -> str:
     return broker.tool("acls", "--list", "--topic", topic)
 

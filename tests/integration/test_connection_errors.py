@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult, write_files
+from tests.conftest import CliResult
 from tests.integration.conftest import Broker, bus_for, start_brokers
 
 pytestmark = pytest.mark.kafka
@@ -88,20 +88,11 @@ def test_plaintext_against_a_sasl_port_fails_fast(run: Run, kafka_acl: Broker, t
     assert seconds < 10, f"{seconds:.1f}s with --timeout 30"
 
 
-@pytest.fixture
-def acl_bus(kafka_acl: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BUS_TEST_USER", kafka_acl.settings["KAFKA_SASL_USERNAME"])
-    monkeypatch.setenv("BUS_TEST_PASSWORD", kafka_acl.settings["KAFKA_SASL_PASSWORD"])
-    root = bus_for(kafka_acl, tmp_path / "bus")
-    write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
-    return root
-
-
 def test_wrong_password_fails_fast_and_names_the_variables(
-    run: Run, acl_bus: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, acl_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BUS_TEST_PASSWORD", "wrong-s3cret-value")
-    result, seconds = plan(run, acl_bus)
+    result, seconds = plan(run, acl_repo)
     err = failed_cleanly(result, "wrong-s3cret-value", "admin-secret")
     assert "authentication to cluster local" in err and "Invalid username or password" in err
     assert "BUS_TEST_USER and BUS_TEST_PASSWORD" in err
@@ -128,48 +119,45 @@ def test_sasl_against_a_plaintext_port_fails_fast(
 
 @pytest.mark.parametrize("empty", [("BUS_TEST_USER", "BUS_TEST_PASSWORD"), ("BUS_TEST_PASSWORD",)])
 def test_empty_sasl_secrets_are_refused_before_connecting(
-    run: Run, acl_bus: Path, monkeypatch: pytest.MonkeyPatch, empty: tuple[str, ...]
+    run: Run, acl_repo: Path, monkeypatch: pytest.MonkeyPatch, empty: tuple[str, ...]
 ) -> None:
     for name in empty:
         monkeypatch.setenv(name, "")  # what a pull request from a fork gets for its secrets
-    result, seconds = plan(run, acl_bus)
+    result, seconds = plan(run, acl_repo)
     err = failed_cleanly(result, "admin-secret")
     field = "username" if empty[0] == "BUS_TEST_USER" else "password"
     assert f"environment variable {empty[0]} is empty (used by clusters.local.security.{field}" in err
     assert seconds < 10
 
 
-def test_missing_ca_file_is_named(run: Run, kafka_single: Broker, tmp_path: Path) -> None:
-    missing = tmp_path / "no-such-dir" / "ca.pem"
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "clusters.tls.security.ssl_ca_location: {ca} does not exist"),
+     ("this is not a certificate\n", "cannot use clusters.tls.security.ssl_ca_location ({ca})")],
+    ids=["missing", "not-pem"],
+)  # fmt: skip
+def test_a_ca_file_that_cannot_be_used_is_named(
+    run: Run, kafka_single: Broker, tmp_path: Path, content: str | None, message: str
+) -> None:
+    ca = tmp_path / ("no-such-dir" if content is None else "") / "ca.pem"
+    if content is not None:
+        ca.write_text(content)
     root = repo_with(
         kafka_single,
         tmp_path / "bus",
         f"  tls:\n    bootstrap_servers: {kafka_single.bootstrap}\n"
-        f"    security: {{protocol: SSL, ssl_ca_location: {missing}}}\n",
+        f"    security: {{protocol: SSL, ssl_ca_location: {ca}}}\n",
     )
     result, _ = plan(run, root, "tls")
-    assert f"clusters.tls.security.ssl_ca_location: {missing} does not exist" in failed_cleanly(result)
-
-
-def test_unusable_ca_file_is_named(run: Run, kafka_single: Broker, tmp_path: Path) -> None:
-    not_pem = tmp_path / "ca.pem"
-    not_pem.write_text("this is not a certificate\n")
-    root = repo_with(
-        kafka_single,
-        tmp_path / "bus",
-        f"  tls:\n    bootstrap_servers: {kafka_single.bootstrap}\n"
-        f"    security: {{protocol: SSL, ssl_ca_location: {not_pem}}}\n",
-    )
-    result, _ = plan(run, root, "tls")
-    assert f"cannot use clusters.tls.security.ssl_ca_location ({not_pem})" in failed_cleanly(result)
+    assert message.format(ca=ca) in failed_cleanly(result)
 
 
 def test_principal_without_cluster_describe_gets_the_error_name(
-    run: Run, acl_bus: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, acl_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BUS_TEST_USER", "bob")  # bob may have READ on some topics (other tests), not more
     monkeypatch.setenv("BUS_TEST_PASSWORD", "bob-secret")
-    result, _ = plan(run, acl_bus)
+    result, _ = plan(run, acl_repo)
     err = failed_cleanly(result, "bob-secret")
     assert "not authorised to" in err
     assert re.search(r"(CLUSTER|TOPIC)_AUTHORIZATION_FAILED: (Cluster|Topic) authorization failed", err), err
