@@ -101,6 +101,7 @@ class ApplyLock:
                 return
             assert lease is not None  # a claim loses only to a running lease
             if time.monotonic() >= deadline:
+                self._claimed = False  # every claim lost at its own offset: there is nothing to release
                 raise LockHeld(
                     f"the apply lock of cluster {self.admin.name} is held by {printable(lease.holder)} since "
                     f"{when(lease.since_ms)} (lease until {when(lease.expires_ms)} unless renewed)",
@@ -264,9 +265,7 @@ class ApplyLock:
         with self._reading:
             while offset not in self._after:
                 if time.monotonic() >= deadline:
-                    raise BusctlError(
-                        f"cannot read the lock topic {LOCK_TOPIC}: no records within the timeout"
-                    )
+                    raise _no_records(self.timeout if timeout is None else timeout)
                 self._consume(POLL_SECONDS)
             return self._after.pop(offset)
 
@@ -285,9 +284,7 @@ class ApplyLock:
                 raise BusctlError(f"the lock topic {LOCK_TOPIC} was deleted or truncated")
             while self.state.offset < end - 1:
                 if time.monotonic() >= deadline:
-                    raise BusctlError(
-                        f"cannot read the lock topic {LOCK_TOPIC}: no records within {wait:.0f}s"
-                    )
+                    raise _no_records(wait)
                 self._consume(POLL_SECONDS)
             return self.state.lease
 
@@ -319,7 +316,6 @@ class ApplyLock:
             KafkaError.TOPIC_AUTHORIZATION_FAILED,
             KafkaError.CLUSTER_AUTHORIZATION_FAILED,
             KafkaError.GROUP_AUTHORIZATION_FAILED,
-            KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
         ):
             return BusctlError(
                 f"not authorised to {what} on {self.admin.where}: {describe_kafka_error(error)}",
@@ -336,6 +332,4 @@ def _taken(lease: Lease | None) -> str:
 
 
 def _no_records(seconds: float) -> BusctlError:
-    return BusctlError(
-        f"cannot read the lock topic {LOCK_TOPIC}: its records did not arrive within {seconds:.0f}s"
-    )
+    return BusctlError(f"cannot read the lock topic {LOCK_TOPIC}: no records within {seconds:.0f}s")

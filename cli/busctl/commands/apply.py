@@ -64,7 +64,8 @@ def command(
     """Apply the plan under the cluster's apply lock: preflight (validate-only), then batches.
 
     Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
-    now is exactly that plan. Ctrl-C or SIGTERM stops after the batch in flight and reports every change.
+    now is exactly that plan. Ctrl-C, SIGTERM or SIGHUP stops after the batch in flight and reports
+    every change.
 
     Example: busctl apply --cluster prod plan.json --auto-approve --lock-timeout 5m
     """
