@@ -20,7 +20,7 @@ from busctl.adapters.kafka import SilentLogger
 from tests.integration.conftest import Broker, bus_for, start_brokers
 
 BUSCTL = Path(sys.executable).parent / "busctl"
-FAULT_PORTS = {"single": 39030, "cluster": 39040, "acl": 39050}
+FAULT_PORTS = {"single": 31030, "cluster": 31040, "acl": 31050}
 
 
 @pytest.fixture(scope="module")

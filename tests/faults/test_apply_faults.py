@@ -177,15 +177,16 @@ def test_broker_killed_mid_apply_reports_exactly_and_a_reapply_converges(
     before = topics_on(fault_single)
     process = start_busctl(repo, *APPLY, "--timeout", "10")
     wait_for_new_topics(fault_single, declared - before, process)
+    killed = time.monotonic()  # kill() returns once the JVM is gone: busctl may be done by then
     fault_single.kill(1)
-    killed = time.monotonic()
     result = finish(process, killed)
     assert result.code == 1, (result.out[-1500:], result.err)
     assert result.seconds <= 15, f"busctl took {result.seconds:.1f} s to exit after the broker died"
     assert "Traceback" not in result.err and "bug in busctl" not in result.err
     done, total, _, unconfirmed, not_started = _counts(result.out)
     assert total == len(declared - before) and not_started > 0
-    assert "stopped: the cluster stopped answering" in result.out
+    # whichever notices first: the batch in flight gets no answer, or the lock check before the next one
+    assert re.search(r"stopped: (the cluster stopped answering|cannot check the apply lock)", result.out)
     report = outcomes(result.out)
 
     fault_single.start_node(1)

@@ -20,9 +20,11 @@ import pytest
 from tests.conftest import BASE_BUS, REPO_ROOT, write_files
 
 SCRIPT = REPO_ROOT / "scripts" / "kafka" / "kafka"
-# BUSCTL_TEST_PORT_OFFSET lets two checkouts (or two people) run the integration tests at once.
+# Below Linux's ephemeral range (32768-60999): a client socket's local port can never take a broker's
+# port between the check that it is free and the broker's bind. BUSCTL_TEST_PORT_OFFSET lets two
+# checkouts (or two people) run the integration tests at once.
 _OFFSET = int(os.environ.get("BUSCTL_TEST_PORT_OFFSET", "0"))
-PORTS = {"single": 39000 + _OFFSET, "cluster": 39010 + _OFFSET, "acl": 39020 + _OFFSET}
+PORTS = {"single": 31000 + _OFFSET, "cluster": 31010 + _OFFSET, "acl": 31020 + _OFFSET}
 
 
 @dataclass

@@ -19,7 +19,7 @@ from tests.integration.conftest import Broker, bus_for, start_brokers
 pytestmark = pytest.mark.kafka
 Run = Callable[..., CliResult]
 BUSCTL = Path(sys.executable).parent / "busctl"
-FRESH_PORT = 39060  # + BUSCTL_TEST_PORT_OFFSET; controller +100: clear of the other suites' brokers
+FRESH_PORT = 31060  # + BUSCTL_TEST_PORT_OFFSET; controller +100: clear of the other suites' brokers
 
 
 def failed_cleanly(result: CliResult, *secrets: str) -> str:
