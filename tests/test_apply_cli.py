@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from busctl.core.plan import Plan, plan_to_dict
+from busctl.core.plan import Plan
+from busctl.reports.plan import plan_document
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
@@ -50,14 +51,14 @@ def test_a_plan_file_never_brings_allow_delete_or_another_scope(
 ) -> None:
     plan = Plan(cluster="local", cluster_id="x", fingerprint="f", topic_filter="billing.*", allow_delete=True)
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps(plan_to_dict(plan)))
+    plan_file.write_text(json.dumps(plan_document(plan)))
     repo = bus_repo()
     widened = _apply(run, repo, plan_file)
     assert widened.code == 1 and "was made with --allow-delete; nothing was applied" in widened.err
     rescoped = _apply(run, repo, plan_file, "--allow-delete", "--topic", "audit.*")
     assert rescoped.code == 1 and "was made for --topic billing.*, not audit.*" in rescoped.err
     other = plan_file.with_name("other.json")
-    other.write_text(json.dumps(plan_to_dict(Plan(cluster="prod", cluster_id="x", fingerprint="f"))))
+    other.write_text(json.dumps(plan_document(Plan(cluster="prod", cluster_id="x", fingerprint="f"))))
     assert "was planned for cluster prod, not local" in _apply(run, repo, other).err
 
 

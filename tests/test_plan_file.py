@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
-from busctl.core.plan import (
-    Action,
-    Change,
-    ConfigChange,
-    Plan,
-    first_difference,
-    plan_from_dict,
-    plan_to_dict,
-)
+import pytest
+
+from busctl.core.plan import Action, Change, ConfigChange, Plan, first_difference
+from busctl.reports.plan import plan_document, plan_from_document
+from tests.reports import assert_report
 
 
 def _plan() -> dict[str, Any]:
@@ -34,13 +31,34 @@ def _plan() -> dict[str, Any]:
             Change(Action.BLOCKED, "billing.c.v1", reason="no"),
         ],
     )
-    return plan_to_dict(plan)
+    return plan_document(plan)
 
 
 def test_the_same_plan_has_no_difference_and_round_trips() -> None:
     document = _plan()
     assert first_difference(document, _plan()) is None
-    assert plan_to_dict(plan_from_dict(document)) == document
+    assert plan_document(plan_from_document(document)) == document
+
+
+def test_the_document_validates_against_the_published_schema() -> None:
+    assert_report("plan-report", json.dumps(_plan()))
+
+
+@pytest.mark.parametrize(
+    ("edit", "complaint"),
+    [
+        (lambda d: d.pop("fingerprint"), "fingerprint: Field required"),
+        (lambda d: d["changes"][0].update(partitions="many"), "changes.0.partitions: Input should be"),
+        (lambda d: d["changes"][0].update(action="truncate"), "changes.0.action: Input should be"),
+        (lambda d: d["changes"][0].update(extra=1), "changes.0.extra: Extra inputs are not permitted"),
+        (lambda d: d.update(format_version=1), "plan format_version 1 is not 2"),
+    ],
+)
+def test_a_document_of_another_shape_is_refused_naming_where(edit: Any, complaint: str) -> None:
+    document = _plan()
+    edit(document)
+    with pytest.raises(ValueError, match=complaint.replace(".", r"\.")):
+        plan_from_document(document)
 
 
 def test_an_added_delete_is_named() -> None:

@@ -23,6 +23,7 @@ from tests.conftest import CliResult, write_files
 from tests.integration.clients import consume_and_commit, produce
 from tests.integration.conftest import Broker, bus_for
 from tests.integration.test_plan_apply import apply, converged, plan, topic_yaml
+from tests.reports import assert_report
 
 pytestmark = pytest.mark.kafka
 Run = Callable[..., CliResult]
@@ -143,6 +144,8 @@ def test_plan_file_holds_no_secrets(run: Run, acl_repo: Path, kafka_acl: Broker,
     password = kafka_acl.settings["KAFKA_SASL_PASSWORD"]
     assert password not in saved.read_text() and password not in result.out + result.err
     assert "SASL" not in saved.read_text()
+    assert saved.read_text("utf-8") == result.out  # --out saves the very bytes --format json prints
+    assert_report("plan-report", result.out)
 
 
 def test_three_nodes_replicate_and_rf_changes_are_blocked_with_a_reassignment(

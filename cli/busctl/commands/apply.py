@@ -21,7 +21,7 @@ from busctl.commands.common import RepoOption, interactive, progress, use_color
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import Lease
-from busctl.core.plan import SYMBOLS, Plan, first_difference, plan_from_dict, plan_to_dict
+from busctl.core.plan import SYMBOLS, Plan, first_difference
 from busctl.core.ports import Status
 from busctl.core.topic_configs import load_catalogue
 from busctl.core.units import UnitError, parse_duration_ms
@@ -29,6 +29,7 @@ from busctl.executor import ApplyReport, execute
 from busctl.interrupts import graceful
 from busctl.planning import Planner, planner
 from busctl.render import plan as render
+from busctl.reports.plan import plan_document, plan_from_document
 
 PlanFileArgument = Annotated[
     Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.", metavar="[PLANFILE]")
@@ -93,7 +94,7 @@ def command(
         if not typer.confirm(question, default=False):
             typer.echo("Nothing applied.")
             return 1
-        approved = plan_to_dict(shown)
+        approved = plan_document(shown)
     lock = ApplyLock(making.admin)
     try:
         with progress(f"taking the apply lock of cluster {cluster}"):
@@ -141,11 +142,9 @@ def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
             raise ValueError(
                 f"{status.st_size} bytes, more than a plan of any real cluster ({MAX_PLAN_BYTES})"
             )
-        document = json.loads(plan_file.read_text("utf-8"))
-        if not isinstance(document, dict):
-            raise ValueError("not a JSON object")
-        plan = plan_from_dict(document)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+        document: dict[str, Any] = json.loads(plan_file.read_text("utf-8"))
+        plan = plan_from_document(document)  # refuses anything but a dict of a plan's shape
+    except (OSError, ValueError, RecursionError) as err:
         raise BusctlError(
             f"{plan_file} is not a busctl plan file: {err}",
             "create one with `busctl plan --cluster NAME --out FILE`",
@@ -174,7 +173,7 @@ def _same_options(
 
 
 def _refuse_if_different(approved: dict[str, Any], plan: Plan, source: str) -> None:
-    difference = first_difference(approved, plan_to_dict(plan))
+    difference = first_difference(approved, plan_document(plan))
     if difference is not None:
         raise BusctlError(
             f"refusing to apply {source}: it is not what busctl plans now: {difference}; nothing was applied",

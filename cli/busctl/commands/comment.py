@@ -12,9 +12,10 @@ import typer
 from busctl import __version__
 from busctl.adapters import github
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import Plan, plan_from_dict
+from busctl.core.plan import Plan
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.comment import MARKER, CommentInputs, render_comment
+from busctl.reports.plan import plan_from_document
 
 
 def command(
@@ -115,8 +116,8 @@ def report_kind(document: dict[str, Any]) -> str | None:
 
 def _plan(path: Path, document: dict[str, Any]) -> Plan:
     try:
-        return plan_from_dict(document)
-    except (ValueError, KeyError, TypeError) as err:
+        return plan_from_document(document)
+    except ValueError as err:
         raise BusctlError(
             f"{path} is not a busctl plan file: {err}", f"save it with `busctl plan --out {path}`"
         ) from None

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
-from busctl.core.plan import plan_to_dict
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner
 from busctl.render import plan as render
@@ -46,7 +44,7 @@ def command(
         plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
     catalogue = load_catalogue()
     if out is not None:
-        out.write_text(json.dumps(plan_to_dict(plan), indent=2) + "\n", "utf-8")
+        out.write_text(render.as_json(plan), "utf-8")  # the same bytes as --format json
     if output is OutputFormat.json:
         typer.echo(render.as_json(plan), nl=False)
     elif output is OutputFormat.markdown:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic, desired_digest
 from busctl.core.lock import LOCK_TOPIC
-from busctl.core.plan import Action, Change, ConfigChange, Plan
+from busctl.core.plan import Action, Change, ConfigChange, Plan, Risk
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue, ConfigValueError
 
@@ -267,7 +267,7 @@ def _same(catalogue: Catalogue, key: str, wanted: str, current: str | None) -> b
         return current == wanted
 
 
-def _config_risk(configs: tuple[ConfigChange, ...]) -> str:
+def _config_risk(configs: tuple[ConfigChange, ...]) -> Risk:
     for change in configs:
         if change.key in ("cleanup.policy",) or (
             change.key in ("retention.ms", "retention.bytes") and _shrinks(change)

@@ -1,21 +1,23 @@
 """The plan: a value listing what apply would change on a cluster, what is blocked and why.
 
-Plans are data (Terraform's model): rendered as text/JSON/markdown and saved with `--out`. A plan records
-digests of the observed state (`fingerprint`) and of the desired state (`desired_digest`) it was made
-from. `apply` never executes a plan file's changes: it plans again, under the cluster's apply lock, and
-executes its own plan only when it equals the approved one (`first_difference`).
+Plans are data (Terraform's model): rendered as text or markdown, and as one JSON document
+(busctl.reports.plan), which is also the `--out` plan file. A plan records digests of the observed
+state (`fingerprint`) and of the desired state (`desired_digest`) it was made from. `apply` never
+executes a plan file's changes: it plans again, under the cluster's apply lock, and executes its own
+plan only when it equals the approved one (`first_difference`).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from busctl.core.diagnostics import printable
 from busctl.core.state import AclBinding
 
 PLAN_FORMAT_VERSION = 2
+Risk = Literal["low", "medium", "high"]
 
 
 class Action(StrEnum):
@@ -73,7 +75,7 @@ class Change:
     reason: str = ""  # why blocked
     remedy: str = ""  # what an operator can do about a blocked change
     warnings: tuple[str, ...] = ()
-    risk: str = "low"  # low | medium | high
+    risk: Risk = "low"
 
 
 @dataclass
@@ -105,78 +107,6 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actionable)
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The stable JSON form of a plan (also the --out plan file). Never contains connection settings."""
-    counts: dict[str, int] = {}
-    for change in plan.actionable:
-        counts[change.action.value] = counts.get(change.action.value, 0) + 1
-    return {
-        "format_version": PLAN_FORMAT_VERSION,
-        "cluster": plan.cluster,
-        "cluster_id": plan.cluster_id,
-        "fingerprint": plan.fingerprint,
-        "desired_digest": plan.desired_digest,
-        "options": {"topic_filter": plan.topic_filter, "allow_delete": plan.allow_delete},
-        "summary": {"changes": len(plan.actionable), "blocked": len(plan.blocked), "by_action": counts},
-        "changes": [_change_to_dict(c) for c in plan.actionable],
-        "blocked": [_change_to_dict(c) for c in plan.blocked],
-        "unmanaged": plan.unmanaged,
-        "notes": plan.notes,
-    }
-
-
-def _change_to_dict(change: Change) -> dict[str, Any]:
-    return {
-        "action": change.action.value,
-        "topic": change.topic,
-        "partitions": change.partitions,
-        "previous_partitions": change.previous_partitions,
-        "replication_factor": change.replication_factor,
-        "configs": [{"key": c.key, "before": c.before, "after": c.after} for c in change.configs],
-        "acl": asdict(change.acl) if change.acl else None,
-        "reason": change.reason,
-        "remedy": change.remedy,
-        "warnings": list(change.warnings),
-        "risk": change.risk,
-    }
-
-
-def plan_from_dict(document: dict[str, Any]) -> Plan:
-    """Read a plan file written by plan_to_dict; ValueError if it is not one this version understands."""
-    if document.get("format_version") != PLAN_FORMAT_VERSION:
-        raise ValueError(
-            f"plan format_version {document.get('format_version')!r} is not {PLAN_FORMAT_VERSION}"
-        )
-    changes = [
-        Change(
-            action=Action(item["action"]),
-            topic=item["topic"],
-            partitions=item["partitions"],
-            previous_partitions=item["previous_partitions"],
-            replication_factor=item["replication_factor"],
-            configs=tuple(ConfigChange(c["key"], c["before"], c["after"]) for c in item["configs"]),
-            acl=AclBinding(**item["acl"]) if item["acl"] else None,
-            reason=item["reason"],
-            remedy=item["remedy"],
-            warnings=tuple(item["warnings"]),
-            risk=item["risk"],
-        )
-        for item in [*document["changes"], *document["blocked"]]
-    ]
-    options = document["options"]
-    return Plan(
-        cluster=document["cluster"],
-        cluster_id=document["cluster_id"],
-        fingerprint=document["fingerprint"],
-        desired_digest=document["desired_digest"],
-        changes=changes,
-        unmanaged=list(document["unmanaged"]),
-        notes=list(document["notes"]),
-        topic_filter=options["topic_filter"],
-        allow_delete=options["allow_delete"],
-    )
 
 
 def first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:

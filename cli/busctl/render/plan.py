@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
-from busctl.core.plan import SYMBOLS, Action, Change, Plan, plan_to_dict
+from busctl.core.plan import SYMBOLS, Action, Change, Plan
 from busctl.core.topic_configs import Catalogue
+from busctl.render import json as json_writer
+from busctl.render.style import Tone, paint, wrap
+from busctl.reports.plan import plan_report
 
-_COLORS = {"+": "32", "~": "33", "-": "31", "!": "1;31"}
+_TONES = {"+": Tone.OK, "~": Tone.WARNING, "-": Tone.ERROR, "!": Tone.ERROR}
 _TOPIC_COLUMN = 34
+_DETAIL = " " * 6  # where a change's config lines, warnings and remedy start
 
 
 def counts(plan: Plan) -> str:
@@ -43,48 +45,60 @@ def _value(catalogue: Catalogue, key: str, value: str | None) -> str:
     return "(default)" if value is None else catalogue.display(key, value)
 
 
-def change_lines(change: Change, catalogue: Catalogue) -> list[str]:
-    """The text lines of one change (no colour)."""
+def _head(change: Change) -> list[str]:
+    """The first lines of a change: symbol, topic (or ACL) and what happens, within WIDTH."""
     symbol = SYMBOLS[change.action]
     if change.acl is not None:
-        return [f"{symbol} acl  {change.acl.describe()}"]
-    lines = [f"{symbol} {change.topic:<{_TOPIC_COLUMN}}{_describe(change)}"]
+        return wrap(f"{symbol} acl  {change.acl.describe()}", hang=" " * 7)
+    what = "blocked" if change.action is Action.BLOCKED else _describe(change)
+    if len(change.topic) < _TOPIC_COLUMN:
+        return [f"{symbol} {change.topic:<{_TOPIC_COLUMN}}{what}"]
+    return wrap(f"{symbol} {change.topic}", hang="  ") + [" " * (_TOPIC_COLUMN + 2) + what]
+
+
+def _labelled(label: str, text: str) -> list[str]:
+    """`      label: text`, continued under the text."""
+    return wrap(text, indent=f"{_DETAIL}{label}: ", hang=" " * (len(_DETAIL) + len(label) + 2))
+
+
+def change_lines(change: Change, catalogue: Catalogue, color: bool = False) -> list[str]:
+    """The text lines of one change, within WIDTH; its head painted by action when `color`."""
+    lines = [paint(line, _TONES[SYMBOLS[change.action]], color) for line in _head(change)]
+    if change.action is Action.BLOCKED:
+        lines += _labelled("reason", change.reason)
     width = max((len(c.key) for c in change.configs), default=0) + 2
     for config in change.configs:
-        if change.action is Action.CREATE_TOPIC:
-            lines.append(f"      {config.key:<{width}}{_value(catalogue, config.key, config.after)}")
-        else:
-            lines.append(
-                f"      {config.key:<{width}}{_value(catalogue, config.key, config.before)} → "
-                f"{_value(catalogue, config.key, config.after)}"
-            )
-    lines += [f"      warning: {w}" for w in change.warnings]
+        after = _value(catalogue, config.key, config.after)
+        if change.action is not Action.CREATE_TOPIC:
+            after = f"{_value(catalogue, config.key, config.before)} → {after}"
+        lines += wrap(after, indent=f"{_DETAIL}{config.key:<{width}}", hang=" " * (len(_DETAIL) + width))
+    for warning in change.warnings:
+        lines += [paint(line, Tone.WARNING, color) for line in _labelled("warning", warning)]
     if change.remedy:
-        lines.append(f"      to fix: {change.remedy}")
+        lines += _labelled("to fix", change.remedy)
     return lines
 
 
 def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
-    """The terminal rendering shown in SPEC.md."""
-    lines = [headline(plan), ""]
+    """The terminal rendering shown in the README, every line within WIDTH."""
+    lines = [paint(line, Tone.HEADER, color) for line in wrap(headline(plan), hang="  ")] + [""]
     topic_changes = [c for c in plan.actionable if c.acl is None]
     acl_changes = [c for c in plan.actionable if c.acl is not None]
     for change in sorted(topic_changes, key=lambda c: c.topic) + acl_changes + plan.blocked:
-        for index, line in enumerate(change_lines(change, catalogue)):
-            if color and index == 0:
-                line = f"\x1b[{_COLORS[line[0]]}m{line}\x1b[0m"
-            lines.append(line)
+        lines += change_lines(change, catalogue, color)
     if not plan.changes:
-        lines.append("The cluster matches the declarations.")
+        lines.append(paint("The cluster matches the declarations.", Tone.OK, color))
     if plan.unmanaged:
-        lines += ["", "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)]
-    lines += [f"note: {note}" for note in plan.notes]
+        unmanaged = "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)
+        lines += ["", *wrap(unmanaged, hang="  ")]
+    for note in plan.notes:
+        lines += [paint(line, Tone.NOTE, color) for line in wrap(f"note: {note}", hang="      ")]
     return "\n".join(lines) + "\n"
 
 
 def as_json(plan: Plan) -> str:
     """The stable JSON document (the same as a saved plan file)."""
-    return json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n"
+    return json_writer.as_json(plan_report(plan))
 
 
 def as_markdown(plan: Plan, catalogue: Catalogue) -> str:

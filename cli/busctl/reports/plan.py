@@ -1,0 +1,167 @@
+"""The plan document ("plan-report"): what `plan --format json` prints and `plan --out` saves.
+
+A saved plan is read back with `plan_from_document`, which refuses anything that is not exactly this
+shape (apply only compares it with the plan it makes itself; comment renders it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from busctl.core.plan import PLAN_FORMAT_VERSION, Action, Change, ConfigChange, Plan, Risk
+from busctl.core.state import AclBinding
+from busctl.reports import Document
+
+
+class ConfigChangeDocument(Document):
+    """One config key: before (null = not set on the topic) and after (null = remove the override)."""
+
+    key: str
+    before: str | None
+    after: str | None
+
+
+class AclDocument(Document):
+    """One ACL binding: Kafka's resource pattern and access control entry."""
+
+    resource_type: str
+    resource_name: str
+    pattern_type: str
+    principal: str
+    host: str
+    operation: str
+    permission: str
+
+
+class ChangeDocument(Document):
+    """One planned change (or, under `blocked`, one change apply will not make, with reason and remedy)."""
+
+    action: Action
+    topic: str
+    partitions: int | None = Field(description="create: the count; add-partitions: the new total")
+    previous_partitions: int | None
+    replication_factor: int | None
+    configs: list[ConfigChangeDocument]
+    acl: AclDocument | None
+    reason: str = Field(description="why the change is blocked (empty when it is not)")
+    remedy: str = Field(description="what an operator can do about a blocked change")
+    warnings: list[str]
+    risk: Risk
+
+
+class PlanOptions(Document):
+    """The options the plan was made with: apply must be given the same."""
+
+    topic_filter: str | None
+    allow_delete: bool
+
+
+class PlanSummary(Document):
+    """Counts: changes apply would make (by action) and blocked changes."""
+
+    changes: int
+    blocked: int
+    by_action: dict[str, int]
+
+
+class PlanReport(Document):
+    """Everything `busctl plan` found for one cluster, with the digests of the state it was made from."""
+
+    format_version: Literal[2]
+    cluster: str
+    cluster_id: str
+    fingerprint: str = Field(description="digest of the observed cluster state the plan was made from")
+    desired_digest: str = Field(description="digest of the declarations the plan was made from")
+    options: PlanOptions
+    summary: PlanSummary
+    changes: list[ChangeDocument] = Field(description="in execution order")
+    blocked: list[ChangeDocument]
+    unmanaged: list[str] = Field(description="topics on the cluster that no declaration names (left alone)")
+    notes: list[str]
+
+
+def plan_report(plan: Plan) -> PlanReport:
+    """The plan as its document. Never contains connection settings."""
+    counts: dict[str, int] = {}
+    for change in plan.actionable:
+        counts[change.action.value] = counts.get(change.action.value, 0) + 1
+    return PlanReport(
+        format_version=PLAN_FORMAT_VERSION,
+        cluster=plan.cluster,
+        cluster_id=plan.cluster_id,
+        fingerprint=plan.fingerprint,
+        desired_digest=plan.desired_digest,
+        options=PlanOptions(topic_filter=plan.topic_filter, allow_delete=plan.allow_delete),
+        summary=PlanSummary(changes=len(plan.actionable), blocked=len(plan.blocked), by_action=counts),
+        changes=[_change_document(c) for c in plan.actionable],
+        blocked=[_change_document(c) for c in plan.blocked],
+        unmanaged=list(plan.unmanaged),
+        notes=list(plan.notes),
+    )
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan's document as JSON data (what `first_difference` compares)."""
+    return plan_report(plan).model_dump(mode="json")
+
+
+def _change_document(change: Change) -> ChangeDocument:
+    acl = change.acl
+    return ChangeDocument(
+        action=change.action,
+        topic=change.topic,
+        partitions=change.partitions,
+        previous_partitions=change.previous_partitions,
+        replication_factor=change.replication_factor,
+        configs=[ConfigChangeDocument(key=c.key, before=c.before, after=c.after) for c in change.configs],
+        acl=None if acl is None else AclDocument.model_validate(acl, from_attributes=True),
+        reason=change.reason,
+        remedy=change.remedy,
+        warnings=list(change.warnings),
+        risk=change.risk,
+    )
+
+
+def plan_from_document(document: object) -> Plan:
+    """A plan read back from its JSON data; ValueError naming the first thing that is not a plan's."""
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    version = document.get("format_version")
+    if version != PLAN_FORMAT_VERSION:
+        raise ValueError(f"plan format_version {version!r} is not {PLAN_FORMAT_VERSION}")
+    try:
+        report = PlanReport.model_validate(document)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the document"
+        raise ValueError(f"{where}: {first['msg']}") from None
+    return Plan(
+        cluster=report.cluster,
+        cluster_id=report.cluster_id,
+        fingerprint=report.fingerprint,
+        desired_digest=report.desired_digest,
+        changes=[_change(c) for c in [*report.changes, *report.blocked]],
+        unmanaged=list(report.unmanaged),
+        notes=list(report.notes),
+        topic_filter=report.options.topic_filter,
+        allow_delete=report.options.allow_delete,
+    )
+
+
+def _change(document: ChangeDocument) -> Change:
+    acl = document.acl
+    return Change(
+        action=document.action,
+        topic=document.topic,
+        partitions=document.partitions,
+        previous_partitions=document.previous_partitions,
+        replication_factor=document.replication_factor,
+        configs=tuple(ConfigChange(c.key, c.before, c.after) for c in document.configs),
+        acl=None if acl is None else AclBinding(**acl.model_dump()),
+        reason=document.reason,
+        remedy=document.remedy,
+        warnings=tuple(document.warnings),
+        risk=document.risk,
+    )
