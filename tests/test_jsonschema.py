@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from busctl.reports.registry import REPORTS
 from tests.conftest import REPO_ROOT, CliResult
 
 Run = Callable[..., CliResult]
@@ -67,7 +68,28 @@ def test_out_writes_all_three_and_check_detects_staleness(run: Run, tmp_path: Pa
 def test_needs_a_kind_or_out(run: Run) -> None:
     result = run("schema")
     assert result.code == 2
-    assert "name a file kind" in result.err
+    assert "name a schema kind" in result.err
+
+
+def test_an_unknown_kind_is_a_usage_error_with_did_you_mean(run: Run) -> None:
+    result = run("schema", "plan-reprt")
+    assert result.code == 2
+    assert 'did you mean "plan-report"' in result.err
+
+
+def test_every_report_has_a_valid_published_schema(run: Run) -> None:
+    listed = run("schema", "--list").out
+    for kind in REPORTS:
+        assert kind in listed
+        jsonschema.Draft202012Validator.check_schema(_schema(run, kind))
+    assert run("schema", "--reports", "--out", str(REPO_ROOT / "docs" / "reports"), "--check").code == 0
+
+
+def test_every_report_is_validated_by_some_test() -> None:
+    """Each report kind's --format json output is checked against its schema somewhere in the suite."""
+    sources = "\n".join(path.read_text("utf-8") for path in (REPO_ROOT / "tests").rglob("*.py"))
+    unchecked = [kind for kind in REPORTS if f'assert_report("{kind}"' not in sources]
+    assert not unchecked, f"no test validates these reports with tests.reports.assert_report: {unchecked}"
 
 
 def test_this_repos_schemas_are_up_to_date(run: Run) -> None:

@@ -1,41 +1,78 @@
-"""`busctl schema`: JSON Schemas of topic files, teams.yaml and bus.yaml, for editors."""
+"""`busctl schema`: JSON Schemas of the bus files (for editors) and of every report (for tools)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from busctl.commands.generated import sync
-from busctl.core.jsonschema import json_schema, schema_files
-
-
-class FileKind(StrEnum):
-    """The bus files that have a schema."""
-
-    topic = "topic"
-    teams = "teams"
-    bus = "bus"
+from busctl.core.diagnostics import did_you_mean
+from busctl.core.jsonschema import FILES, json_schema, schema_files
+from busctl.reports.registry import REPORTS, report_schema, report_schema_files
 
 
 def command(
-    kind: Annotated[FileKind | None, typer.Argument(help="Print one schema: topic, teams or bus.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="KIND",
+            help="Print one schema: topic, teams, bus, or a report (lint-report, plan-report, ...: "
+            "`busctl schema --list` names them all).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Write topic/teams/bus.schema.json into this directory.", file_okay=False),
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Write topic/teams/bus.schema.json (with --reports: every report's) into DIR.",
+            file_okay=False,
+        ),
     ] = None,
+    reports: bool = typer.Option(False, "--reports", help="With --out: the report schemas."),
     check: bool = typer.Option(False, "--check", help="With --out: write nothing; exit 1 if stale."),
+    listing: bool = typer.Option(False, "--list", help="List the schema kinds and what each describes."),
 ) -> int:
-    """JSON Schemas generated from busctl's file formats, so editors complete and validate the YAML.
+    """JSON Schemas generated from busctl's own models: of the YAML files, so editors complete and
+    validate them, and of each command's `--format json` report, so tools can rely on them.
 
     Write them into the repo (`busctl schema --out .busctl`) and start a file with a modeline, e.g.
-    `# yaml-language-server: $schema=../../.busctl/topic.schema.json` in topics/<team>/<topic>.yaml."""
+    `# yaml-language-server: $schema=../../.busctl/topic.schema.json` in topics/<team>/<topic>.yaml.
+
+    Example: busctl schema plan-report > plan-report.schema.json"""
+    if listing:
+        titles = {kind: FILES[kind][1] for kind in FILES} | {
+            kind: REPORTS[kind][1] for kind in sorted(REPORTS)
+        }
+        width = max(map(len, titles))
+        typer.echo("".join(f"{kind:<{width}}  {title}\n" for kind, title in titles.items()), nl=False)
+        return 0
     if out is None:
         if kind is None:
-            raise typer.BadParameter("name a file kind (topic, teams, bus) or use --out DIR")
-        typer.echo(json_schema(kind.value), nl=False)
+            raise typer.BadParameter("name a schema kind (`busctl schema --list`) or use --out DIR")
+        typer.echo(_schema(kind), nl=False)
         return 0
-    wanted = schema_files([kind.value] if kind else None)
+    if reports:
+        if kind is not None:
+            raise typer.BadParameter("--reports writes every report schema; leave out KIND")
+        return sync(out, report_schema_files(), f"busctl schema --reports --out {out}", check)
+    if kind is not None and kind not in FILES:
+        raise typer.BadParameter(f"--out writes file schemas ({', '.join(FILES)}); for reports use --reports")
+    wanted = schema_files([kind] if kind else None)
     return sync(out, wanted, f"busctl schema --out {out}", check)
+
+
+def _schema(kind: str) -> str:
+    if kind in FILES:
+        return json_schema(kind)
+    if kind in REPORTS:
+        return report_schema(kind)
+    suggestion = did_you_mean(kind, [*FILES, *REPORTS])
+    raise typer.BadParameter(
+        f"no schema {kind!r}"
+        + (f" ({suggestion})" if suggestion else "")
+        + "; `busctl schema --list` names them",
+        param_hint="KIND",
+    )

@@ -1,10 +1,12 @@
-"""JSON Schemas of the bus files, derived from the model, for editors (yaml-language-server)."""
+"""JSON Schemas derived from pydantic models: of the bus files, for editors (yaml-language-server), and
+of the report documents (busctl.reports.registry)."""
 
 from __future__ import annotations
 
 import json
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 
 from busctl.core.model import BusConfig, TeamsFile, Topic
 
@@ -18,8 +20,12 @@ FILES: dict[str, tuple[type[BaseModel], str]] = {
 
 def json_schema(kind: str) -> str:
     """The JSON Schema text (stable, indented) of one file kind: topic, teams or bus."""
-    model, title = FILES[kind]
-    schema = {"$schema": DIALECT, **model.model_json_schema(by_alias=True)}
+    return model_schema(*FILES[kind], mode="validation")
+
+
+def model_schema(model: type[BaseModel], title: str, mode: JsonSchemaMode) -> str:
+    """The JSON Schema text of a model: of what it accepts (validation) or what it writes (serialization)."""
+    schema = {"$schema": DIALECT, **model.model_json_schema(by_alias=True, mode=mode)}
     schema["title"] = title
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from busctl.core.jsonschema import model_schema
 from busctl.reports import Document
 from busctl.reports.plan import PlanReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
 }
+
+
+def report_schema(kind: str) -> str:
+    """The JSON Schema text of one report document, as busctl writes it."""
+    return model_schema(*REPORTS[kind], mode="serialization")
+
+
+def report_schema_files() -> dict[str, str]:
+    """File name -> schema text for every report: {"plan-report.schema.json": ...}."""
+    return {f"{kind}.schema.json": report_schema(kind) for kind in sorted(REPORTS)}
