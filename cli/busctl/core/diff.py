@@ -328,7 +328,8 @@ def reassignment_json(observed: TopicState, wanted: int, brokers: tuple[int, ...
             if broker not in chosen:
                 chosen.append(broker)
         partitions.append({"topic": observed.name, "partition": index, "replicas": chosen})
-    return json.dumps({"version": 1, "partitions": partitions}, separators=(",", ":"))
+    # spaced (json's default separators): a terminal can wrap it at spaces and it stays valid JSON
+    return json.dumps({"version": 1, "partitions": partitions})
 
 
 def _acl_changes(
