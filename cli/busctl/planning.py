@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from busctl.adapters import protoc
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.core.bus import Bus
-from busctl.core.desired import declared_groups, desired_topics
-from busctl.core.diagnostics import BusctlError, Diagnostic, Report, did_you_mean
+from busctl.core.desired import DesiredTopic, declared_groups, desired_topics
+from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.plan import Plan
 from busctl.core.schemas import SchemaSet
+from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
 from busctl.rules.base import LintContext, run_rules
@@ -25,12 +27,31 @@ class Planner:
     bus: Bus
     admin: KafkaAdmin
     options: DiffOptions
+    schema_problems: dict[str, str] = field(default_factory=dict)  # topic -> its schema's first error
 
     def plan(self) -> Plan:
+        return self.survey().plan
+
+    def survey(self) -> Survey:
+        """Read the cluster and diff: the desired topics, the state read and the plan between them."""
         catalogue = load_catalogue()
-        desired = desired_topics(self.bus, self.options.cluster, catalogue)
+        desired = [
+            replace(t, schema_problem=self.schema_problems.get(t.name, ""))
+            for t in desired_topics(self.bus, self.options.cluster, catalogue)
+        ]
         state = self.admin.read_state(declared=[t.name for t in desired])
-        return diff(desired, declared_groups(self.bus), state, catalogue, self.options)
+        return Survey(
+            desired, state, diff(desired, declared_groups(self.bus), state, catalogue, self.options)
+        )
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One reading of a cluster against the declarations (what `topics` and `describe` show)."""
+
+    desired: list[DesiredTopic]
+    state: ClusterState
+    plan: Plan
 
 
 def valid_bus(repo: Path, untouched: str = "nothing was read from or changed on the cluster") -> Bus:
@@ -85,4 +106,38 @@ def planner(
         allow_delete=allow_delete,
         topic_filter=topic_filter,
     )
-    return Planner(bus, connect(bus, cluster, timeout), options)
+    return Planner(bus, connect(bus, cluster, timeout), options, schema_problems(repo.resolve(), bus))
+
+
+def schema_problems(repo: Path, bus: Bus) -> dict[str, str]:
+    """Each declared topic whose schema has a lint error once the schemas are compiled (buf aside), with
+    the first error: the gate that keeps plan from creating a topic for a message that does not exist.
+
+    The declarations passed `valid_bus` already, so every error here comes from the schemas."""
+    if not bus.schemas_ok:  # unsafe entries in the schema tree: valid_bus refused them already
+        return {}
+    schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
+    context = LintContext(bus=bus, schemas=schemas, catalogue=load_catalogue())
+    errors = sorted(
+        (d for d in [*problems, *run_rules(context)] if d.severity is Severity.ERROR), key=Diagnostic.sort_key
+    )
+    found: dict[str, str] = {}
+    for error in errors:
+        for topic in _topics_concerned(error, bus, schemas):
+            found.setdefault(topic, f"{error.code} {error.message} ({error.span})")
+    return found
+
+
+def _topics_concerned(error: Diagnostic, bus: Bus, schemas: SchemaSet) -> list[str]:
+    """The topics a schema error is about: the one it names or whose file it is in, else those carrying
+    the message (or a message using it) where it is; every topic when it is in no message."""
+    by_file = {decl.file: decl.topic.name for decl in bus.topics}
+    if error.subject in by_file.values():
+        return [error.subject]
+    if error.span.file in by_file:
+        return [by_file[error.span.file]]
+    message = schemas.at(error.span.file, error.span.line)
+    if message is None:  # e.g. a file that does not compile: no message of the module can be trusted
+        return list(by_file.values())
+    users = schemas.users_of(message.fqn)
+    return [decl.topic.name for decl in bus.topics if decl.topic.schema_ in users]

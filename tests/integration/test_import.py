@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,13 @@ def test_import_then_plan_is_clean(run: Run, kafka_single: Broker, tmp_path: Pat
 
     # fill in what import could not know; the orphan (a name outside the policy) is left to a human
     (root / "topics/_imported/nobody.i1-orphan.yaml").unlink()
+    placeholder = run(
+        "plan", "--cluster", "local", "--repo", str(root), "--topic", "billing.i1-*", "-f", "json"
+    )
+    assert placeholder.code == 0, placeholder.err  # the topic exists: its schema gates nothing
+    document = json.loads(placeholder.out)
+    assert document["changes"] == [] and document["blocked"] == []
+    assert any("billing.i1-imported.v1" in note and "BUS302" in note for note in document["notes"])
     path = root / "topics/billing/billing.i1-imported.v1.yaml"
     path.write_text(path.read_text().replace("TODO.package.v1.Message", "acme.billing.v1.InvoiceCreated"))
     checked = run(

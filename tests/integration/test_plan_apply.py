@@ -217,3 +217,29 @@ def test_lint_errors_stop_the_plan(run: Run, repo: Callable[..., Path]) -> None:
     root = repo({"topics/billing/t9.yaml": topic_yaml("billing.t9-bad.v1", config="{retension.ms: 1d}")})
     result = run("plan", "--cluster", "local", "--repo", str(root))
     assert result.code == 1 and "lint error" in result.err and "BUS401" in result.err
+
+
+def test_a_topic_whose_schema_names_no_message_is_not_created(
+    run: Run, repo: Callable[..., Path], kafka_single: Broker
+) -> None:
+    root = repo(
+        {
+            "topics/billing/g1-good.yaml": topic_yaml("billing.g1-good.v1"),
+            "topics/billing/g1-bad.yaml": topic_yaml("billing.g1-bad.v1").replace(
+                "InvoiceCreated", "InvoiceCreatd"
+            ),
+        }
+    )
+    planned = plan(run, root, "--format", "json", "--topic", "billing.g1-*")
+    assert planned.code == 2, planned.err
+    document = json.loads(planned.out)
+    assert [c["topic"] for c in document["changes"]] == ["billing.g1-good.v1"]
+    [blocked] = document["blocked"]
+    assert blocked["topic"] == "billing.g1-bad.v1"
+    assert "BUS302" in blocked["reason"] and "InvoiceCreatd" in blocked["reason"]
+    assert "topics/billing/g1-bad.yaml" in blocked["reason"]
+
+    applied = apply(run, root, "--topic", "billing.g1-*")
+    assert applied.code == 1, applied.out + applied.err  # blocked changes make apply exit 1
+    listed = kafka_single.tool("topics", "--list")
+    assert "billing.g1-good.v1" in listed.split() and "billing.g1-bad.v1" not in listed.split()

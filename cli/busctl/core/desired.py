@@ -24,6 +24,7 @@ class DesiredTopic:
     keyed: bool
     deleted: bool
     acls: frozenset[AclBinding]
+    schema_problem: str = ""  # the first lint error of its schema (compiled): it is not created then
 
 
 def _allow(resource_type: str, name: str, principal: str, operation: str) -> AclBinding:

@@ -74,8 +74,21 @@ def diff(
     plan.unmanaged = sorted(
         name for name in state.topics if name not in declared and _considered(name, options)
     )
+    plan.notes.extend(_schema_notes([t for t in scope if t.name in state.topics and not t.deleted]))
     plan.notes.extend(health_notes(state, options))
     return plan
+
+
+def _schema_notes(existing: list[DesiredTopic]) -> list[str]:
+    """One note for the topics that exist although their schema has an error (they are left as they
+    are: only creating a topic waits for its schema)."""
+    broken = [t for t in existing if t.schema_problem]
+    if not broken:
+        return []
+    names = ", ".join(t.name for t in broken[:3]) + (
+        f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+    )
+    return [f"the schema of {names} has an error ({broken[0].schema_problem}); `busctl lint` shows where"]
 
 
 def _considered(name: str, options: DiffOptions) -> bool:
@@ -179,6 +192,13 @@ def _invisible(topic: DesiredTopic) -> Change:
 
 
 def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
+    if topic.schema_problem:
+        return _blocked_creation(
+            topic,
+            f"its schema has an error: {topic.schema_problem}",
+            "fix the schema (`busctl lint` shows where), then plan again: a topic is created only with "
+            "the message type it carries",
+        )
     wanted, live = topic.replication_factor, len(state.brokers)
     registered = live + len(state.offline_brokers)
     if live < wanted <= registered:
