@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.render.style import Tone, paint, severity_tone, wrap
 
 DIAGNOSTICS_FORMAT_VERSION = 1
 
@@ -21,16 +22,23 @@ def summary(diagnostics: list[Diagnostic], files: int) -> str:
 
 
 def as_text(diagnostics: list[Diagnostic], files: int, color: bool = False) -> str:
-    """One line per finding, `file:line:col: severity CODE message`, with its hint below."""
+    """One finding per paragraph, `file:line:col: severity CODE message` with its hint below, every
+    line within WIDTH; the severity painted by its tone when `color`."""
     lines: list[str] = []
     for d in diagnostics:
-        severity = d.severity.value
-        if color:
-            severity = f"\x1b[{31 if d.severity is Severity.ERROR else 33}m{severity}\x1b[0m"
-        lines.append(f"{d.span}: {severity} {d.code} {d.message}")
+        severity, lead = d.severity.value, f"{d.span}: "
+        head = wrap(f"{lead}{severity} {d.code} {d.message}", hang="    ")
+        for index, before in enumerate((lead, "    ")[: len(head)]):  # a long path pushes it down
+            if head[index].startswith(f"{before}{severity} "):
+                rest = head[index][len(before + severity) :]
+                head[index] = before + paint(severity, severity_tone(severity), color) + rest
+                break
+        lines += head
         if d.hint:
-            lines.append(f"    hint: {d.hint}")
-    lines.append(summary(diagnostics, files))
+            lines += [paint(line, Tone.NOTE, color) for line in wrap(d.hint, "    hint: ", " " * 10)]
+    worst = min((d.severity for d in diagnostics), key=list(Severity).index, default=None)
+    tone = Tone.OK if worst is None else severity_tone(worst.value)
+    lines.append(paint(summary(diagnostics, files), tone, color))
     return "\n".join(lines) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from busctl.core.plan import SYMBOLS, Action, Change, Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
+from busctl.render.github import annotation
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.plan import plan_report
 
@@ -128,10 +129,13 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
 
 def as_github(plan: Plan) -> str:
     """Workflow annotations for what needs a human: blocked changes and high-risk ones."""
-    lines = []
-    for change in plan.blocked:
-        lines.append(f"::error title=busctl plan: blocked::{change.topic}: {change.reason}")
-    for change in plan.actionable:
-        if change.risk == "high":
-            lines.append(f"::warning title=busctl plan: high risk::{change.topic}: {_describe(change)}")
+    lines = [
+        annotation("error", f"{change.topic}: {change.reason}", title="busctl plan: blocked")
+        for change in plan.blocked
+    ]
+    lines += [
+        annotation("warning", f"{change.topic}: {_describe(change)}", title="busctl plan: high risk")
+        for change in plan.actionable
+        if change.risk == "high"
+    ]
     return "".join(line + "\n" for line in lines)

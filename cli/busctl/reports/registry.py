@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from busctl.core.jsonschema import model_schema
 from busctl.reports import Document
+from busctl.reports.codeowners import CodeownersReport
 from busctl.reports.plan import PlanReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
+    "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
 }
 

@@ -1,0 +1,118 @@
+"""Workflow annotations: hostile text can neither split an annotation nor forge one.
+
+`parse` reads output the way the Actions runner does (ActionCommand.TryParseV2 in actions/runner):
+one command per line (CR, LF and CRLF end lines), leading spaces trimmed, the command info up to the
+first `::` after the opening one, properties split on `,` then on the first `=`, and the escapes
+undone (properties: %0D %0A %3A %2C, then %25; messages: %0D %0A, then %25).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.render import diagnostics as lint_render
+from busctl.render.github import annotation
+
+COMMANDS = {"error", "warning", "notice", "debug", "group", "endgroup", "add-mask", "stop-commands"}
+
+
+@dataclass
+class Command:
+    name: str
+    properties: dict[str, str] = field(default_factory=dict)
+    data: str = ""
+
+
+def _unescape(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for escaped, char in pairs:
+        text = text.replace(escaped, char)
+    return text
+
+
+_DATA = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
+_PROPERTY = (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%"))
+
+
+def parse(output: str) -> list[Command]:
+    """Every workflow command the runner would see in `output`."""
+    found = []
+    for line in re.split(r"\r\n|\r|\n", output):
+        line = line.lstrip()
+        end = line.find("::", 2)
+        if not line.startswith("::") or end < 0:
+            continue
+        info = line[2:end]
+        name, _, props = info.partition(" ")
+        if name not in COMMANDS:
+            continue
+        command = Command(name, data=_unescape(line[end + 2 :], _DATA))
+        for prop in filter(None, props.strip().split(",")):
+            key, sep, value = prop.partition("=")
+            if sep and key and value:
+                command.properties[key] = _unescape(value, _PROPERTY)
+        found.append(command)
+    return found
+
+
+HOSTILE = [
+    "two\nlines",
+    "crlf\r\n::error::forged",
+    "cr only\r::warning file=x::forged",
+    "100% sure, 50%0A of the time %25",
+    "a::b::c",
+    "::error::at the start",
+    "trailing newline\n",
+    "unicode \u2028 separator and é",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_message_title_and_file_come_through_whole(text: str) -> None:
+    line = annotation(
+        "warning", text, file=f"topics/{text}, line=9:x.yaml", line=3, col=7, end_line=4, title=text
+    )
+    assert "\n" not in line and "\r" not in line
+    (command,) = parse(line)
+    assert command.name == "warning" and command.data == text
+    assert command.properties == {
+        "file": f"topics/{text}, line=9:x.yaml",
+        "line": "3",
+        "col": "7",
+        "endLine": "4",
+        "title": text,
+    }
+
+
+def test_properties_are_left_out_when_empty_or_zero() -> None:
+    assert annotation("notice", "m") == "::notice::m"
+    assert annotation("error", "m", file="a.yaml") == "::error file=a.yaml::m"
+    assert annotation("error", "m", file="a.yaml", line=2) == "::error file=a.yaml,line=2::m"
+
+
+def test_exact_escapes() -> None:
+    line = annotation("error", "50%\r\n:,", file="a:b,c%.yaml", title="T: x")
+    assert line == "::error file=a%3Ab%2Cc%25.yaml,title=T%3A x::50%25%0D%0A:,"
+
+
+def test_an_unknown_level_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an annotation level"):
+        annotation("fatal", "m")  # type: ignore[arg-type]
+
+
+def test_lint_output_has_exactly_one_annotation_per_finding() -> None:
+    evil = Diagnostic(
+        code="BUS001",
+        message="bad\n::error file=bus.yaml,line=1::forged\r\n::add-mask::x",
+        span=Span("topics/a,b:c.yaml", 2, 5),
+        hint="100%\nhint",
+    )
+    whole_file = Diagnostic(code="buf:X", message="m", span=Span("s.proto"), severity=Severity.WARNING)
+    commands = parse(lint_render.as_github([evil, whole_file], 3))
+    assert [c.name for c in commands] == ["error", "warning"]
+    assert commands[0].data == f"{evil.message}\n{evil.hint}"
+    assert commands[0].properties == {"file": "topics/a,b:c.yaml", "line": "2", "col": "5", "title": "BUS001"}
+    assert commands[1].properties == {"file": "s.proto", "title": "buf:X"}
