@@ -13,6 +13,7 @@ topics, so `busctl plan` shows no changes (checked). Then, in the same run, best
         broker's config and describe_acls;
   plan  `busctl plan --cluster bench --repo DIR` as a subprocess, wall clock and peak RSS (os.wait4);
   parts the same plan in-process through busctl's modules: load+validate (planning.valid_bus),
+        schemas (planning.schema_problems: compile + the rules again),
         connect, read_state, desired+diff (core.diff.diff), render (render.plan.as_text).
 
 After the first N (unless --skip-apply), 1,000 more topics are declared and `busctl apply --cluster bench
@@ -308,7 +309,7 @@ def busctl_env(work: Path) -> dict[str, str]:
     return env
 
 
-PHASES = ("load+validate", "connect", "read_state", "desired+diff", "render")
+PHASES = ("load+validate", "schemas", "connect", "read_state", "desired+diff", "render")
 
 
 def in_process(repo: Path) -> tuple[dict[str, float], Any]:
@@ -316,7 +317,7 @@ def in_process(repo: Path) -> tuple[dict[str, float], Any]:
     from busctl.core.desired import declared_groups, desired_topics
     from busctl.core.diff import DiffOptions, diff
     from busctl.core.topic_configs import load_catalogue
-    from busctl.planning import connect, valid_bus
+    from busctl.planning import connect, schema_problems, valid_bus
     from busctl.render.plan import as_text
 
     times: dict[str, float] = {}
@@ -328,6 +329,8 @@ def in_process(repo: Path) -> tuple[dict[str, float], Any]:
         return value
 
     bus = timed("load+validate", lambda: valid_bus(repo))
+    problems = timed("schemas", lambda: schema_problems(repo, bus))
+    assert not problems, problems  # the bench bus is lint-clean, schemas included
     admin = timed("connect", lambda: connect(bus, CLUSTER, 30.0))
     state = timed("read_state", admin.read_state)
 
