@@ -43,6 +43,29 @@ FormatOption = Annotated[
     ),
 ]
 
+TextJsonFormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="<text|json>",
+        help="Output format: text, or json (stable, versioned): what was done, per item.",
+        case_sensitive=False,
+    ),
+]
+"""--format for commands that report what they did: github and markdown are refused (`wants_json`)."""
+
+
+def wants_json(output: OutputFormat, command: str) -> bool:
+    """True for --format json, False for text; a usage error (exit 2) for github and markdown, which
+    `busctl COMMAND` has nothing to say in."""
+    if output in (OutputFormat.github, OutputFormat.markdown):
+        raise typer.BadParameter(
+            f"busctl {command} prints text or json, not {output.value}", param_hint="'--format'"
+        )
+    return output is OutputFormat.json
+
+
 ReportOutOption = Annotated[
     Path | None,
     typer.Option(

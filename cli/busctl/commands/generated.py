@@ -8,28 +8,52 @@ from pathlib import Path
 
 import typer
 
+from busctl.core.generated import FileState, GeneratedFile, compare
+
 MAX_DIFF_LINES = 200
 
 
-def sync(repo: Path, wanted: dict[str, str], command: str, check: bool, owned: Iterable[str] = ()) -> int:
-    """Make `wanted` (path -> text) true on disk and remove `owned` paths no longer wanted.
+def reconcile(
+    repo: Path, wanted: dict[str, str], check: bool, owned: Iterable[str] = ()
+) -> list[GeneratedFile]:
+    """Compare `wanted` (path -> text) and the `owned` paths no longer wanted with the disk; unless
+    `check`, make the disk match (write what differs, remove what is no longer generated)."""
+    current = {path: _read(repo / path) for path in {*wanted, *owned}}
+    files = compare(current, wanted, check)
+    for file in files:
+        target = repo / file.path
+        if file.state is FileState.WRITTEN and file.wanted is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(file.wanted, "utf-8")
+        elif file.state is FileState.REMOVED:
+            target.unlink()
+    return files
 
-    With `check`, change nothing: print a diff of what is stale and return 1 if anything is.
-    """
-    current = {path: _read(repo / path) for path in sorted({*wanted, *owned})}
-    stale = [path for path in current if current[path] != wanted.get(path)]
-    if not stale:
+
+def sync(repo: Path, wanted: dict[str, str], command: str, check: bool, owned: Iterable[str] = ()) -> int:
+    """`reconcile`, told as text: what was written or removed, or with `check` a diff of what is stale
+    (exit code 1 if anything is)."""
+    files = reconcile(repo, wanted, check, owned)
+    print_outcome(files, wanted, command)
+    return 0 if all(f.in_sync for f in files) else 1
+
+
+def print_outcome(files: list[GeneratedFile], wanted: dict[str, str], command: str) -> None:
+    """The text account of a `reconcile`: written/removed files, or the diff of stale ones."""
+    changed = [f for f in files if f.state is not FileState.UNCHANGED]
+    if not changed:
         typer.echo(f"{_what(wanted)} up to date")
-        return 0
-    if check:
+        return
+    stale = [f for f in changed if not f.in_sync]
+    if stale:
         budget = MAX_DIFF_LINES
-        for path in stale:
+        for file in stale:
             diff = list(
                 difflib.unified_diff(
-                    (current[path] or "").splitlines(keepends=True),
-                    (wanted.get(path) or "").splitlines(keepends=True),
-                    f"{path} (current)",
-                    f"{path} (generated)",
+                    (file.current or "").splitlines(keepends=True),
+                    (file.wanted or "").splitlines(keepends=True),
+                    f"{file.path} (current)",
+                    f"{file.path} (generated)",
                 )
             )
             typer.echo("".join(diff[:budget]), nl=False)
@@ -37,21 +61,16 @@ def sync(repo: Path, wanted: dict[str, str], command: str, check: bool, owned: I
         if budget == 0:
             typer.echo("... (diff truncated)")
         typer.echo(
-            f"{len(stale)} generated file(s) stale, missing or obsolete: {', '.join(stale)}\n"
+            f"{len(stale)} generated file(s) stale, missing or obsolete: {', '.join(f.path for f in stale)}\n"
             f"hint: run `{command}` and commit the result",
             err=True,
         )
-        return 1
-    for path in stale:
-        target = repo / path
-        if path in wanted:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(wanted[path], "utf-8")
-            typer.echo(f"wrote {path}")
+        return
+    for file in changed:
+        if file.state is FileState.WRITTEN:
+            typer.echo(f"wrote {file.path}")
         else:
-            target.unlink()
-            typer.echo(f"removed {path} (no longer generated)")
-    return 0
+            typer.echo(f"removed {file.path} (no longer generated)")
 
 
 def _read(path: Path) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from busctl.core.bus import Bus
 
 CODEOWNERS_PATH = ".github/CODEOWNERS"
@@ -17,35 +19,83 @@ def _escape(path: str) -> str:
     return path.replace(" ", "\\ ")
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One CODEOWNERS line: a path pattern (as written, spaces escaped) and the owners it asks."""
+
+    pattern: str
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Codeowners:
+    """The generated file as data: its sections (comment, entries) in file order, and the teams that
+    have no github handle (so no entry)."""
+
+    sections: list[tuple[str, list[Entry]]]
+    unlisted_teams: list[str]
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [entry for _, entries in self.sections for entry in entries]
+
+    @property
+    def text(self) -> str:
+        lines = [HEADER]
+        for comment, entries in self.sections:
+            lines.append(f"\n# {comment}")
+            lines += [f"{e.pattern} {' '.join(e.owners)}" for e in entries]
+        if self.unlisted_teams:
+            lines.append("\n# teams without a github handle (not listed): " + ", ".join(self.unlisted_teams))
+        return "\n".join(lines) + "\n"
+
+
 def generate(bus: Bus) -> str:
-    """The CODEOWNERS text for `bus`: platform files, topic directories and files, schema directories."""
+    """The CODEOWNERS text for `bus`."""
+    return codeowners(bus).text
+
+
+def codeowners(bus: Bus) -> Codeowners:
+    """The CODEOWNERS entries for `bus`: platform files, topic directories and files, schema directories."""
     handles = {team: info.github for team, info in bus.teams.items() if info.github}
-    lines = [HEADER]
+    sections: list[tuple[str, list[Entry]]] = []
     platform = bus.config.policy.platform_team
     if platform in handles:
-        lines.append(f"\n# platform team ({platform}): the bus itself")
-        lines += [f"{path} {handles[platform]}" for path in PLATFORM_PATHS]
+        platform_entries = [Entry(path, (handles[platform],)) for path in PLATFORM_PATHS]
+        sections.append((f"platform team ({platform}): the bus itself", platform_entries))
     topic_dirs = sorted({d.file.split("/")[1] for d in bus.topics if d.file.count("/") >= 2} & set(handles))
     if topic_dirs:
-        lines.append("\n# topic directories: topics/<team>/ belongs to <team>")
-        lines += [f"/topics/{team}/ {handles[team]}" for team in topic_dirs]
+        sections.append(
+            (
+                "topic directories: topics/<team>/ belongs to <team>",
+                [Entry(f"/topics/{team}/", (handles[team],)) for team in topic_dirs],
+            )
+        )
     exceptions = sorted(
         (d.file, d.topic.owner)
         for d in bus.topics
         if d.topic.owner in handles and not d.file.startswith(f"topics/{d.topic.owner}/")
     )
     if exceptions:
-        lines.append("\n# topic files outside their owner's directory")
-        lines += [f"/{_escape(file)} {handles[owner]}" for file, owner in exceptions]
+        sections.append(
+            (
+                "topic files outside their owner's directory",
+                [Entry(f"/{_escape(file)}", (handles[owner],)) for file, owner in exceptions],
+            )
+        )
     root = bus.config.schemas.root.strip("/")
     claims = sorted(
         (c for c in bus.schema_claims if c.team in handles),
         key=lambda c: (c.directory.count("/"), c.directory),
     )
     if claims:
-        lines.append("\n# schema directories (teams.yaml schemas:), most specific last")
-        lines += [f"/{_escape(f'{root}/{c.directory}'.rstrip('/'))}/ {handles[c.team]}" for c in claims]
-    missing = sorted(set(bus.teams) - set(handles))
-    if missing:
-        lines.append("\n# teams without a github handle (not listed): " + ", ".join(missing))
-    return "\n".join(lines) + "\n"
+        sections.append(
+            (
+                "schema directories (teams.yaml schemas:), most specific last",
+                [
+                    Entry(f"/{_escape(f'{root}/{c.directory}'.rstrip('/'))}/", (handles[c.team],))
+                    for c in claims
+                ],
+            )
+        )
+    return Codeowners(sections, sorted(set(bus.teams) - set(handles)))
