@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from busctl.core.plan import PLAN_FORMAT_VERSION, Action, Change, ConfigChange, Plan, Risk
 from busctl.core.state import AclBinding
-from busctl.reports import Document
+from busctl.reports import Document, validated
 
 
 class ConfigChangeDocument(Document):
@@ -108,20 +108,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def _change_document(change: Change) -> ChangeDocument:
-    acl = change.acl
-    return ChangeDocument(
-        action=change.action,
-        topic=change.topic,
-        partitions=change.partitions,
-        previous_partitions=change.previous_partitions,
-        replication_factor=change.replication_factor,
-        configs=[ConfigChangeDocument(key=c.key, before=c.before, after=c.after) for c in change.configs],
-        acl=None if acl is None else AclDocument.model_validate(acl, from_attributes=True),
-        reason=change.reason,
-        remedy=change.remedy,
-        warnings=list(change.warnings),
-        risk=change.risk,
-    )
+    return ChangeDocument.model_validate(change, from_attributes=True)
 
 
 def plan_from_document(document: object) -> Plan:
@@ -131,12 +118,7 @@ def plan_from_document(document: object) -> Plan:
     version = document.get("format_version")
     if version != PLAN_FORMAT_VERSION:
         raise ValueError(f"plan format_version {version!r} is not {PLAN_FORMAT_VERSION}")
-    try:
-        report = PlanReport.model_validate(document)
-    except ValidationError as invalid:
-        first = invalid.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the document"
-        raise ValueError(f"{where}: {first['msg']}") from None
+    report = validated(PlanReport, document)
     return Plan(
         cluster=report.cluster,
         cluster_id=report.cluster_id,
@@ -151,17 +133,13 @@ def plan_from_document(document: object) -> Plan:
 
 
 def _change(document: ChangeDocument) -> Change:
-    acl = document.acl
+    fields = document.model_dump()
+    acl = fields.pop("acl")
     return Change(
-        action=document.action,
-        topic=document.topic,
-        partitions=document.partitions,
-        previous_partitions=document.previous_partitions,
-        replication_factor=document.replication_factor,
-        configs=tuple(ConfigChange(c.key, c.before, c.after) for c in document.configs),
-        acl=None if acl is None else AclBinding(**acl.model_dump()),
-        reason=document.reason,
-        remedy=document.remedy,
-        warnings=tuple(document.warnings),
-        risk=document.risk,
+        **fields
+        | {
+            "configs": tuple(ConfigChange(**c) for c in fields["configs"]),
+            "acl": None if acl is None else AclBinding(**acl),
+            "warnings": tuple(fields["warnings"]),
+        }
     )
