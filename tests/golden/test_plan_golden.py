@@ -1,57 +1,65 @@
 """Golden plans: a recorded cluster state + declarations -> the exact plan.json, plan.txt and plan.md.
 
-Each case directory holds `case.yaml` (diff options and files overlaid on tests/rules/base) and
-`cluster.json` (a recorded ClusterState). Expected outputs sit beside them; regenerate them with
-`pytest tests/golden --update-golden` and review the diff like code.
+Each case directory holds `case.yaml` (plan's flags and files overlaid on tests/rules/base) and
+`cluster.json` (a recorded ClusterState). The outputs are what `busctl plan --format json|text|markdown`
+prints, through the whole pipeline (lint gate, schema gate, diff, render) with only the cluster
+recorded. Expected outputs sit beside them; regenerate them with `pytest tests/golden --update-golden`
+and review the diff like code.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from busctl.core.desired import declared_groups, desired_topics
-from busctl.core.diff import DiffOptions, diff
-from busctl.core.state import state_from_dict
-from busctl.core.topic_configs import load_catalogue
-from busctl.loading.bus import load_bus
-from busctl.render import plan as render
-from tests.conftest import BASE_BUS, write_files
+from busctl import planning
+from busctl.core.state import ClusterState, state_from_dict
+from tests.conftest import BASE_BUS, CliResult, write_files
 
 CASES = sorted(p.parent for p in (Path(__file__).parent / "plan").glob("*/case.yaml"))
+FORMATS = {"plan.json": "json", "plan.txt": "text", "plan.md": "markdown"}
+
+
+@dataclass
+class RecordedCluster:
+    """A cluster that answers every read with the state recorded in a case's cluster.json."""
+
+    state: ClusterState
+
+    def read_state(self, declared: Collection[str] = ()) -> ClusterState:
+        return self.state
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_plan_golden(case: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_plan_golden(
+    case: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., CliResult],
+) -> None:
     spec = yaml.safe_load((case / "case.yaml").read_text())
     root = tmp_path / "bus"
     shutil.copytree(BASE_BUS, root)
     write_files(root, spec.get("files", {}))
-    bus, report = load_bus(root)
-    assert not report.errors, [str(d.span) + " " + d.message for d in report.errors]
-    catalogue = load_catalogue()
-    state = state_from_dict(yaml.safe_load((case / "cluster.json").read_text()))
-    options = DiffOptions(
-        cluster="local",
-        protected=tuple(bus.config.policy.protected_topics),
-        allow_delete=spec.get("allow_delete", False),
-        topic_filter=spec.get("topic_filter"),
+    recorded = RecordedCluster(state_from_dict(yaml.safe_load((case / "cluster.json").read_text())))
+    monkeypatch.setattr(planning, "connect", lambda *_: recorded)  # the one place plan reaches a cluster
+    flags = ["--allow-delete"] * bool(spec.get("allow_delete")) + (
+        ["--topic", spec["topic_filter"]] if spec.get("topic_filter") else []
     )
-    plan = diff(desired_topics(bus, "local", catalogue), declared_groups(bus), state, catalogue, options)
-    outputs = {
-        "plan.json": render.as_json(plan),
-        "plan.txt": render.as_text(plan, catalogue),
-        "plan.md": render.as_markdown(plan, catalogue),
-    }
-    for name, text in outputs.items():
+    for name, output in FORMATS.items():
+        result = run("plan", "--cluster", "local", "--repo", str(root), "--format", output, *flags)
+        assert result.code == 0, result.err
         golden = case / name
         if request.config.getoption("--update-golden"):
-            golden.write_text(text)
+            golden.write_text(result.out)
         assert golden.exists(), f"{golden} missing: run pytest --update-golden and review it"
-        assert text == golden.read_text(), f"{case.name}/{name} differs from the reviewed golden file"
+        assert result.out == golden.read_text(), f"{case.name}/{name} differs from the reviewed golden file"
 
 
 def test_there_are_enough_cases() -> None:
