@@ -40,7 +40,7 @@ from busctl.adapters.kafka_errors import (
     secrets,
 )
 from busctl.core.diagnostics import BusctlError
-from busctl.core.lag import GroupOffsets, OffsetSample, Partition, Position
+from busctl.core.lag import GroupOffsets, Moment, OffsetSample, Partition, Position, Stamp
 from busctl.core.lock import LOCK_TOPIC
 from busctl.core.model import Cluster
 from busctl.core.plan import Change
@@ -324,11 +324,11 @@ class KafkaAdmin:
             },
         )
 
-    def message_timestamps(self, positions: set[Position]) -> dict[Position, float]:
-        """The timestamp (epoch seconds) of the message at each (topic, partition, offset), read by a
-        consumer that joins no group and commits nothing. A partition is assigned once per round, so
-        several offsets on one partition take several rounds. Positions that yield nothing within the
-        timeout are left out (e.g. when the principal may not READ the topic)."""
+    def message_timestamps(self, positions: set[Position]) -> dict[Position, Stamp]:
+        """The first message at or after each (topic, partition, offset): its offset and timestamp (epoch
+        seconds), read by a consumer that joins no group and commits nothing. A partition is assigned
+        once per round, so several offsets on one partition take several rounds. Positions that yield
+        nothing within the timeout are left out (e.g. when the principal may not READ the topic)."""
         rounds: list[dict[Partition, int]] = []
         for topic, partition, offset in sorted(positions):
             free = next((r for r in rounds if (topic, partition) not in r), None)
@@ -347,14 +347,31 @@ class KafkaAdmin:
                 "logger": SilentLogger(),
             }
         )
-        found: dict[Position, float] = {}
+        found: dict[Position, Stamp] = {}
         deadline = time.monotonic() + self.timeout
         try:
             for wanted in rounds:
-                found.update(_first_timestamps(consumer, wanted, deadline))
+                found.update(_first_messages(consumer, wanted, deadline))
         finally:
             consumer.close()
         return found
+
+    def offsets_for_times(self, moments: set[Moment]) -> dict[Moment, int]:
+        """Kafka's offsets-for-times: for each (topic, partition, epoch ms) the first offset whose message
+        timestamp is at or after it (-1 when every message is older). Partitions whose answer is an
+        error are left out."""
+        specs = {TopicPartition(t, p): kadmin.OffsetSpec.for_timestamp(ms) for t, p, ms in moments}
+        if not specs:
+            return {}
+        futures = self.admin.list_offsets(specs, request_timeout=self.timeout)
+        keys = {(t, p): (t, p, ms) for t, p, ms in moments}
+        answered: dict[Moment, int] = {}
+        for tp, future in futures.items():
+            try:
+                answered[keys[(tp.topic, tp.partition)]] = int(future.result(self.timeout + 5).offset)
+            except (KafkaException, TimeoutError):
+                continue
+        return answered
 
     # --- writing --------------------------------------------------------------------------------------
     # Each write sends one batch and then waits, within one --timeout, until the cluster shows its effect
@@ -621,19 +638,19 @@ class KafkaAdmin:
         return BusctlError(redact(error.message, hidden), redact(error.hint, hidden))
 
 
-def _first_timestamps(
+def _first_messages(
     consumer: Consumer, wanted: dict[Partition, int], deadline: float
-) -> dict[Position, float]:
-    """Assign each partition at its offset and note the first message's timestamp, until all have one
-    or the deadline passes."""
+) -> dict[Position, Stamp]:
+    """Assign each partition at its offset and note the first message's offset and timestamp, until all
+    have one or the deadline passes."""
     assigned = [TopicPartition(t, p, offset) for (t, p), offset in wanted.items()]
     consumer.assign(assigned)
-    found: dict[Position, float] = {}
+    found: dict[Position, Stamp] = {}
     while len(found) < len(wanted) and time.monotonic() < deadline:
         for message in consumer.consume(num_messages=500, timeout=0.5):
             key = (str(message.topic()), int(message.partition() or 0))
             if message.error() is None and key in wanted and (*key, wanted[key]) not in found:
-                found[(*key, wanted[key])] = message.timestamp()[1] / 1000
+                found[(*key, wanted[key])] = (int(message.offset() or 0), message.timestamp()[1] / 1000)
                 consumer.pause([TopicPartition(*key)])
     consumer.resume(assigned)  # pausing outlives the assignment: the next round may need the partition
     consumer.unassign()

@@ -13,7 +13,7 @@ from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progr
 from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
 from busctl.core.alerts import lag_targets
 from busctl.core.diagnostics import BusctlError
-from busctl.core.lag import assess, unconsumed_positions
+from busctl.core.lag import assess, probes, suspects, window_starts
 from busctl.planning import connect, valid_bus
 from busctl.render import lag as render
 
@@ -25,8 +25,11 @@ IntervalOption = Annotated[
     typer.Option(
         "--interval",
         min=0,
-        help="Seconds between the two offset samples that tell a stuck group from a slow one (taken only "
-        "when something lags; 0: one sample, no stuck verdict).",
+        metavar="SECONDS",
+        help="Seconds between two offset samples, taken only when a group lags with its oldest unconsumed "
+        "and last consumed messages both older than its `for`: any committed offset moving means not "
+        "stuck. Make it longer than the groups' commit interval (Kafka Streams: 30 s). 0: one sample, "
+        "such groups are not judged.",
     ),
 ]
 
@@ -37,12 +40,14 @@ def command(
     output: FormatOption = OutputFormat.text,
     topic: TopicOption = None,
     group: GroupOption = None,
-    interval: IntervalOption = 10.0,
+    interval: IntervalOption = 35.0,
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """Live lag of each declared consumer group, per topic and partition, against its lag objective:
-    messages behind, age of the oldest unconsumed message, and whether the group is stuck (lag while
-    its committed offsets do not move). Exit 1 when any group breaks its objective."""
+    """Live lag of each declared consumer group against its lag objective, judged as its alerts judge it:
+    messages behind and age of the oldest unconsumed message over the objective for its `for`, or
+    stuck (lag and no committed progress for `for`). Exit 1 when any group breaks its objective.
+
+    Example: busctl lag --cluster prod --group 'billing-*'"""
     bus = valid_bus(repo, untouched="nothing was read from the cluster")
     targets = [
         t
@@ -58,15 +63,19 @@ def command(
     admin = connect(bus, cluster, timeout)
     topics, groups = {t.topic for t in targets}, {t.group for t in targets}
     with progress(f"reading the offsets of {len(groups)} consumer group(s) on {cluster}"):
-        first = admin.read_offsets(topics, groups)
-    last, earlier = first, None
-    if interval > 0 and unconsumed_positions(targets, first):
-        with progress(f"some groups lag: sampling again in {interval:g}s to see whether they move"):
+        last = admin.read_offsets(topics, groups)
+    with progress("reading the timestamps of the next and last consumed messages"):
+        stamps = admin.message_timestamps(probes(targets, last))
+    earlier = None
+    if interval > 0 and (unsure := suspects(targets, last, stamps, time.time())):
+        names = ", ".join(sorted({t.group for t in unsure}))
+        with progress(f"no recent progress seen for {names}: sampling again in {interval:g}s"):
             time.sleep(interval)
-            last, earlier = admin.read_offsets(topics, groups), first
-    with progress("reading the oldest unconsumed messages' timestamps"):
-        timestamps = admin.message_timestamps(unconsumed_positions(targets, last))
-    report = assess(cluster, targets, last, earlier, timestamps, now=time.time())
+            earlier, last = last, admin.read_offsets(topics, groups)
+            stamps = {**stamps, **admin.message_timestamps(probes(targets, last) - stamps.keys())}
+    now = time.time()
+    ends_then = admin.offsets_for_times(window_starts(targets, last, now))
+    report = assess(cluster, targets, last, earlier, stamps, ends_then, now)
     if output is OutputFormat.json:
         typer.echo(render.as_json(report), nl=False)
     elif output is OutputFormat.markdown:

@@ -98,14 +98,24 @@ class PromtoolTest:
     cases: tuple[tuple[AlertRule, Scenario], ...]
 
 
+def _window(rule: AlertRule, settings: AlertSettings) -> float:
+    """The range the expression looks back over: the rate window, Stuck's objective `for`, or none."""
+    if rule.kind is LAG_SECONDS:
+        return prometheus_duration_seconds(settings.rate_window)
+    if rule.kind is STUCK and rule.target is not None:
+        return rule.target.objective.for_seconds
+    return 0
+
+
 def _interval(rule: AlertRule) -> int:
-    return int(min(60, max(1, rule.for_seconds // 2)))
+    shortest = rule.for_seconds
+    if rule.kind is STUCK and rule.target is not None:  # samples fine enough to see a commit in its window
+        shortest = min(shortest, rule.target.objective.for_seconds)
+    return int(min(60, max(1, shortest // 2)))
 
 
 def _settle(rule: AlertRule, settings: AlertSettings, step: int) -> int:
-    window = prometheus_duration_seconds(settings.rate_window) if rule.kind is LAG_SECONDS else 0
-    holds = 2 if rule.kind is STUCK else 1  # stuck: no commit for `for`, then `for` more
-    return int(window + holds * rule.for_seconds + 3 * step)
+    return int(_window(rule, settings) + rule.for_seconds + 3 * step)
 
 
 def _scenarios(rule: AlertRule, step: int, samples: int) -> list[Scenario]:

@@ -3,6 +3,11 @@
 Pure: from the bus to a list of rule specifications, grouped by the team that gets paged. The
 PromQL itself lives in the jinja2 templates (one per exporter dialect); this module decides which
 alerts exist, their names, severities and `for:` durations. Their promtool tests: alert_tests.py.
+
+KafkaConsumerGroupStuck means what `busctl lag` calls stuck: lag present and no committed offset
+moved for the objective's `for`. Its expression spans that window itself (lag now and `for` ago, no
+change in between), so its rule's `for:` is a short confirmation, STUCK_FOR, not the objective's
+`for` again (which made it fire only after twice that).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ DEFAULT_JOBS = {
     "burrow": "burrow",
 }
 RETENTION_FOR = "1m"
+STUCK_FOR = "1m"  # the Stuck expression already spans the objective's `for`; this only confirms it
 EXPORTER_DOWN_FOR = "5m"
 
 
@@ -89,6 +95,11 @@ class Objective:
             parts.append(f"max {self.max_seconds}s behind")
         return ", ".join(parts) + f", for {self.for_}"
 
+    @property
+    def for_seconds(self) -> float:
+        """`for` in seconds."""
+        return prometheus_duration_seconds(self.for_)
+
 
 @dataclass(frozen=True)
 class LagTarget:
@@ -155,7 +166,7 @@ def _group_rules(target: LagTarget, settings: AlertSettings) -> Iterator[AlertRu
         yield AlertRule(LAG_MESSAGES, target, objective.severity, objective.for_)
     if objective.max_seconds is not None:
         yield AlertRule(LAG_SECONDS, target, objective.severity, objective.for_)
-    yield AlertRule(STUCK, target, objective.severity, objective.for_)
+    yield AlertRule(STUCK, target, objective.severity, STUCK_FOR)
     yield AlertRule(MISSING, target, "warning", settings.missing_for)
     yield AlertRule(NO_MEMBERS, target, "warning", objective.for_)
     yield AlertRule(OUT_OF_RETENTION, target, "critical", RETENTION_FOR)
