@@ -9,10 +9,25 @@ them are written by `busctl.render.json.as_json` and listed in `reports.registry
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class Document(BaseModel):
     """Base of every report model: strict (no extra fields), immutable once built."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+D = TypeVar("D", bound=Document)
+
+
+def validated(model: type[D], data: object) -> D:
+    """`data` (parsed JSON) read as `model`; ValueError naming the first field that is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the document"
+        raise ValueError(f"{where}: {first['msg']}") from None
