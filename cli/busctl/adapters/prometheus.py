@@ -25,6 +25,11 @@ class ToolRun:
     ok: bool
     output: str
 
+    @property
+    def name(self) -> str:
+        """The tool and its subcommand, e.g. "promtool check rules"."""
+        return " ".join([Path(self.command[0]).name, *self.command[1:3]])
+
 
 def _binary(name: str) -> str:
     found = shutil.which(name)
@@ -69,3 +74,41 @@ def route_receivers(cwd: Path, file: str, labels: dict[str, str]) -> list[str]:
         raise BusctlError(f"amtool could not route {pairs}: {run.output}", "check alerts/alertmanager.yml")
     lines = [line for line in run.output.splitlines() if not line.startswith("Warning:")]
     return [name.strip() for name in ",".join(lines).split(",") if name.strip()]
+
+
+@dataclass(frozen=True)
+class RouteTest:
+    """Which receivers an alert of `team` reaches, and the one it must reach."""
+
+    team: str
+    receivers: list[str]
+    expected: str
+
+    @property
+    def ok(self) -> bool:
+        return self.receivers == [self.expected]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """promtool and amtool on generated alert files: each tool run, then each team's route test."""
+
+    runs: list[ToolRun]
+    routes: list[RouteTest]
+
+    @property
+    def ok(self) -> bool:
+        return all(run.ok for run in self.runs) and all(route.ok for route in self.routes)
+
+
+def verify(
+    cwd: Path, rules: list[str], tests: list[str], config: str, receivers: dict[str, str]
+) -> Verification:
+    """Check the rule files, run their tests, check the Alertmanager config, and route a critical
+    alert of each team (`receivers`: team -> the receiver it must reach)."""
+    runs = [check_rules(cwd, rules), test_rules(cwd, tests), check_alertmanager_config(cwd, config)]
+    routes = [
+        RouteTest(team, route_receivers(cwd, config, {"team": team, "severity": "critical"}), expected)
+        for team, expected in receivers.items()
+    ]
+    return Verification(runs, routes)

@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 
 from busctl.adapters import prometheus
-from busctl.commands.common import RepoOption, progress
-from busctl.commands.generated import sync
+from busctl.commands.common import OutputFormat, RepoOption, TextJsonFormatOption, progress, wants_json
+from busctl.commands.generated import print_outcome, reconcile
 from busctl.planning import valid_bus
-from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts, routed_teams
+from busctl.render.alerts import ALERTS_DIR, generated_files, receiver, render_alerts, routed_teams
+from busctl.render.json import as_json
+from busctl.reports.alerts import alerts_report
 
 
 def command(
@@ -24,45 +26,52 @@ def command(
         help="Then run promtool check/test rules and amtool check-config plus a route test per team "
         "(needs Debian's prometheus and prometheus-alertmanager).",
     ),
+    output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
     """Generate lag alerts for every declared consumer group: a Prometheus rule file per team
     (lag in messages and seconds, stuck, missing, no members, offset out of retention), a promtool
     test file for each, and an Alertmanager config routing each team's alerts to its chat room.
 
     Templates: the built-in ones (busctl/templates/alerts/) unless the repo's templates/ has a file
-    of the same path. Metric names follow bus.yaml alerts.exporter."""
+    of the same path. Metric names follow bus.yaml alerts.exporter. --format json lists every file
+    with its state and rule/test count per team, and --verify's outcome per tool and route.
+
+    Example: busctl alerts --check
+    """
+    as_document = wants_json(output, "alerts")
     root = repo.resolve()
     bus = valid_bus(root, "alerts/ was not written")
     wanted = render_alerts(root, bus)
-    code = sync(root, wanted, "busctl alerts", check, owned=generated_files(root))
-    if verify and code == 0:
-        return _verify(root, sorted(wanted), routed_teams(bus))
-    return code
+    files = reconcile(root, wanted, check, owned=generated_files(root))
+    in_sync = all(f.in_sync for f in files)
+    verification = None
+    if verify and in_sync:
+        config = f"{ALERTS_DIR}/alertmanager.yml"
+        with progress("running promtool and amtool"):
+            verification = prometheus.verify(
+                root,
+                rules=[f for f in sorted(wanted) if f.endswith(".rules.yml")],
+                tests=[f for f in sorted(wanted) if f.startswith(f"{ALERTS_DIR}/tests/")],
+                config=config,
+                receivers={team: receiver(team) for team in routed_teams(bus)},
+            )
+    if as_document:
+        report = alerts_report(files, check, bus.config.alerts.exporter, verification)
+        typer.echo(as_json(report), nl=False)
+    else:
+        print_outcome(files, wanted, "busctl alerts")
+        if verification is not None:
+            _print_verification(verification)
+    return 0 if in_sync and (verification is None or verification.ok) else 1
 
 
-def _verify(root: Path, files: list[str], teams: list[str]) -> int:
-    """Run promtool and amtool on the written files; every team's alerts must reach its receiver."""
-    rules = [f for f in files if f.endswith(".rules.yml")]
-    tests = [f for f in files if f.startswith(f"{ALERTS_DIR}/tests/")]
-    config = f"{ALERTS_DIR}/alertmanager.yml"
-    failed = 0
-    with progress("running promtool and amtool"):
-        runs = (
-            prometheus.check_rules(root, rules),
-            prometheus.test_rules(root, tests),
-            prometheus.check_alertmanager_config(root, config),
-        )
-    for run in runs:
-        typer.echo(
-            f"{'ok' if run.ok else 'FAILED'}: {' '.join([Path(run.command[0]).name, *run.command[1:3]])}"
-        )
+def _print_verification(verification: prometheus.Verification) -> None:
+    for run in verification.runs:
+        typer.echo(f"{'ok' if run.ok else 'FAILED'}: {run.name}")
         if not run.ok:
-            failed += 1
             typer.echo(run.output)
-    for team in teams:
-        receivers = prometheus.route_receivers(root, config, {"team": team, "severity": "critical"})
-        if receivers != [f"team-{team}"]:
-            failed += 1
-            typer.echo(f"FAILED: alerts of team {team} reach {receivers}, not team-{team}")
-    typer.echo(f"{'ok' if not failed else 'FAILED'}: routes of {len(teams)} team(s)")
-    return 1 if failed else 0
+    for route in verification.routes:
+        if not route.ok:
+            typer.echo(f"FAILED: alerts of team {route.team} reach {route.receivers}, not {route.expected}")
+    ok = all(route.ok for route in verification.routes)
+    typer.echo(f"{'ok' if ok else 'FAILED'}: routes of {len(verification.routes)} team(s)")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import yaml
@@ -178,6 +180,11 @@ def _dialect(env: jinja2.Environment, exporter: str) -> Any:
     return module
 
 
+def receiver(team: str) -> str:
+    """The Alertmanager receiver of a team's alerts."""
+    return f"team-{team}"
+
+
 def routed_teams(bus: Bus) -> list[str]:
     """The teams Alertmanager routes to: every paged team, and the platform team (the exporter's)."""
     platform = bus.config.policy.platform_team
@@ -237,7 +244,7 @@ def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
         routes_path,
         teams={team: bus.teams[team] for team in routed},
         kinds=GROUP_KINDS,
-        root_receiver=f"team-{platform}" if platform in routed else "busctl-default",
+        root_receiver=receiver(platform) if platform in routed else "busctl-default",
     )
     return files
 
@@ -251,3 +258,39 @@ def generated_files(repo: Path) -> set[str]:
                 if handle.read(len(HEADER_FIRST_LINE)) == HEADER_FIRST_LINE.encode():
                     found.add(path.relative_to(repo).as_posix())
     return found
+
+
+@dataclass(frozen=True)
+class AlertFileKind:
+    """What a file under alerts/ is, and the rule set it belongs to (a team, or EXPORTER_FILE; None for
+    the shared Alertmanager config)."""
+
+    kind: FileKind
+    rule_set: str | None
+
+
+FileKind = Literal["rules", "tests", "prometheusrule", "alertmanager", "other"]
+_LAYOUT: tuple[tuple[FileKind, re.Pattern[str]], ...] = (
+    ("rules", re.compile(rf"{ALERTS_DIR}/(?P<set>[^/]+)\.rules\.yml")),
+    ("tests", re.compile(rf"{ALERTS_DIR}/tests/(?P<set>[^/]+)\.test\.yml")),
+    ("prometheusrule", re.compile(rf"{ALERTS_DIR}/kubernetes/(?P<set>[^/]+)\.prometheusrule\.yaml")),
+)
+
+
+def file_kind(path: str) -> AlertFileKind:
+    """Classify a repo-relative path that `busctl alerts` writes (or wrote)."""
+    for kind, pattern in _LAYOUT:
+        match = pattern.fullmatch(path)
+        if match:
+            return AlertFileKind(kind, match.group("set"))
+    return AlertFileKind("alertmanager" if path == f"{ALERTS_DIR}/alertmanager.yml" else "other", None)
+
+
+def item_count(kind: FileKind, text: str) -> int | None:
+    """Alerting rules in a rule file, promtool tests in a test file (None for other kinds)."""
+    document = yaml.safe_load(text) or {}
+    if kind == "rules":
+        return sum(len(group.get("rules") or []) for group in document.get("groups") or [])
+    if kind == "tests":
+        return len(document.get("tests") or [])
+    return None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from busctl.core.jsonschema import model_schema
 from busctl.reports import Document
+from busctl.reports.alerts import AlertsReport
 from busctl.reports.codeowners import CodeownersReport
 from busctl.reports.lag import LagReportDocument
 from busctl.reports.plan import PlanReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
+    "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
     "lag-report": (LagReportDocument, "busctl lag --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),

@@ -1,0 +1,123 @@
+"""The alerts document ("alerts-report"): what `busctl alerts --format json` prints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from busctl.core.generated import FileState, GeneratedFile
+from busctl.render.alerts import file_kind, item_count
+from busctl.reports import Document
+
+if TYPE_CHECKING:
+    from busctl.adapters.prometheus import Verification
+
+
+class AlertFile(Document):
+    """One file busctl alerts owns, and what happened to it (with --check: what would)."""
+
+    path: str
+    kind: Literal["rules", "tests", "prometheusrule", "alertmanager", "other"]
+    state: FileState
+    items: int | None = Field(
+        description="alerting rules in a rules file, promtool tests in a tests file, as generated "
+        "(null for other kinds and for files no longer generated)"
+    )
+
+
+class RuleSet(Document):
+    """One rule file's set: a paged team's alerts, or `_exporter` (KafkaLagExporterDown, paged to
+    policy.platform_team), with its files."""
+
+    name: str
+    rules: int
+    tests: int
+    files: list[AlertFile]
+
+
+class ToolCheck(Document):
+    """One promtool/amtool run of --verify."""
+
+    command: str = Field(description='e.g. "promtool check rules"')
+    ok: bool
+    output: str
+
+
+class RouteCheck(Document):
+    """--verify: the receivers a critical alert of `team` reaches; ok when exactly `expected`."""
+
+    team: str
+    receivers: list[str]
+    expected: str
+    ok: bool
+
+
+class VerifyResult(Document):
+    """The outcome of --verify: every tool run and every team's route test."""
+
+    ok: bool
+    tools: list[ToolCheck]
+    routes: list[RouteCheck]
+
+
+class AlertsReport(Document):
+    """The files `busctl alerts` wrote (or with --check compared), per rule set, and --verify's outcome."""
+
+    format_version: Literal[1]
+    check: bool = Field(description="true with --check (nothing written)")
+    in_sync: bool = Field(description="alerts/ holds exactly the generated files (after writing them)")
+    exporter: str = Field(description="bus.yaml alerts.exporter: the metric names the rules use")
+    rule_sets: list[RuleSet]
+    shared: list[AlertFile] = Field(description="files of no rule set: the Alertmanager config")
+    verify: VerifyResult | None = Field(
+        description="with --verify, when alerts/ is in sync (else null: nothing was run)"
+    )
+
+
+def alerts_report(
+    files: list[GeneratedFile], check: bool, exporter: str, verification: Verification | None
+) -> AlertsReport:
+    """The report of one `busctl alerts` run over `files` (every file it owns)."""
+    sets: dict[str, list[AlertFile]] = {}
+    shared = []
+    for file in files:
+        kind = file_kind(file.path)
+        document = AlertFile(
+            path=file.path,
+            kind=kind.kind,
+            state=file.state,
+            items=None if file.wanted is None else item_count(kind.kind, file.wanted),
+        )
+        if kind.rule_set is None:
+            shared.append(document)
+        else:
+            sets.setdefault(kind.rule_set, []).append(document)
+    return AlertsReport(
+        format_version=1,
+        check=check,
+        in_sync=all(f.in_sync for f in files),
+        exporter=exporter,
+        rule_sets=[
+            RuleSet(
+                name=name,
+                rules=sum(f.items or 0 for f in members if f.kind == "rules"),
+                tests=sum(f.items or 0 for f in members if f.kind == "tests"),
+                files=members,
+            )
+            for name, members in sorted(sets.items())
+        ],
+        shared=shared,
+        verify=None if verification is None else _verify_result(verification),
+    )
+
+
+def _verify_result(verification: Verification) -> VerifyResult:
+    return VerifyResult(
+        ok=verification.ok,
+        tools=[ToolCheck(command=run.name, ok=run.ok, output=run.output) for run in verification.runs],
+        routes=[
+            RouteCheck(team=r.team, receivers=r.receivers, expected=r.expected, ok=r.ok)
+            for r in verification.routes
+        ],
+    )
