@@ -1,13 +1,16 @@
-"""`busctl owner`: message, topic, file and team queries, with provenance."""
+"""`busctl owner`: message, topic, file, directory, consumer group, principal, team and glob queries,
+with provenance."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, CliResult
+from tests.conftest import BASE_BUS, REPO_ROOT, CliResult
+from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
 
@@ -74,3 +77,96 @@ def test_topic_query_shows_configs_both_ways(run: Run) -> None:
     assert "min.insync.replicas = 2" in text  # from bus.yaml defaults
     document = json.loads(owner(run, "zones.zone-state.v1", "--format", "json").out)
     assert document["config"]["delete.retention.ms"] == "86400000"
+
+
+def test_json_validates_against_the_owner_report(run: Run) -> None:
+    document = assert_report("owner-report", owner(run, "audit.events.v1", "--format", "json").out)
+    assert document["teams"] == [
+        {"team": "audit", "chat": "https://chat.example.com/rooms/audit", "github": "@acme/audit"}
+    ]
+
+
+def test_consumer_group_query(run: Run) -> None:
+    result = owner(run, "audit-log-writer", "--format", "json")
+    document = assert_report("owner-report", result.out)
+    assert (document["kind"], document["team"]) == ("group", "audit")  # the consumer team, not the owners
+    assert "billing.invoice-created.v1" in document["topics"]
+    consumed = {i["name"]: i["team"] for i in document["items"] if i["kind"] == "topic"}
+    assert consumed["billing.invoice-created.v1"] == "billing"  # the topic's owner declares it
+    assert {i["role"] for i in document["items"]} == {"consumes"}
+    assert document["why"][0].startswith("topics/billing/invoice-created.yaml:15:12: billing declares")
+
+
+def test_principal_query(run: Run) -> None:
+    result = owner(run, "User:billing-api")
+    assert result.code == 0, result.err
+    assert all(len(line) <= 80 for line in result.out.splitlines())
+    document = assert_report("owner-report", owner(run, "User:billing-api", "-f", "json").out)
+    produced = {
+        i["name"]: i["team"] for i in document["items"] if i["role"] == "produces" and i["kind"] == "topic"
+    }
+    assert produced["billing.invoice-created.v1"] == "billing"
+    assert produced["audit.events.v1"] == "audit"  # declared by audit, in audit's file
+    assert "topics/audit/events.yaml" in document["files"]
+    assert document["team"] == ""  # several teams declare it: see teams
+    assert {"audit", "billing"} <= {t["team"] for t in document["teams"]}
+
+
+@pytest.mark.parametrize(("query", "team"), [("topics/billing/", "billing"), ("topics/billing", "billing")])
+def test_directory_query(run: Run, query: str, team: str) -> None:
+    document = assert_report("owner-report", owner(run, query, "-f", "json").out)
+    assert (document["kind"], document["team"]) == ("directory", team)
+    assert "topics/billing/invoice-created.yaml" in document["files"]
+    assert "billing.invoice-paid.v1" in document["topics"]
+
+
+def test_directory_with_several_owners(run: Run) -> None:
+    document = assert_report("owner-report", owner(run, "schemas/acme", "-f", "json").out)
+    owners = {i["name"]: i["team"] for i in document["items"]}
+    assert owners["schemas/acme/common/v1/money.proto"] == "platform"
+    assert owners["schemas/acme/zones/v1/zone_state.proto"] == "zones"
+    assert document["team"] == "" and len(document["teams"]) > 2
+
+
+BILLING = {
+    "billing.invoice-created.v1",
+    "billing.invoice-paid.v1",
+    "billing.payment-settled.v1",
+    "billing.refund-issued.v1",
+}
+ZONES = {"zones.delivery-area-assigned.v1", "zones.zone-boundary-changed.v1", "zones.zone-state.v1"}
+
+
+@pytest.mark.parametrize(("glob", "expected"), [("billing.*", BILLING), ("topics/zones/*.yaml", ZONES)])
+def test_glob_query(run: Run, glob: str, expected: set[str]) -> None:
+    document = assert_report("owner-report", owner(run, glob, "-f", "json").out)
+    assert document["kind"] == "glob"
+    assert set(document["topics"]) == expected
+
+
+def test_glob_matching_nothing(run: Run) -> None:
+    result = owner(run, "nothing.*")
+    assert result.code == 1
+    assert "the glob matches no topic name and no file path" in result.err
+
+
+def test_ambiguous_query_names_the_kinds(run: Run, bus_repo: Callable[..., Path]) -> None:
+    topic = (BASE_BUS / "topics/audit/events.yaml").read_text() + "consumers:\n  - group: billing\n"
+    root = bus_repo({"topics/audit/events.yaml": topic})
+    result = run("owner", "billing", "--repo", str(root))
+    assert result.code == 1
+    assert '"billing" is ambiguous: it names a team and a group' in result.err
+    assert "team:billing or group:billing" in result.err
+    group = assert_report(
+        "owner-report", run("owner", "group:billing", "--repo", str(root), "-f", "json").out
+    )
+    assert (group["kind"], group["team"], group["topics"]) == ("group", "audit", ["audit.events.v1"])
+    team = assert_report("owner-report", run("owner", "team:billing", "--repo", str(root), "-f", "json").out)
+    assert team["kind"] == "team"
+
+
+def test_unknown_query_suggests_groups_and_principals(run: Run) -> None:
+    result = owner(run, "User:biling-api")
+    assert result.code == 1
+    assert 'did you mean "User:billing-api"' in result.err
+    assert all(len(line) <= 80 for line in result.err.splitlines())

@@ -20,6 +20,7 @@ from busctl.commands import (
     check,
     codeowners,
     comment,
+    describe,
     import_,
     init,
     lag,
@@ -28,6 +29,7 @@ from busctl.commands import (
     plan,
     rules,
     schema,
+    topics,
 )
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
@@ -68,6 +70,8 @@ _COMMANDS = (
     ("apply", apply),
     ("import", import_),
     ("owner", owner),
+    ("topics", topics),
+    ("describe", describe),
     ("codeowners", codeowners),
     ("comment", comment),
     ("lag", lag),

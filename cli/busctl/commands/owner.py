@@ -1,83 +1,64 @@
-"""`busctl owner QUERY`: who owns a message, topic, file or team, and why."""
+"""`busctl owner QUERY`: who owns a message, topic, file, directory, consumer group, principal, team or
+glob, and why."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
 from busctl import workspace
 from busctl.commands.common import FormatOption, OutputFormat, RepoOption
-from busctl.core.ownership import NotFound, Ownership, resolve_owner
-from busctl.core.topic_configs import load_catalogue
+from busctl.core.ownership import EXPLICIT_KINDS, Ambiguous, NotFound, resolve_owner
+from busctl.render import owner as render
+from busctl.render.json import as_json
+from busctl.render.style import wrap
+from busctl.reports.owner import from_ownership
 
-OWNER_FORMAT_VERSION = 1
+QUERIES = (
+    "a query is a message FQN, a topic, a consumer group, a principal (User:NAME), a team, a file or "
+    "directory path, or a quoted glob ('billing.*')"
+)
 
 
 def command(
     query: str = typer.Argument(
-        ..., help="A message (acme.billing.v1.InvoiceCreated), topic, file path or team."
+        ...,
+        metavar="QUERY",
+        help="A message (acme.billing.v1.InvoiceCreated), topic, consumer group, principal "
+        "(User:billing-api), team, file or directory path, or a glob over topic names and paths "
+        "('billing.*'). Prefix team:, topic:, message:, group:, principal: or file: when a name "
+        "is ambiguous.",
     ),
     repo: RepoOption = Path("."),
     output: FormatOption = OutputFormat.text,
 ) -> int:
-    """Show the owning team of a message, topic, file or team: chat room, GitHub handle, topics,
-    files, and which declaration decided it. Exit 1 (with suggestions) when nothing matches."""
+    """Show who owns a message, topic, consumer group, principal, file, directory, team or glob: the
+    team(s), chat room, GitHub handle, topics, files, and which declaration decided it. Exit 1 (with
+    suggestions) when nothing matches or the query is ambiguous.
+
+    Example: busctl owner User:billing-api
+    """
     loaded, _ = workspace.load_workspace(repo.resolve())
     try:
         found = resolve_owner(loaded.bus, loaded.schemas, query)
+    except Ambiguous as ambiguous:
+        kinds = " and a ".join(ambiguous.kinds)
+        typer.echo(f'"{query}" is ambiguous: it names a {kinds}', err=True)
+        typer.echo(f"  ask for one: {' or '.join(f'{k}:{query}' for k in ambiguous.kinds)}", err=True)
+        return 1
     except NotFound as missing:
         typer.echo(f'nothing in the bus matches "{query}"', err=True)
         if missing.suggestions:
             typer.echo(f"  {missing.suggestions}", err=True)
-        typer.echo("  a query is a message FQN, a topic name, a file path or a team", err=True)
+        hint = f"{QUERIES}; to name a kind, prefix {', '.join(f'{k}:' for k in EXPLICIT_KINDS)}"
+        typer.echo("\n".join(wrap(hint, "  ")), err=True)
         return 1
-    team = loaded.bus.teams.get(found.team)
+    report = from_ownership(loaded.bus, found)
     if output is OutputFormat.json:
-        document = {
-            "format_version": OWNER_FORMAT_VERSION,
-            **asdict(found),
-            "chat": team.chat if team else None,
-            "github": team.github if team else None,
-        }
-        typer.echo(json.dumps(document, indent=2))
+        typer.echo(as_json(report), nl=False)
     elif output is OutputFormat.markdown:
-        typer.echo(_markdown(found, team.chat if team else None, team.github if team else None))
+        typer.echo(render.as_markdown(report), nl=False)
     else:
-        typer.echo(_text(found, team.chat if team else None, team.github if team else None))
+        typer.echo(render.as_text(report), nl=False)
     return 0
-
-
-def _rows(found: Ownership, chat: str | None, github: str | None) -> list[tuple[str, list[str]]]:
-    team = found.team or "(nobody)"
-    return [
-        ("team", [f"{team} ({github})" if github else team]),
-        ("chat", [chat or "(no chat room in teams.yaml)"]),
-        ("topics", found.topics or ["-"]),
-        ("files", found.files or ["-"]),
-        *(
-            [("config", [f"{k} = {load_catalogue().display(k, v)}" for k, v in found.config.items()])]
-            if found.config
-            else []
-        ),
-        ("why", found.why),
-    ]
-
-
-def _text(found: Ownership, chat: str | None, github: str | None) -> str:
-    lines = []
-    for label, values in _rows(found, chat, github):
-        for index, value in enumerate(values):
-            lines.append(f"{label if index == 0 else '':<8}{value}")
-    return "\n".join(lines)
-
-
-def _markdown(found: Ownership, chat: str | None, github: str | None) -> str:
-    lines = [f"**{found.query}** ({found.kind})", "", "| | |", "|---|---|"]
-    lines += [
-        f"| {label} | {'<br>'.join(f'`{v}`' for v in values)} |"
-        for label, values in _rows(found, chat, github)
-    ]
-    return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Who owns what: topics by their `owner`, schema files by teams.yaml `schemas:` directories.
+"""Who owns what: topics by their `owner`, schema files by teams.yaml `schemas:` directories,
+consumer groups and principals by the entries that declare them.
 
 Every answer carries its provenance (the declaration that decided it), because "why is this mine?"
 is the first question anyone asks.
@@ -6,6 +7,8 @@ is the first question anyone asks.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -30,17 +33,35 @@ def schema_owner(bus: Bus, proto_path: str) -> SchemaClaim | None:
         directory = directory.rpartition("/")[0]
 
 
+@dataclass(frozen=True)
+class Owned:
+    """One thing an answer covers (a topic, a file) and the team owning it; `role` says how the query
+    relates to it: owns, or (for a principal or a consumer group) produces / consumes."""
+
+    name: str
+    kind: str  # topic | file
+    team: str
+    role: str = "owns"
+
+
 @dataclass
 class Ownership:
-    """The answer to `busctl owner QUERY`."""
+    """The answer to `busctl owner QUERY`. `team` is "" when several teams share the answer (`teams`
+    lists them, and `items` who owns what)."""
 
     query: str
-    kind: str  # team | topic | message | file
+    kind: str  # team | topic | message | file | group | principal | directory | glob
     team: str
     topics: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
     config: dict[str, str] = field(default_factory=dict)  # a topic's effective configs, in Kafka's units
+    teams: list[str] = field(default_factory=list)
+    items: list[Owned] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.team and not self.teams:
+            self.teams = [self.team]
 
 
 class NotFound(LookupError):
@@ -52,30 +73,103 @@ class NotFound(LookupError):
         self.suggestions = suggestions
 
 
+class Ambiguous(LookupError):
+    """The query names several things (e.g. a team and a consumer group); `kinds` lists them."""
+
+    def __init__(self, query: str, kinds: list[str]) -> None:
+        super().__init__(query)
+        self.query = query
+        self.kinds = kinds
+
+
+# A query may say what it names: "group:audit", "team:audit", "topic:...", "message:...", "file:...".
+EXPLICIT_KINDS = ("team", "topic", "message", "group", "principal", "file")
+GLOB_CHARACTERS = frozenset("*?[")
+
+
 def resolve_owner(bus: Bus, schemas: SchemaSet, query: str) -> Ownership:
-    """Resolve a team, topic name, message FQN or file path to its owner, with the reasons."""
+    """Resolve a team, topic name, message FQN, consumer group, principal, file or directory path, or
+    a glob over topic names and paths, to its owner(s), with the reasons."""
     query = query.strip()
+    kind, _, name = query.partition(":")
+    if kind in EXPLICIT_KINDS and name:
+        found = _exact(bus, schemas, name).get(kind) or (
+            _path(bus, schemas, name) if kind == "file" else None
+        )
+        if found is None:
+            raise NotFound(query, did_you_mean(name, _candidates(bus, schemas), cutoff=0.5))
+        return found()
+    if GLOB_CHARACTERS & set(query):
+        return _glob(bus, schemas, query)
+    exact = _exact(bus, schemas, query)
+    if len(exact) > 1:
+        raise Ambiguous(query, list(exact))
+    if exact:
+        return next(iter(exact.values()))()
+    answer = _path(bus, schemas, query)
+    if answer is not None:
+        return answer()
+    raise NotFound(query, did_you_mean(query, _candidates(bus, schemas), cutoff=0.5))
+
+
+def _exact(bus: Bus, schemas: SchemaSet, query: str) -> dict[str, Callable[[], Ownership]]:
+    """Every kind of thing named exactly `query`, each with how to answer for it."""
+    found: dict[str, Callable[[], Ownership]] = {}
     if query in bus.teams:
-        return _team(bus, query)
+        found["team"] = lambda: _team(bus, query)
     decl = bus.topic(query)
     if decl is not None:
-        return _topic(bus, schemas, decl, query)
-    message = schemas.message(query)
-    if message is not None:
-        return _message(bus, schemas, query.lstrip("."))
+        found["topic"] = lambda: _topic(bus, schemas, decl, query)
+    if schemas.message(query) is not None:
+        found["message"] = lambda: _message(bus, schemas, query.lstrip("."))
+    if query in _groups(bus):
+        found["group"] = lambda: _group(bus, query)
+    if query in _principals(bus):
+        found["principal"] = lambda: _principal(bus, query)
+    return found
+
+
+def _path(bus: Bus, schemas: SchemaSet, query: str) -> Callable[[], Ownership] | None:
     path = _as_repo_path(bus, query)
-    if path is not None:
-        found = _file(bus, schemas, path, query)
-        if found is not None:
-            return found
-    candidates = [
+    if path is None:
+        return None
+    found = _file(bus, schemas, path, query)
+    if found is not None:
+        return lambda: found
+    under = [f for f in _known_files(bus, schemas) if f.startswith(path.rstrip("/") + "/")]
+    return (lambda: _directory(bus, schemas, query, under)) if under else None
+
+
+def _candidates(bus: Bus, schemas: SchemaSet) -> list[str]:
+    return [
         *bus.teams,
         *(d.topic.name for d in bus.topics),
         *schemas.messages,
-        *(d.file for d in bus.topics),
-        *schemas.files,
+        *_groups(bus),
+        *_principals(bus),
+        *_known_files(bus, schemas),
+        *_directories(_known_files(bus, schemas)),
     ]
-    raise NotFound(query, did_you_mean(query, candidates, cutoff=0.5))
+
+
+def _groups(bus: Bus) -> list[str]:
+    return sorted({c.group for d in bus.topics for c in d.topic.consumers})
+
+
+def _principals(bus: Bus) -> list[str]:
+    return sorted(
+        {p.principal for d in bus.topics for p in d.topic.producers}
+        | {c.principal for d in bus.topics for c in d.topic.consumers if c.principal}
+    )
+
+
+def _known_files(bus: Bus, schemas: SchemaSet) -> list[str]:
+    """Every file the bus is made of: the YAML files read and the .proto files compiled."""
+    return sorted({*bus.files, *(d.file for d in bus.topics), *schemas.files})
+
+
+def _directories(files: list[str]) -> list[str]:
+    return sorted({f"{p.as_posix()}/" for f in files for p in PurePosixPath(f).parents if p.name})
 
 
 def topics_carrying(bus: Bus, fqn: str) -> list[TopicDecl]:
@@ -203,3 +297,111 @@ def _file(bus: Bus, schemas: SchemaSet, path: str, query: str) -> Ownership | No
             ],
         )
     return None
+
+
+def _shared(query: str, kind: str, items: list[Owned], why: list[str], teams: list[str]) -> Ownership:
+    """An answer covering several items, owned by one team or by several."""
+    unique = sorted(set(teams))
+    return Ownership(
+        query=query,
+        kind=kind,
+        team=unique[0] if len(unique) == 1 else "",
+        topics=sorted({i.name for i in items if i.kind == "topic"}),
+        files=sorted({i.name for i in items if i.kind == "file"}),
+        why=why,
+        teams=unique,
+        items=items,
+    )
+
+
+def _group(bus: Bus, group: str) -> Ownership:
+    """A consumer group: the consumer team(s) declaring it, and the topics it reads."""
+    items, why, teams = [], [], []
+    for decl in bus.topics:
+        for index, consumer in enumerate(decl.topic.consumers):
+            if consumer.group != group:
+                continue
+            team = consumer.team or decl.topic.owner
+            source = "" if consumer.team else " (no team: given: the topic owner)"
+            items.append(Owned(decl.topic.name, "topic", decl.topic.owner, "consumes"))
+            items.append(Owned(decl.file, "file", decl.topic.owner, "consumes"))
+            teams.append(team)
+            why.append(
+                f"{decl.source.at('consumers', index, 'group')}: {decl.topic.owner} declares consumer "
+                f"group {group} of team {team}{source} on {decl.topic.name}"
+            )
+    return _shared(group, "group", items, why, teams)
+
+
+def _principal(bus: Bus, principal: str) -> Ownership:
+    """A principal: the topics it produces and consumes; the team running it is the producing topic's
+    owner, or the consumer entry's team."""
+    items, why, teams = [], [], []
+    for decl in bus.topics:
+        topic = decl.topic
+        for index, producer in enumerate(topic.producers):
+            if producer.principal == principal:
+                items += [
+                    Owned(topic.name, "topic", topic.owner, "produces"),
+                    Owned(decl.file, "file", topic.owner, "produces"),
+                ]
+                teams.append(topic.owner)
+                why.append(
+                    f"{decl.source.at('producers', index, 'principal')}: {topic.owner} declares "
+                    f"{principal} a producer of {topic.name}"
+                )
+        for index, consumer in enumerate(topic.consumers):
+            if consumer.principal == principal:
+                items += [
+                    Owned(topic.name, "topic", topic.owner, "consumes"),
+                    Owned(decl.file, "file", topic.owner, "consumes"),
+                ]
+                teams.append(consumer.team or topic.owner)
+                why.append(
+                    f"{decl.source.at('consumers', index, 'principal')}: {topic.owner} declares "
+                    f"{principal} a consumer of {topic.name} (group {consumer.group}, team "
+                    f"{consumer.team or topic.owner})"
+                )
+    return _shared(principal, "principal", items, why, teams)
+
+
+def _directory(bus: Bus, schemas: SchemaSet, query: str, under: list[str]) -> Ownership:
+    """A directory: the owner of every file under it."""
+    return _covering(bus, schemas, query, "directory", under, [])
+
+
+def _glob(bus: Bus, schemas: SchemaSet, pattern: str) -> Ownership:
+    """A glob over topic names and repo paths ('billing.*', 'topics/*/invoice-*.yaml')."""
+    files = [f for f in _known_files(bus, schemas) if fnmatch.fnmatchcase(f, pattern)]
+    topics = [d for d in bus.topics if fnmatch.fnmatchcase(d.topic.name, pattern)]
+    if not files and not topics:
+        raise NotFound(pattern, "the glob matches no topic name and no file path of the bus")
+    return _covering(bus, schemas, pattern, "glob", files, topics)
+
+
+def _covering(
+    bus: Bus, schemas: SchemaSet, query: str, kind: str, files: list[str], topics: list[TopicDecl]
+) -> Ownership:
+    """The owners of `files` and `topics` (and of the topics those files declare), with the reasons."""
+    declaring = {d.file: d for d in bus.topics}
+    named = {d.topic.name: d for d in topics}
+    named.update({declaring[f].topic.name: declaring[f] for f in files if f in declaring})
+    topics = [named[name] for name in sorted(named)]
+    items, why, teams = [], [], []
+    for decl in topics:
+        items.append(Owned(decl.topic.name, "topic", decl.topic.owner))
+        teams.append(decl.topic.owner)
+    for path in sorted({*files, *(d.file for d in topics)}):
+        found = _file(bus, schemas, path, path)
+        items.append(Owned(path, "file", found.team if found else ""))
+        if found is None:
+            why.append(f"{path}: no team owns it (not a topic file, and no teams.yaml schemas: entry)")
+            continue
+        teams.append(found.team)
+        why += [w for w in found.why if w not in why]
+    why += [
+        line
+        for decl in topics
+        if (line := f"{decl.source.at('owner')}: {decl.file} declares owner: {decl.topic.owner}") not in why
+    ]
+    return _shared(query, kind, items, why, [t for t in teams if t])

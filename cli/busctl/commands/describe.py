@@ -1,0 +1,72 @@
+"""`busctl describe TOPIC`: one topic's desired state and, with --cluster, its actual state beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from busctl.adapters import protoc
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.plan import TimeoutOption
+from busctl.commands.topics import ClusterOption
+from busctl.core.bus import TopicDecl
+from busctl.core.desired import desired_topics
+from busctl.core.diagnostics import BusctlError, did_you_mean
+from busctl.core.schemas import SchemaSet
+from busctl.core.topic_configs import load_catalogue
+from busctl.planning import planner, valid_bus
+from busctl.render import describe as render
+from busctl.render.json import as_json
+from busctl.reports.describe import from_declaration
+
+
+def command(
+    topic: str = typer.Argument(..., metavar="TOPIC", help="A declared topic name."),
+    cluster: ClusterOption = None,
+    repo: RepoOption = Path("."),
+    output: FormatOption = OutputFormat.text,
+    timeout: TimeoutOption = 30.0,
+) -> int:
+    """Show one topic: owner, file, schema message and where it is defined; partitions, replication
+    and every config worth knowing with its source (declared, bus default, cluster override,
+    catalogue default); its ACLs (from producers and consumers) and consumer groups with their lag
+    objectives. With --cluster, what the cluster has beside it: effective values with Kafka's config
+    source, partitions (leader, replicas, ISR), ACLs present or missing, and the drift plan sees.
+
+    Example: busctl describe billing.invoice-created.v1 --cluster prod
+    """
+    catalogue = load_catalogue()
+    if cluster is None:
+        bus = valid_bus(repo, untouched="nothing was described")
+        decl = _declared(bus.topics_by_name, topic)
+        desired = next(t for t in desired_topics(bus, "", catalogue) if t.name == topic)
+        state = plan = None
+    else:
+        reader = planner(repo, cluster, topic_filter=topic, timeout=timeout)
+        bus = reader.bus
+        decl = _declared(bus.topics_by_name, topic)
+        with progress(f"reading cluster {cluster}"):
+            survey = reader.survey()
+        desired = next(t for t in survey.desired if t.name == topic)
+        state, plan = survey.state, survey.plan
+    root = bus.config.schemas.root
+    schemas = protoc.compile_schemas(repo.resolve(), root)[0] if bus.schemas_ok else SchemaSet(root=root)
+    report = from_declaration(bus, schemas, decl, desired, catalogue, cluster, state, plan)
+    if output is OutputFormat.json:
+        typer.echo(as_json(report), nl=False)
+    elif output is OutputFormat.markdown:
+        typer.echo(render.as_markdown(report), nl=False)
+    else:
+        typer.echo(render.as_text(report, color=use_color()), nl=False)
+    return 0
+
+
+def _declared(declared: dict[str, TopicDecl], topic: str) -> TopicDecl:
+    if topic not in declared:
+        raise BusctlError(
+            f'topic "{topic}" is not declared in topics/',
+            did_you_mean(topic, declared, cutoff=0.5)
+            or "`busctl topics` lists the declared topics; `busctl topics --cluster NAME` the unmanaged ones",
+        )
+    return declared[topic]
