@@ -15,6 +15,7 @@ import pytest
 from busctl import workspace
 from busctl.commands.common import interactive, progress
 from tests.conftest import REPO_ROOT, CliResult
+from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
 COMMANDS = [
@@ -68,7 +69,7 @@ def test_lint_json_is_versioned(run: Run, bus_repo: Callable[..., Path]) -> None
     repo = bus_repo({"topics/billing/invoice-created.yaml": "name: billing.x.v1\nowner: billing\n"})
     result = run("lint", "--repo", str(repo), "--format", "json", "--no-buf")
     assert result.code == 1
-    document = json.loads(result.out)
+    document = assert_report("lint-report", result.out)
     assert document["format_version"] == 1
     missing = [d for d in document["diagnostics"] if d["code"] == "BUS003"]
     assert {d["file"] for d in missing} == {"topics/billing/invoice-created.yaml"}

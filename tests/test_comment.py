@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from busctl.core.diagnostics import Diagnostic, Span
+from busctl.render import diagnostics as lint_render
+from tests.check.test_check_cli import _repo as _check_repo
 from tests.conftest import REPO_ROOT, CliResult
 from tests.github_stub import TOKEN, FakeGitHub
 
@@ -17,22 +21,13 @@ PLAN = REPO_ROOT / "tests/golden/plan/config-drift/plan.json"
 
 
 def _lint(tmp_path: Path, errors: int) -> Path:
+    """A lint report as `busctl lint --out` writes it, with `errors` BUS101 findings."""
     diagnostics = [
-        {
-            "code": "BUS101",
-            "name": "topic-name",
-            "severity": "error",
-            "message": f"bad | name {n}",
-            "hint": None,
-            "file": "topics/a.yaml",
-            "line": n + 1,
-            "column": 7,
-        }
+        Diagnostic("BUS101", f"bad | name {n}", Span("topics/a.yaml", n + 1, 7), name="topic-name")
         for n in range(errors)
     ]
     path = tmp_path / "lint.json"
-    summary = {"errors": errors, "warnings": 0, "files": 4}
-    path.write_text(json.dumps({"format_version": 1, "summary": summary, "diagnostics": diagnostics}))
+    path.write_text(lint_render.as_json(diagnostics, 4))
     return path
 
 
@@ -126,3 +121,52 @@ def test_a_report_of_the_wrong_kind_names_the_file_and_what_it_is(
 def test_no_reports_at_all_is_a_usage_error_naming_the_options(run: Run) -> None:
     result = run("comment")
     assert result.code == 2 and "--lint FILE, --check FILE and/or --plan FILE" in result.err
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (
+            lambda d: d["diagnostics"][0].update(line="three"),
+            "diagnostics.0.line: Input should be a valid integer",
+        ),
+        (lambda d: d["diagnostics"][0].pop("code"), "diagnostics.0.code: Field required"),
+        (lambda d: d["summary"].update(errors=None), "summary.errors: Input should be a valid integer"),
+        (lambda d: d.update(format_version=2), "format_version: Input should be 1"),
+        (lambda d: d.update(extra=True), "extra: Extra inputs are not permitted"),
+    ],
+)
+def test_a_damaged_report_names_the_file_and_the_field(
+    run: Run, tmp_path: Path, change: Callable[[dict[str, Any]], object], complaint: str
+) -> None:
+    path = _lint(tmp_path, 1)
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    result = run("comment", "--lint", str(path))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{path} is not a busctl lint report: {complaint}" in result.err
+    assert f"busctl lint --out {path}" in result.err  # how to make a good one
+
+
+@pytest.mark.parametrize("foreign", ["[1, 2]", '"lint"', '{"version": "2.1.0", "runs": []}'])
+def test_a_foreign_document_is_a_clean_error(run: Run, tmp_path: Path, foreign: str) -> None:
+    (tmp_path / "check.json").write_text(foreign)
+    result = run("comment", "--check", str(tmp_path / "check.json"))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{tmp_path / 'check.json'} is not a busctl check report: " in result.err
+
+
+def test_a_saved_check_report_renders_its_findings_and_whom_to_notify(run: Run, tmp_path: Path) -> None:
+    saved = tmp_path / "check.json"
+    repo = _check_repo(tmp_path, "topic-partitions-decreased")
+    assert run("check", "--against", "main", "--repo", str(repo), "--out", str(saved)).code == 1
+    result = run("comment", "--check", str(saved), "--lint", str(_lint(tmp_path, 0)))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert "| lint | :white_check_mark: clean (4 files) |" in lines
+    assert "| check | :x: 1 breaking change(s) against `main` |" in lines
+    assert any(line.startswith("| audit | https://chat.example.com/rooms/audit |") for line in lines)
+    assert any(
+        line.startswith("| :x: | BUS501 | `topics/billing/invoice-created.yaml:6:13` |") for line in lines
+    )

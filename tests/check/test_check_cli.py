@@ -12,6 +12,7 @@ import yaml
 
 from tests.check.test_check_corpus import CORPUS, make_repo
 from tests.conftest import CliResult, git
+from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
 
@@ -53,8 +54,10 @@ def test_github_annotations_for_breaks(run: Run, tmp_path: Path) -> None:
     result = run("check", *repo, "--format", "github", "--out", str(tmp_path / "check.json"))
     assert result.code == 1
     assert result.out.startswith("::error file=schemas/acme/billing/v1/invoice_created.proto,line=")
-    assert "title=buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE" in result.out
-    assert (tmp_path / "check.json").read_text() == run("check", *repo, "--format", "json").out
+    assert "title=buf%3AFIELD_WIRE_JSON_COMPATIBLE_TYPE::" in result.out  # the colon escaped
+    saved = (tmp_path / "check.json").read_text()
+    assert saved == run("check", *repo, "--format", "json").out
+    assert assert_report("check-report", saved)["summary"] == {"breaking": 1, "approved": 0, "findings": 1}
 
 
 def test_unknown_ref_explains_fetch_depth(run: Run, tmp_path: Path) -> None:

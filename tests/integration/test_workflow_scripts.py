@@ -93,7 +93,7 @@ def test_pull_request_then_apply_scripts(
     assert first.returncode == 1, first.stdout + first.stderr  # the schema change breaks consumers
     out = first.stdout
     assert "::group::lint" in out and "::group::check" in out and "::group::plan" in out
-    assert f"::error file={PROTO},line=10,col=3,title=buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE::" in out
+    assert f"::error file={PROTO},line=10,col=3,title=buf%3AFIELD_WIRE_JSON_COMPATIBLE_TYPE::" in out
     assert "+ billing.wf-payments.v1" in out  # the plan, in the log
     assert "created the pull-request comment" in out
     (comment,) = github.ours()

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from busctl.check import run_check
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, ReportOutOption, progress
+from busctl.check import CheckResult, run_check
+from busctl.commands.common import (
+    FindingsFormat,
+    FindingsFormatOption,
+    RepoOption,
+    ReportOutOption,
+    progress,
+)
 from busctl.render import check as render
 
 AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compare with, e.g. origin/main.")]
@@ -17,7 +24,7 @@ AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compar
 def command(
     against: AgainstOption,
     repo: RepoOption = Path("."),
-    output: FormatOption = OutputFormat.text,
+    output: FindingsFormatOption = FindingsFormat.text,
     out: ReportOutOption = None,
 ) -> int:
     """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
@@ -25,11 +32,12 @@ def command(
     is not approved in the change (topic file `approvals:`)."""
     with progress(f"comparing with {against} (buf breaking, topic rules)"):
         result = run_check(repo, against)
-    renderers = {
-        OutputFormat.text: render.as_text,
-        OutputFormat.json: render.as_json,
-        OutputFormat.github: render.as_github,
-        OutputFormat.markdown: render.as_markdown,
+    renderers: dict[FindingsFormat, Callable[[CheckResult], str]] = {
+        FindingsFormat.text: render.as_text,
+        FindingsFormat.json: render.as_json,
+        FindingsFormat.github: render.as_github,
+        FindingsFormat.markdown: render.as_markdown,
+        FindingsFormat.sarif: render.as_sarif,
     }
     typer.echo(renderers[output](result), nl=False)
     if out is not None:

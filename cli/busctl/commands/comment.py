@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal, TypeVar
 
 import typer
 
@@ -15,7 +16,13 @@ from busctl.core.diagnostics import BusctlError
 from busctl.core.plan import Plan
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.comment import MARKER, CommentInputs, render_comment
+from busctl.reports import validated
+from busctl.reports.check import CheckReport
+from busctl.reports.lint import LintReport
 from busctl.reports.plan import plan_from_document
+
+Step = Literal["lint", "check", "plan"]
+R = TypeVar("R")
 
 
 def command(
@@ -35,11 +42,16 @@ def command(
         help="Create or update the comment on the pull request (GITHUB_TOKEN, GITHUB_REPOSITORY, and "
         "GITHUB_EVENT_PATH or --pr) instead of printing it.",
     ),
-    pr: int | None = typer.Option(None, "--pr", help="Pull request number (default: from the event)."),
+    pr: int | None = typer.Option(
+        None, "--pr", metavar="NUMBER", help="Pull request number (default: from the event)."
+    ),
 ) -> int:
     """Render the pull-request comment: lint, check and plan results, and the owners and chat rooms to
     notify. A report whose file is missing or empty (its step failed) is shown as "no result". With
-    --post, one comment per pull request is created and then updated on every push."""
+    --post, one comment per pull request is created and then updated on every push.
+
+    Example: busctl comment --lint lint.json --check check.json --post
+    """
     if lint is None and check is None and not plans:
         raise typer.BadParameter(
             "pass the reports to render: --lint FILE, --check FILE and/or --plan FILE "
@@ -47,13 +59,13 @@ def command(
             param_hint="--lint/--check/--plan",
         )
     missing: list[str] = []
-    lint_doc, check_doc = _document(lint, "lint", missing), _document(check, "check", missing)
+    lint_report = _read(lint, "lint", _lint, missing)
+    check_report = _read(check, "check", _check, missing)
     plan_docs: dict[str, Plan | None] = {}
     for path in plans or []:
-        document = _document(path, "plan", missing)
-        plan = _plan(path, document) if document is not None else None
+        plan = _read(path, "plan", plan_from_document, missing)
         plan_docs[plan.cluster if plan is not None else path.name] = plan
-    inputs = CommentInputs(lint_doc, check_doc, plan_docs, __version__, tuple(missing))
+    inputs = CommentInputs(lint_report, check_report, plan_docs, __version__, tuple(missing))
     body = render_comment(inputs, load_catalogue())
     if not post:
         typer.echo(body, nl=False)
@@ -63,8 +75,9 @@ def command(
     return 0
 
 
-def _document(path: Path | None, step: str, missing: list[str]) -> dict[str, Any] | None:
-    """The JSON report at `path`; None (and `step` noted as missing) if its step left none behind."""
+def _read(path: Path | None, step: Step, read: Callable[[object], R], missing: list[str]) -> R | None:
+    """The report at `path`, as `read` makes it; None (and `step` noted as missing) if its step left
+    none behind. A file that is not such a report is an error naming it and what is wrong."""
     if path is None:
         return None
     text = path.read_text("utf-8") if path.is_file() else ""
@@ -74,50 +87,45 @@ def _document(path: Path | None, step: str, missing: list[str]) -> dict[str, Any
     hint = (
         f"save it with `busctl plan --cluster NAME --out {path}`"
         if step == "plan"
-        else f"write it with `busctl {step} --format json > {path}`"
+        else f"write it with `busctl {step} --out {path}` (or --format json > {path})"
     )
     try:
-        document = json.loads(text)
+        data = json.loads(text)
     except ValueError as err:
         raise BusctlError(f"{path} is not a JSON report: {err}", hint) from None
-    if not isinstance(document, dict) or "format_version" not in document:
-        raise BusctlError(f"{path} is not a busctl {step} report", hint)
-    kind = report_kind(document)
-    if kind is None:
-        raise BusctlError(f"{path} is not a busctl {step} {'file' if step == 'plan' else 'report'}", hint)
-    if kind != step:
-        raise BusctlError(f"{path} is a busctl {kind} report, not a {step} report (given as --{step})", hint)
-    return document
+    try:
+        return read(data)
+    except ValueError as wrong:
+        kind = report_kind(data)
+        if kind is not None:
+            raise BusctlError(
+                f"{path} is a busctl {kind} report, not a {step} report (given as --{step})", hint
+            ) from None
+        what = "plan file" if step == "plan" else f"{step} report"
+        raise BusctlError(f"{path} is not a busctl {what}: {wrong}", hint) from None
 
 
-# The keys (and, for summaries, sub-keys) each kind of saved report has; what the comment reads.
-_SHAPES: dict[str, tuple[tuple[str, type, tuple[str, ...]], ...]] = {
-    "lint": (("summary", dict, ("errors", "warnings")), ("diagnostics", list, ())),
-    "check": (
-        ("summary", dict, ("breaking", "approved")),
-        ("findings", list, ()),
-        ("ownership", list, ()),
-        ("notify", list, ()),
-    ),
-    "plan": (("cluster", str, ()), ("changes", list, ()), ("blocked", list, ()), ("options", dict, ())),
+def _lint(data: object) -> LintReport:
+    return validated(LintReport, data)
+
+
+def _check(data: object) -> CheckReport:
+    return validated(CheckReport, data)
+
+
+_READERS: dict[Step, Callable[[object], object]] = {
+    "lint": _lint,
+    "check": _check,
+    "plan": plan_from_document,
 }
 
 
-def report_kind(document: dict[str, Any]) -> str | None:
-    """Which busctl report `document` is ("lint", "check" or "plan"), judged by its keys; None if none."""
-    for kind, shape in _SHAPES.items():
-        if all(
-            isinstance(document.get(key), typ) and all(sub in document[key] for sub in subs)
-            for key, typ, subs in shape
-        ):
-            return kind
+def report_kind(data: object) -> Step | None:
+    """Which busctl report `data` is ("lint", "check" or "plan"), judged by its model; None if none."""
+    for kind, read in _READERS.items():
+        try:
+            read(data)
+        except ValueError:
+            continue
+        return kind
     return None
-
-
-def _plan(path: Path, document: dict[str, Any]) -> Plan:
-    try:
-        return plan_from_document(document)
-    except ValueError as err:
-        raise BusctlError(
-            f"{path} is not a busctl plan file: {err}", f"save it with `busctl plan --out {path}`"
-        ) from None

@@ -26,6 +26,16 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
 
 
+class FindingsFormat(StrEnum):
+    """Formats of lint and check, the commands with findings: the report formats and SARIF."""
+
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
 RepoOption = Annotated[
     Path,
     typer.Option(
@@ -65,6 +75,17 @@ def wants_json(output: OutputFormat, command: str) -> bool:
         )
     return output is OutputFormat.json
 
+
+FindingsFormatOption = Annotated[
+    FindingsFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format: text, json (stable, versioned), github (workflow annotations), markdown "
+        "(PR comments) or sarif (SARIF 2.1.0, for GitHub code scanning).",
+        case_sensitive=False,
+    ),
+]
 
 ReportOutOption = Annotated[
     Path | None,

@@ -8,8 +8,8 @@ import typer
 
 from busctl import workspace
 from busctl.commands.common import (
-    FormatOption,
-    OutputFormat,
+    FindingsFormat,
+    FindingsFormatOption,
     RepoOption,
     ReportOutOption,
     progress,
@@ -20,7 +20,7 @@ from busctl.render import diagnostics as render
 
 def command(
     repo: RepoOption = Path("."),
-    output: FormatOption = OutputFormat.text,
+    output: FindingsFormatOption = FindingsFormat.text,
     no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
     out: ReportOutOption = None,
 ) -> int:
@@ -28,12 +28,14 @@ def command(
 
     Every finding has a file:line:col, a rule id (BUSnnn or buf:RULE) and a hint. Warnings are shown
     but do not fail. `busctl rules` lists the rules.
+
+    Example: busctl lint --format github --out lint.json
     """
     with progress("linting declarations and schemas"):
         result = workspace.lint(repo, run_buf=not no_buf)
     found = result.report.sorted()
     files = len(result.bus.files) + len(result.schemas.files)
-    if output is OutputFormat.text:
+    if output is FindingsFormat.text:
         text = render.as_text(found, files, color=use_color())
     else:
         text = render.RENDERERS[output.value](found, files)

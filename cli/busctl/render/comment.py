@@ -8,12 +8,14 @@ The marker on the first line lets `busctl comment --post` find and update the co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from busctl.core.diagnostics import Severity
 from busctl.core.plan import Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import check as check_render
 from busctl.render import plan as plan_render
+from busctl.reports.check import CheckReport
+from busctl.reports.lint import LintReport
 
 MARKER = "<!-- busctl:pr-comment -->"
 MAX_CHARS = 65_000  # GitHub refuses comments over 65,536 characters
@@ -25,8 +27,8 @@ class CommentInputs:
     """What the workflow's steps produced. A step that was not run is None and gets no row; one that
     ran but left no document (it crashed, or could not reach the cluster) is listed in `missing`."""
 
-    lint: dict[str, Any] | None
-    check: dict[str, Any] | None
+    lint: LintReport | None
+    check: CheckReport | None
     plans: dict[str, Plan | None]  # label (cluster name) -> its plan, None when the plan is missing
     version: str
     missing: tuple[str, ...] = ()
@@ -44,7 +46,7 @@ def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
     lines += _notify(inputs.check)
     lines += _lint_details(inputs.lint)
     if inputs.check is not None:
-        lines += ["", check_render.markdown_from_dict(inputs.check, owners=False).rstrip("\n")]
+        lines += ["", check_render.markdown_from_report(inputs.check, owners=False).rstrip("\n")]
     for plan in inputs.plans.values():
         if plan is not None:
             lines += ["", plan_render.as_markdown(plan, catalogue).rstrip("\n")]
@@ -55,24 +57,24 @@ def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
     return f"{body}\n\n{footer}\n"
 
 
-def _lint_result(document: dict[str, Any] | None) -> str:
-    if document is None:
+def _lint_result(report: LintReport | None) -> str:
+    if report is None:
         return ":grey_question: no result: see the lint step's log"
-    summary = document["summary"]
-    if summary["errors"]:
-        return f":x: {summary['errors']} error(s), {summary['warnings']} warning(s)"
-    warnings = f", {summary['warnings']} warning(s)" if summary["warnings"] else ""
-    return f":white_check_mark: clean ({summary['files']} files{warnings})"
+    summary = report.summary
+    if summary.errors:
+        return f":x: {summary.errors} error(s), {summary.warnings} warning(s)"
+    warnings = f", {summary.warnings} warning(s)" if summary.warnings else ""
+    return f":white_check_mark: clean ({summary.files} files{warnings})"
 
 
-def _check_result(document: dict[str, Any] | None) -> str:
-    if document is None:
+def _check_result(report: CheckReport | None) -> str:
+    if report is None:
         return ":grey_question: no result: see the check step's log"
-    summary = document["summary"]
-    against = f"against `{document['ref']}`"
-    if summary["breaking"]:
-        return f":x: {summary['breaking']} breaking change(s) {against}"
-    approved = f", {summary['approved']} approved break(s)" if summary["approved"] else ""
+    summary = report.summary
+    against = f"against `{report.ref}`"
+    if summary.breaking:
+        return f":x: {summary.breaking} breaking change(s) {against}"
+    approved = f", {summary.approved} approved break(s)" if summary.approved else ""
     return f":white_check_mark: nothing breaks {against}{approved}"
 
 
@@ -83,35 +85,33 @@ def _plan_result(plan: Plan | None) -> str:
     return f"{mark} {plan_render.counts(plan)}"
 
 
-def _notify(document: dict[str, Any] | None) -> list[str]:
-    if document is None or not document.get("notify"):
+def _notify(report: CheckReport | None) -> list[str]:
+    if report is None or not report.notify:
         return []
-    files = {o["team"]: len(o["files"]) for o in document["ownership"]}
+    files = {o.team: len(o.files) for o in report.ownership}
     affected: dict[str, list[str]] = {}
-    for finding in document["findings"]:
-        for team in finding["teams"]:
-            affected.setdefault(team, []).append(finding["code"])
+    for finding in report.findings:
+        for team in finding.teams:
+            affected.setdefault(team, []).append(finding.code)
     lines = ["", "**Notify**", "", "| team | chat room | GitHub | why |", "|---|---|---|---|"]
-    for team in document["notify"]:
+    for entry in report.notify:
         why = []
-        if team["team"] in files:
-            why.append(f"owns {files[team['team']]} changed file(s)")
-        if team["team"] in affected:
-            why.append("affected by " + ", ".join(sorted(set(affected[team["team"]]))))
-        lines.append(
-            f"| {team['team']} | {team['chat'] or '-'} | {team['github'] or '-'} | {'; '.join(why)} |"
-        )
+        if entry.team in files:
+            why.append(f"owns {files[entry.team]} changed file(s)")
+        if entry.team in affected:
+            why.append("affected by " + ", ".join(sorted(set(affected[entry.team]))))
+        lines.append(f"| {entry.team} | {entry.chat or '-'} | {entry.github or '-'} | {'; '.join(why)} |")
     return lines
 
 
-def _lint_details(document: dict[str, Any] | None) -> list[str]:
-    if document is None or not document["summary"]["errors"]:
+def _lint_details(report: LintReport | None) -> list[str]:
+    if report is None or not report.summary.errors:
         return []
-    errors = [d for d in document["diagnostics"] if d["severity"] == "error"]
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     lines = ["", "### busctl lint", "", "| rule | where | what |", "|---|---|---|"]
     for d in errors[:MAX_LINT_ROWS]:
-        where = d["file"] + (f":{d['line']}:{d['column']}" if d["line"] else "")
-        lines.append(f"| {d['code']} | `{where}` | {d['message'].replace('|', '&#124;')} |")
+        where = d.file + (f":{d.line}:{d.column}" if d.line else "")
+        lines.append(f"| {d.code} | `{where}` | {d.message.replace('|', '&#124;')} |")
     if len(errors) > MAX_LINT_ROWS:
         lines.append(f"\n… and {len(errors) - MAX_LINT_ROWS} more: run `busctl lint`.")
     return lines

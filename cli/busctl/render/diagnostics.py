@@ -1,13 +1,12 @@
-"""Render lint diagnostics as text, JSON (format_version 1) or GitHub workflow annotations."""
+"""Render lint diagnostics as text, JSON (the lint-report), GitHub annotations, Markdown or SARIF."""
 
 from __future__ import annotations
 
-import json
-
 from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.render import json, sarif
+from busctl.render.github import annotation, severity_level
 from busctl.render.style import Tone, paint, severity_tone, wrap
-
-DIAGNOSTICS_FORMAT_VERSION = 1
+from busctl.reports.lint import lint_report
 
 
 def summary(diagnostics: list[Diagnostic], files: int) -> str:
@@ -43,52 +42,30 @@ def as_text(diagnostics: list[Diagnostic], files: int, color: bool = False) -> s
 
 
 def as_json(diagnostics: list[Diagnostic], files: int) -> str:
-    """A stable JSON document: {format_version, summary, diagnostics: [...]}."""
-    document = {
-        "format_version": DIAGNOSTICS_FORMAT_VERSION,
-        "summary": {
-            "errors": sum(d.severity is Severity.ERROR for d in diagnostics),
-            "warnings": sum(d.severity is Severity.WARNING for d in diagnostics),
-            "files": files,
-        },
-        "diagnostics": [
-            {
-                "code": d.code,
-                "name": d.name,
-                "severity": d.severity.value,
-                "message": d.message,
-                "hint": d.hint,
-                "file": d.span.file,
-                "line": d.span.line,
-                "column": d.span.col,
-            }
-            for d in diagnostics
-        ],
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """The lint document ("lint-report", format_version 1)."""
+    return json.as_json(lint_report(diagnostics, files))
 
 
 def as_github(diagnostics: list[Diagnostic], files: int) -> str:
-    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=CODE::message`."""
-    lines = []
-    for d in diagnostics:
-        level = "error" if d.severity is Severity.ERROR else "warning"
-        props = [f"file={_escape_property(d.span.file)}"]
-        if d.span.line > 0:
-            props += [f"line={d.span.line}", f"col={max(d.span.col, 1)}"]
-        props.append(f"title={_escape_property(d.code)}")
-        message = d.message + (f"\n{d.hint}" if d.hint else "")
-        lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    """GitHub workflow annotations, `::error file=F,line=L,col=C,title=CODE::message`, then the summary."""
+    lines = [
+        annotation(
+            severity_level(d.severity),
+            d.message + (f"\n{d.hint}" if d.hint else ""),
+            file=d.span.file,
+            line=d.span.line,
+            col=d.span.col,
+            title=d.code,
+        )
+        for d in diagnostics
+    ]
     lines.append(summary(diagnostics, files))
     return "\n".join(lines) + "\n"
+
+
+def as_sarif(diagnostics: list[Diagnostic], files: int) -> str:
+    """A SARIF 2.1.0 log of the findings (for GitHub code scanning)."""
+    return sarif.as_sarif([(d, "") for d in diagnostics])
 
 
 def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
@@ -103,4 +80,10 @@ def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"text": as_text, "json": as_json, "github": as_github, "markdown": as_markdown}
+RENDERERS = {
+    "text": as_text,
+    "json": as_json,
+    "github": as_github,
+    "markdown": as_markdown,
+    "sarif": as_sarif,
+}

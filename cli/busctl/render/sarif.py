@@ -1,0 +1,88 @@
+"""SARIF 2.1.0 logs of lint and check findings, for GitHub code scanning (`upload-sarif`).
+
+One run; the driver lists every registered rule (then any other code found, such as buf's), each
+result points at its rule by id and index, at its file relative to the repo root (`%SRCROOT%`) and,
+when it has one, at its 1-based line and column (counted in Unicode code points, as busctl does).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from busctl import __version__
+from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.rules.base import BaseRule, all_rules, check_rules
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+
+Finding = tuple[Diagnostic, str]
+"""A diagnostic and the reason its break was approved ('' when it was not)."""
+
+
+def level(severity: Severity) -> str:
+    """SARIF's level for a severity: error, warning, or note for anything milder."""
+    return {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(severity, "note")
+
+
+def as_sarif(findings: Sequence[Finding]) -> str:
+    """The SARIF log of `findings`, as indented UTF-8 JSON ending in a newline."""
+    rules = _rules(findings)
+    index = {rule["id"]: n for n, rule in enumerate(rules)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "busctl",
+                "version": __version__,
+                "rules": rules,
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(d, approved, index[d.code]) for d, approved in findings],
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
+    """Every registered rule by id, then the codes of `findings` the registry does not hold."""
+    rules: dict[str, dict[str, Any]] = {}
+    registered: list[BaseRule[Any]] = [*all_rules(), *check_rules()]
+    for rule in sorted(registered, key=lambda r: r.id):
+        text = inspect.cleandoc(rule.__doc__ or rule.id)
+        rules[rule.id] = {
+            "id": rule.id,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary() or rule.id},
+            "fullDescription": {"text": text},
+            "help": {"text": text, "markdown": text},
+            "defaultConfiguration": {"level": level(rule.severity)},
+        }
+    for d, _ in findings:
+        if d.code not in rules:
+            rules[d.code] = {"id": d.code, **({"name": d.name} if d.name else {})}
+    return list(rules.values())
+
+
+def _result(d: Diagnostic, approved: str, rule_index: int) -> dict[str, Any]:
+    region = {"startLine": d.span.line, **({"startColumn": d.span.col} if d.span.col > 0 else {})}
+    location = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": quote(d.span.file), "uriBaseId": SRCROOT},
+            **({"region": region} if d.span.line > 0 else {}),
+        }
+    }
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "ruleIndex": rule_index,
+        "level": "note" if approved else level(d.severity),
+        "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+        "locations": [location],
+    }
+    if approved:
+        result["suppressions"] = [{"kind": "inSource", "justification": approved}]
+    return result
