@@ -12,9 +12,13 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from tests.conftest import CliResult, write_files
 from tests.integration.conftest import Broker, bus_for, create_topics_and_wait
+from tests.reports import assert_report
 
 pytestmark = pytest.mark.kafka
 Run = Callable[..., CliResult]
+HAND_WRITTEN = (
+    "name: billing.i2-other.v1\nowner: billing\ndescription: d\nschema: acme.billing.v1.InvoiceCreated\n"
+)
 
 
 def test_import_then_plan_is_clean(run: Run, kafka_single: Broker, tmp_path: Path) -> None:
@@ -64,3 +68,47 @@ def test_import_then_plan_is_clean(run: Run, kafka_single: Broker, tmp_path: Pat
     assert checked.code == 0, checked.out + checked.err
     again = run("import", "--cluster", "local", "--repo", str(root), "--dry-run")
     assert "billing.i1-imported.v1" not in again.out and "nobody.i1-orphan" in again.out
+
+
+def test_import_json_accounts_for_every_topic(run: Run, kafka_single: Broker, tmp_path: Path) -> None:
+    admin = AdminClient(kafka_single.admin_config())
+    names = ("billing.i2-new.v1", "billing.i2-there.v1", "billing.i2-declared.v1", "_schemas")
+    create_topics_and_wait(admin, [NewTopic(name, 2, 1) for name in names])
+    root = bus_for(kafka_single, tmp_path / "bus")
+    there, declaration = "topics/billing/billing.i2-there.v1.yaml", "topics/billing/i2-declared.yaml"
+    write_files(
+        root,
+        {
+            "topics/audit/events.yaml": None,
+            there: HAND_WRITTEN,  # declares another topic: the name is taken, the file is not rewritten
+            declaration: "name: billing.i2-declared.v1\nowner: billing\ndescription: d\n"
+            "schema: acme.billing.v1.InvoiceCreated\npartitions: 2\n",
+        },
+    )
+    args = ("import", "--cluster", "local", "--repo", str(root), "--format", "json")
+
+    dry = run(*args, "--dry-run")
+    assert dry.code == 0 and dry.err == "", dry.err
+    document = assert_report("import-report", dry.out)
+    topics = {t["topic"]: t for t in document["topics"]}
+    new = topics["billing.i2-new.v1"]
+    assert (new["file"], new["outcome"]) == ("topics/billing/billing.i2-new.v1.yaml", "would-write")
+    assert yaml.safe_load(new["content"])["partitions"] == 2
+    assert new["todo"] == ["schema: name the protobuf message this topic carries"]
+    assert topics["billing.i2-there.v1"]["outcome"] == "exists"
+    assert not (root / new["file"]).exists()
+    skipped = {s["topic"]: (s["reason"], s["file"]) for s in document["skipped"]}
+    assert skipped["billing.i2-declared.v1"] == ("declared", declaration)
+    assert skipped["_schemas"] == ("protected", None)
+    listed = set(kafka_single.tool("topics", "--list").split())
+    assert set(topics) | set(skipped) == listed  # every topic of the cluster is accounted for
+
+    done = assert_report("import-report", run(*args).out)
+    outcomes = {t["topic"]: t["outcome"] for t in done["topics"]}
+    assert outcomes["billing.i2-new.v1"] == "written" and outcomes["billing.i2-there.v1"] == "exists"
+    assert (root / new["file"]).read_text() == new["content"]
+    assert (root / there).read_text() == HAND_WRITTEN  # never overwritten
+    summary = done["summary"]
+    assert summary["written"] == list(outcomes.values()).count("written") >= 1
+    assert summary["exists"] == list(outcomes.values()).count("exists") >= 1
+    assert summary["skipped"] == len(done["skipped"]) and summary["would_write"] == 0

@@ -7,11 +7,13 @@ from pathlib import Path
 import typer
 import yaml
 
-from busctl.commands.common import RepoOption, progress
+from busctl.commands.common import OutputFormat, RepoOption, TextJsonFormatOption, progress, wants_json
 from busctl.commands.plan import ClusterOption, TimeoutOption
-from busctl.core.importer import import_topics
+from busctl.core.importer import Imported, import_topics
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import connect, valid_bus
+from busctl.render.json import as_json
+from busctl.reports.import_ import FileOutcome, import_report
 
 
 def command(
@@ -19,34 +21,51 @@ def command(
     repo: RepoOption = Path("."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the files instead of writing them."),
     timeout: TimeoutOption = 30.0,
+    output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
     """Write topics/<owner>/<topic>.yaml for every undeclared topic of the cluster (protected topics
     excluded), so that `busctl plan` right after shows no changes for them. Owners come from the topic
-    name when it starts with a team; schemas are left as placeholders that `busctl lint` reports."""
+    name when it starts with a team; schemas are left as placeholders that `busctl lint` reports.
+    --format json lists each topic's file, what became of it and its todos, and the topics skipped.
+
+    Example: busctl import --cluster prod --dry-run
+    """
+    as_document = wants_json(output, "import")
     bus = valid_bus(repo)
     with progress(f"reading cluster {cluster}"):
         state = connect(bus, cluster, timeout).read_state()
-    imported = import_topics(bus, state, cluster, load_catalogue())
-    if not imported:
+    found = import_topics(bus, state, cluster, load_catalogue())
+    files = [_write(repo, item, dry_run) for item in found.imported]
+    if as_document:
+        typer.echo(as_json(import_report(cluster, dry_run, found, files)), nl=False)
+        return 0
+    if not files:
         typer.echo(f"nothing to import: every topic of cluster {cluster} is declared or protected")
         return 0
-    written = 0
-    for item in imported:
-        text = yaml.safe_dump(item.document, sort_keys=False, allow_unicode=True, width=110)
-        target = repo / item.path
+    for item, text, outcome in files:
         if dry_run:
             typer.echo(f"--- {item.path}\n{text}")
-            continue
-        if target.exists():
+        elif outcome == "exists":
             typer.echo(f"skipped {item.path}: the file exists", err=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, "utf-8")
-        written += 1
-        typer.echo(f"wrote {item.path}" + "".join(f"\n    todo: {t}" for t in item.todo))
+        else:
+            typer.echo(f"wrote {item.path}" + "".join(f"\n    todo: {t}" for t in item.todo))
     if not dry_run:
+        written = sum(outcome == "written" for _, _, outcome in files)
         typer.echo(
             f"\nimported {written} topic(s); fill in the todos, then run `busctl lint` and "
             f"`busctl plan --cluster {cluster}`"
         )
     return 0
+
+
+def _write(repo: Path, item: Imported, dry_run: bool) -> tuple[Imported, str, FileOutcome]:
+    """Write the topic's file unless it exists (never overwritten) or this is a dry run."""
+    text = yaml.safe_dump(item.document, sort_keys=False, allow_unicode=True, width=110)
+    target = repo / item.path
+    if target.exists():
+        return item, text, "exists"
+    if dry_run:
+        return item, text, "would-write"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+    return item, text, "written"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from busctl.core.bus import Bus
 from busctl.core.diff import is_protected
@@ -21,6 +21,7 @@ PLACEHOLDER_SCHEMA = "TODO.package.v1.Message"
 class Imported:
     """One topic file to write, and what the user must still fill in."""
 
+    topic: str
     path: str
     document: dict[str, Any]
     todo: list[str] = field(default_factory=list)
@@ -36,14 +37,40 @@ def owner_for(bus: Bus, name: str) -> str | None:
     return candidate if candidate in bus.teams else None
 
 
-def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalogue) -> list[Imported]:
-    """A declaration for every undeclared, unprotected topic of the cluster."""
-    declared = {d.topic.name for d in bus.topics}
-    result = []
+SkipReason = Literal["declared", "protected", "apply-lock"]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A topic of the cluster that gets no file, and why: declared already (in `file`), matched by
+    policy.protected_topics, or busctl's own apply lock."""
+
+    topic: str
+    reason: SkipReason
+    file: str | None = None
+
+
+@dataclass
+class Import:
+    """What import makes of a cluster's topics: declarations to write, and the topics skipped."""
+
+    imported: list[Imported]
+    skipped: list[Skipped]
+
+
+def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalogue) -> Import:
+    """A declaration for every undeclared, unprotected topic of the cluster; every other topic skipped."""
+    declared = {d.topic.name: d.file for d in bus.topics}
+    result = Import([], [])
     for name, observed in sorted(state.topics.items()):
-        if name in declared or name == LOCK_TOPIC or is_protected(name, bus.config.policy.protected_topics):
-            continue
-        result.append(_declaration(bus, name, observed, state.acls or (), catalogue, cluster))
+        if name in declared:
+            result.skipped.append(Skipped(name, "declared", declared[name]))
+        elif name == LOCK_TOPIC:
+            result.skipped.append(Skipped(name, "apply-lock"))
+        elif is_protected(name, bus.config.policy.protected_topics):
+            result.skipped.append(Skipped(name, "protected"))
+        else:
+            result.imported.append(_declaration(bus, name, observed, state.acls or (), catalogue, cluster))
     return result
 
 
@@ -78,7 +105,7 @@ def _declaration(
         document["producers"] = producers
     if consumers:
         document["consumers"] = consumers
-    return Imported(path=f"topics/{owner or '_imported'}/{name}.yaml", document=document, todo=todo)
+    return Imported(name, f"topics/{owner or '_imported'}/{name}.yaml", document, todo)
 
 
 def _config(bus: Bus, observed: TopicState, catalogue: Catalogue) -> dict[str, Any]:
