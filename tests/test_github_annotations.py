@@ -8,14 +8,19 @@ undone (properties: %0D %0A %3A %2C, then %25; messages: %0D %0A, then %25).
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.plan import Action, Change, Plan
 from busctl.render import diagnostics as lint_render
+from busctl.render import plan as plan_render
 from busctl.render.github import annotation
+from tests.conftest import REPO_ROOT
 
 COMMANDS = {"error", "warning", "notice", "debug", "group", "endgroup", "add-mask", "stop-commands"}
 
@@ -116,3 +121,48 @@ def test_lint_output_has_exactly_one_annotation_per_finding() -> None:
     assert commands[0].data == f"{evil.message}\n{evil.hint}"
     assert commands[0].properties == {"file": "topics/a,b:c.yaml", "line": "2", "col": "5", "title": "BUS001"}
     assert commands[1].properties == {"file": "s.proto", "title": "buf:X"}
+
+
+def test_plan_annotations_keep_hostile_topics_and_reasons_whole() -> None:
+    evil = "billing.x.v1\n::error file=bus.yaml::forged"
+    plan = Plan(
+        cluster="prod",
+        cluster_id="c",
+        fingerprint="f",
+        changes=[
+            Change(Action.BLOCKED, evil, reason="100%, really:\r\nno"),
+            Change(Action.DELETE_TOPIC, evil, risk="high"),
+        ],
+    )
+    commands = parse(plan_render.as_github(plan))
+    assert [c.name for c in commands] == ["error", "warning"]
+    assert commands[0].data == f"{evil}: 100%, really:\r\nno"
+    assert commands[0].properties == {"title": "busctl plan: blocked"}
+    assert commands[1].data.startswith(evil) and commands[1].properties == {"title": "busctl plan: high risk"}
+
+
+def _code_strings(path: Path) -> list[str]:
+    """The string literals of a module, docstrings left out."""
+    tree = ast.parse(path.read_text("utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_annotations_are_built_only_by_render_github() -> None:
+    package = REPO_ROOT / "cli" / "busctl"
+    builders = [
+        path.relative_to(package).as_posix()
+        for path in sorted(package.rglob("*.py"))
+        if any(re.search(r"^::|::(error|warning|notice)\b", text) for text in _code_strings(path))
+    ]
+    assert builders == ["render/github.py"], "build annotations with busctl.render.github.annotation"

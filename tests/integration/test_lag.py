@@ -1,8 +1,11 @@
 """`busctl lag` against a real broker: lag, age and stuck verdicts per declared group, checked against
-Kafka's own kafka-consumer-groups tool, and the exit code a health check relies on."""
+Kafka's own kafka-consumer-groups tool, and the exit code a health check relies on. A consumer in real
+time that commits every 4 s is not stuck even when --interval is shorter than that; a stopped one with
+lag older than its `for` is."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -11,17 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from tests.conftest import CliResult, write_files
 from tests.integration.clients import consume_and_commit, produce
 from tests.integration.conftest import Broker, bus_for
+from tests.reports import assert_report
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 Run = Callable[..., CliResult]
 
-TOPIC, OLD_TOPIC = "audit.lag-e2e.v1", "audit.lag-old.v1"
+TOPIC, OLD_TOPIC, LIVE_TOPIC = "audit.lag-e2e.v1", "audit.lag-old.v1", "audit.lag-live.v1"
 TOPIC_FILES = {
     "topics/billing/invoice-created.yaml": None,
     "topics/audit/lag.yaml": f"""\
@@ -44,6 +48,15 @@ schema: acme.audit.v1.AuditEvent
 partitions: 1
 consumers:
   - {{group: lag-old, lag: {{max_seconds: 600}}}}
+""",
+    "topics/audit/lag-live.yaml": f"""\
+name: {LIVE_TOPIC}
+owner: audit
+description: Written continuously, read in real time by a group that commits every 4 s.
+schema: acme.audit.v1.AuditEvent
+partitions: 1
+consumers:
+  - {{group: lag-streams, lag: {{max_messages: 1000}}}}
 """,
 }
 
@@ -89,6 +102,59 @@ def moving_consumer(kafka_single: Broker) -> Iterator[threading.Event]:
     thread.join(30)
 
 
+@pytest.fixture
+def slow_committer(kafka_single: Broker) -> Iterator[Callable[[], threading.Event]]:
+    """Starts (once LIVE_TOPIC exists) a message every 0.1 s to it, and `lag-streams` reading them as
+    they come but committing only every 4 s (as Kafka Streams does every 30 s); the event it returns
+    is set after the second commit."""
+    committed_twice, stop = threading.Event(), threading.Event()
+
+    def write() -> None:
+        producer = Producer({"bootstrap.servers": kafka_single.bootstrap})
+        deadline = time.monotonic() + 120
+        while not stop.is_set() and time.monotonic() < deadline:
+            producer.produce(LIVE_TOPIC, value=b"live")
+            producer.poll(0.1)
+        producer.flush(10)
+
+    def read() -> None:
+        consumer = Consumer(
+            {
+                "bootstrap.servers": kafka_single.bootstrap,
+                "group.id": "lag-streams",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.subscribe([LIVE_TOPIC])
+        commits, last_commit, deadline = 0, time.monotonic(), time.monotonic() + 120
+        try:
+            while not stop.is_set() and time.monotonic() < deadline:
+                consumer.poll(0.1)
+                if time.monotonic() - last_commit >= 4:
+                    with contextlib.suppress(KafkaException):  # nothing consumed yet to commit
+                        consumer.commit(asynchronous=False)
+                        commits += 1
+                    last_commit = time.monotonic()
+                    if commits >= 2:
+                        committed_twice.set()
+        finally:
+            consumer.close()
+
+    threads = [threading.Thread(target=write, daemon=True), threading.Thread(target=read, daemon=True)]
+
+    def start() -> threading.Event:
+        for thread in threads:
+            thread.start()
+        return committed_twice
+
+    yield start
+    stop.set()
+    for thread in threads:
+        if thread.is_alive():
+            thread.join(30)
+
+
 def _groups(result: CliResult) -> dict[str, dict[str, Any]]:
     return {g["group"]: g for g in json.loads(result.out)["groups"]}
 
@@ -103,10 +169,15 @@ def _kafka_tool_lag(broker: Broker, group: str) -> int:
 
 
 def test_lag_judges_each_declared_group_and_fails_the_health_check(
-    run: Run, kafka_single: Broker, lag_bus: Path, moving_consumer: threading.Event
+    run: Run,
+    kafka_single: Broker,
+    lag_bus: Path,
+    moving_consumer: threading.Event,
+    slow_committer: Callable[[], threading.Event],
 ) -> None:
     applied = run("apply", "--cluster", "local", "--repo", str(lag_bus), "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
+    streams_committed = slow_committer()
     for partition in (0, 1):
         produce(kafka_single.bootstrap, TOPIC, 20, partition=partition)
     two_hours_ago = int((time.time() - 7200) * 1000)
@@ -116,43 +187,61 @@ def test_lag_judges_each_declared_group_and_fails_the_health_check(
         consume_and_commit(kafka_single.bootstrap, TOPIC, "lag-behind", 5, partition=partition)
     consume_and_commit(kafka_single.bootstrap, OLD_TOPIC, "lag-old", 1)
     assert moving_consumer.wait(60), "lag-moving did not commit within 60 s"
+    assert streams_committed.wait(60), "lag-streams did not commit twice within 60 s"
 
+    # --interval 3 is shorter than lag-streams' commit interval: only the evidence of its messages'
+    # ages keeps it from being called stuck
     result = run("lag", "--cluster", "local", "--repo", str(lag_bus), "--format", "json", "--interval", "3")
     assert result.code == 1, result.out + result.err
-    document = json.loads(result.out)
-    assert document["format_version"] == 1 and document["ok"] is False
-    assert document["interval_seconds"] >= 3
+    document = assert_report("lag-report", result.out)
+    assert document["format_version"] == 2 and document["ok"] is False
+    assert document["interval_seconds"] >= 3  # lag-old needed the second sample
     groups = _groups(result)
-    assert set(groups) == {"lag-current", "lag-behind", "lag-unseen", "lag-moving", "lag-old"}
+    assert set(groups) == {"lag-current", "lag-behind", "lag-unseen", "lag-moving", "lag-old", "lag-streams"}
 
     current = groups["lag-current"]
     assert (current["status"], current["lag"], current["seconds_behind"]) == ("ok", 0, 0)
+    assert (current["stuck"], current["stuck_evidence"]) == (False, "no_lag")
     assert [p["log_end"] for p in current["partitions"]] == [20, 20]
 
+    # 30 waiting since moments ago: over its 5 now, but neither shown for 10m nor stuck
     behind = groups["lag-behind"]
     assert behind["team"] == "billing" and behind["objective"]["severity"] == "critical"
     assert behind["lag"] == 30 == _kafka_tool_lag(kafka_single, "lag-behind")
-    assert behind["stuck"] is True and behind["status"] == "stuck"
-    assert behind["problems"] == ["lag 30 > 5 messages", "stuck: 30 waiting and no committed offset moved"]
-    assert 0 <= behind["seconds_behind"] < 120  # its oldest unread message was written moments ago
+    assert behind["status"] == "over_objective", behind
+    assert (behind["stuck"], behind["stuck_evidence"]) == (False, "lag_younger_than_for")
+    assert behind["lag_throughout"] == 0  # every message was written within the last 10m
+    assert behind["problems"] == ["lag 30 > 5 messages, not shown to last 10m"]
+    assert 0 <= behind["seconds_behind"] < 120
+
+    streams = groups["lag-streams"]
+    assert streams["status"] == "ok" and streams["stuck"] is False, streams
+    assert streams["stuck_evidence"] in ("no_lag", "lag_younger_than_for"), streams
 
     moving = groups["lag-moving"]
     assert moving["status"] == "ok" and moving["stuck"] is False, moving
-    assert any(p["moved"] for p in moving["partitions"])
 
     unseen = groups["lag-unseen"]
     assert (unseen["status"], unseen["lag"], unseen["state"]) == ("no_offsets", None, "DEAD")
 
+    # stopped, its lag two hours old: stuck, and 2h behind is over 600 s for far longer than 10m
     old = groups["lag-old"]
     assert old["lag"] == 4 and old["status"] == "stuck"
+    assert (old["stuck"], old["stuck_evidence"]) == (True, "not_moving")
     assert 7100 < old["seconds_behind"] < 7400, old
-    assert old["problems"][0].startswith("2h") and old["problems"][0].endswith("behind > 600s")
+    assert 7100 < old["partitions"][0]["consumed_seconds_ago"] < 7400, old
+    assert old["problems"][0].startswith("stuck: 4 waiting over 10m, none consumed in ")
+    assert old["problems"][1].startswith("2h") and old["problems"][1].endswith("behind > 600s for 10m")
 
     text = run("lag", "--cluster", "local", "--repo", str(lag_bus), "--interval", "0")
-    assert text.code == 1
-    assert "busctl lag · cluster local · 5 groups · 2 break the objective" in text.out
-    row = next(line for line in text.out.splitlines() if line.startswith("✗ lag-behind "))
-    assert row.split()[2:5] == [TOPIC, "billing", "30"]
+    assert text.code == 1  # lag-old still breaks its max_seconds; without a second sample, not judged stuck
+    lines = text.out.splitlines()
+    assert max(map(len, lines)) <= 80, text.out
+    headline = " ".join(lines[:2])
+    assert "busctl lag · cluster local · 6 groups · 1 breaks the objective · 1 over it now" in headline
+    row = next(line for line in lines if line.startswith("✗ lag-old "))
+    assert row.startswith(f"✗ lag-old · {OLD_TOPIC} · lag 4 · 2h") and row.endswith(" behind"), row
+    assert f"! lag-behind · {TOPIC} · lag 30 · " in text.out
 
 
 def test_a_group_within_its_objective_passes_and_lost_messages_fail(

@@ -168,7 +168,7 @@ class LagReport:
 
     @property
     def over(self) -> list[GroupLag]:
-        """The groups over a threshold now, not yet for their objective's `for`."""
+        """The groups over a threshold now, not shown to be for their objective's `for`."""
         return [g for g in self.groups if g.status is Status.OVER]
 
 
@@ -392,13 +392,15 @@ def _verdict(
         if throughout is not None and throughout > limit:
             problems.append((Status.BREAKS, f"lag {lag} > {limit} messages {held} (at least {throughout})"))
         else:
-            problems.append((Status.OVER, f"lag {lag} > {limit} messages, not shown {held}"))
+            problems.append(
+                (Status.OVER, f"lag {lag} > {limit} messages, not shown to last {objective.for_}")
+            )
     if objective.max_seconds is not None and behind is not None and behind > objective.max_seconds:
         over = f"{format_age(behind)} behind > {objective.max_seconds}s"
         if behind > objective.max_seconds + objective.for_seconds:
             problems.append((Status.BREAKS, f"{over} {held}"))
         else:
-            problems.append((Status.OVER, f"{over}, not yet {held}"))
+            problems.append((Status.OVER, f"{over}, not shown to last {objective.for_}"))
     if not problems:
         return Status.OK, ()
     order = [Status.LOST, Status.STUCK, Status.BREAKS, Status.OVER]

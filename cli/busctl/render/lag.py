@@ -32,9 +32,11 @@ def _tone(status: Status) -> Tone:
 def headline(report: LagReport) -> str:
     """'busctl lag · cluster prod · 4 groups · 1 breaks the objective'."""
     count, failing, over = len(report.groups), len(report.failing), len(report.over)
-    verdict = f"{failing} break{'s' * (failing == 1)} the objective" if failing else "all within objective"
-    if over:
-        verdict += f" · {over} over it, not yet for its `for`"
+    if failing:
+        verdict = f"{failing} break{'s' * (failing == 1)} the objective"
+        verdict += f" · {over} over it now" if over else ""
+    else:
+        verdict = f"none fails · {over} over the objective now" if over else "all within objective"
     return f"busctl lag · cluster {report.cluster} · {count} group{'s' * (count != 1)} · {verdict}"
 
 
@@ -64,7 +66,9 @@ def _group_lines(group: GroupLag) -> list[str]:
     partitions below it, each wrapped to 80 columns."""
     summary = f"{_MARKS[group.status]} {group.target.group} · {group.target.topic}"
     if group.lag is not None:
-        summary += f" · lag {_lag(group)} · {_behind(group)} behind"
+        summary += f" · lag {group.lag}"
+    if group.seconds_behind is not None:
+        summary += f" · {format_age(group.seconds_behind)} behind"
     lines = wrap(summary, hang=_INDENT)
     if group.status is Status.OK:
         return lines
@@ -134,7 +138,7 @@ def as_markdown(report: LagReport) -> str:
 
 def as_github(report: LagReport) -> str:
     """An error annotation on the topic file of each group that breaks its objective, a warning on
-    each that is over it but not yet for its `for`."""
+    each over it now but not shown to be for its `for`."""
     return "".join(
         annotation(
             "error" if g.status.fails else "warning",
