@@ -149,6 +149,13 @@ def test_a_damaged_report_names_the_file_and_the_field(
     assert f"busctl lint --out {path}" in result.err  # how to make a good one
 
 
+def test_a_file_that_is_not_text_is_a_clean_error(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "lint.json").write_bytes(b"\xff\xfe{}")
+    result = run("comment", "--lint", str(tmp_path / "lint.json"))
+    assert result.code == 1 and "Traceback" not in result.err
+    assert f"{tmp_path / 'lint.json'} cannot be read as a JSON report" in result.err
+
+
 @pytest.mark.parametrize("foreign", ["[1, 2]", '"lint"', '{"version": "2.1.0", "runs": []}'])
 def test_a_foreign_document_is_a_clean_error(run: Run, tmp_path: Path, foreign: str) -> None:
     (tmp_path / "check.json").write_text(foreign)

@@ -80,15 +80,18 @@ def _read(path: Path | None, step: Step, read: Callable[[object], R], missing: l
     none behind. A file that is not such a report is an error naming it and what is wrong."""
     if path is None:
         return None
-    text = path.read_text("utf-8") if path.is_file() else ""
-    if not text.strip():
-        missing.append(step)
-        return None
     hint = (
         f"save it with `busctl plan --cluster NAME --out {path}`"
         if step == "plan"
         else f"write it with `busctl {step} --out {path}` (or --format json > {path})"
     )
+    try:
+        text = path.read_text("utf-8") if path.is_file() else ""
+    except (OSError, UnicodeDecodeError) as err:
+        raise BusctlError(f"{path} cannot be read as a JSON report: {err}", hint) from None
+    if not text.strip():
+        missing.append(step)
+        return None
     try:
         data = json.loads(text)
     except ValueError as err:
