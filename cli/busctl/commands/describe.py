@@ -40,6 +40,7 @@ def command(
     if cluster is None:
         bus = valid_bus(repo, untouched="nothing was described")
         decl = _declared(bus.topics_by_name, topic)
+        # no cluster: "" names none, so no overrides apply (the ACLs wanted do not depend on one)
         desired = next(t for t in desired_topics(bus, "", catalogue) if t.name == topic)
         state = plan = None
     else:

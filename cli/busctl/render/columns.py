@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from busctl.render.style import WIDTH, Tone, paint, wrap
 
 GAP = "  "
-LAST_AT_LEAST = 24  # the first column gives way so the last keeps this much
+LAST_AT_LEAST = 18  # the first column gives way so the last keeps this much
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ def table(
     ]
     if len(columns) > 1:
         middle = sum(widths[1:-1]) + len(GAP) * (len(columns) - 1)
-        widths[0] = max(len(columns[0].header), min(widths[0], width - middle - LAST_AT_LEAST))
+        limit = width - middle - LAST_AT_LEAST
+        fitting = [len(r[0]) for r in rows if len(r[0]) <= limit]  # longer names get their own line
+        widths[0] = max(len(columns[0].header), max(fitting, default=0))
         widths[-1] = max(8, width - sum(widths[:-1]) - len(GAP) * (len(columns) - 1))
     lines = [paint(_line([c.header for c in columns], columns, widths), Tone.HEADER, color)]
     for index, row in enumerate(rows):

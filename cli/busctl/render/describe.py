@@ -59,7 +59,7 @@ def _header(report: DescribeReport, color: bool) -> list[str]:
         rows.append(("cluster", f"{report.cluster} ({report.cluster_id}): {_drift(report.drift)}"))
     lines = [paint(report.topic, Tone.HEADER, color)]
     for label, value in rows:
-        lines += wrap(value, f"  {label:<{LABEL - 2}}", " " * (LABEL + 2))
+        lines += wrap(value, f"  {label:<{LABEL - 2}}", " " * LABEL)
     return lines
 
 

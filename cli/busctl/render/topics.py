@@ -9,6 +9,7 @@ from busctl.render.columns import Column, table
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.topics import TopicEntry, TopicsReport
 
+LEGEND = "PARTS (partitions) and RF (replication factor)"
 DRIFT_TONES = {
     DriftStatus.IN_SYNC: Tone.OK,
     DriftStatus.DIFFERS: Tone.WARNING,
@@ -40,13 +41,13 @@ def headline(report: TopicsReport) -> str:
     declared = sum(1 for t in report.topics if t.owner is not None)
     parts = ["busctl topics"]
     if report.cluster is not None:
-        parts.append(f"cluster {report.cluster} ({report.cluster_id})")
+        parts.append(f"cluster {report.cluster}")
     parts.append(f"{declared} declared" + (f" by {report.team}" if report.team else ""))
     if report.cluster is None:
         parts.append(f"clusters: {', '.join(report.topics[0].clusters) if report.topics else '-'}")
     else:
         counts = Counter(t.drift.status for t in report.topics if t.drift is not None)
-        parts += [f"{n} {s.value.replace('-', ' ')}" for s, n in sorted(counts.items()) if n]
+        parts += [f"{counts[s]} {s.value.replace('-', ' ')}" for s in DriftStatus if counts[s]]
     return " · ".join(parts)
 
 
@@ -60,7 +61,7 @@ def as_text(report: TopicsReport, color: bool = False) -> str:
             [
                 Column("TOPIC"),
                 Column("OWNER", 14),
-                Column("PARTITIONS", right=True),
+                Column("PARTS", right=True),
                 Column("RF", right=True),
                 Column("LIFECYCLE"),
             ],
@@ -76,9 +77,10 @@ def as_text(report: TopicsReport, color: bool = False) -> str:
             ],
             color=color,
         )
+        lines += ["", *wrap(f"{LEGEND} with bus.yaml defaults applied")]
     else:
         lines += table(
-            [Column("TOPIC"), Column("OWNER", 14), Column("PARTITIONS"), Column("RF"), Column("DRIFT")],
+            [Column("TOPIC"), Column("OWNER", 14), Column("PARTS"), Column("RF"), Column("DRIFT")],
             [
                 [
                     t.name,
@@ -92,7 +94,7 @@ def as_text(report: TopicsReport, color: bool = False) -> str:
             tones=[DRIFT_TONES[t.drift.status] if t.drift else None for t in report.topics],
             color=color,
         )
-        lines += ["", *wrap("PARTITIONS and RF: declared/actual (- where there is none)", "", "")]
+        lines += ["", *wrap(f"{LEGEND}: declared/actual, - where there is none")]
     for note in report.notes:
         lines += [paint(line, Tone.NOTE, color) for line in wrap(note, "note: ", "      ")]
     return "\n".join(lines) + "\n"
