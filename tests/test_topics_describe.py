@@ -3,6 +3,7 @@ cluster states through the same diff plan uses."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,11 +12,15 @@ import pytest
 from busctl.core.bus import Bus
 from busctl.core.desired import DesiredTopic, declared_groups, desired_topics
 from busctl.core.diff import DiffOptions, diff
-from busctl.core.inventory import AclStatus, DriftStatus, acl_rows, changes_by_topic, drift
+from busctl.core.inventory import AclStatus, DriftStatus, Source, acl_rows, changes_by_topic, drift
 from busctl.core.plan import Plan
+from busctl.core.schemas import SchemaSet
 from busctl.core.state import AclBinding, ClusterState, ConfigValue, TopicState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
+from busctl.render import describe as render_describe
+from busctl.render.json import as_json
+from busctl.reports.describe import from_declaration
 from busctl.reports.topics import from_bus
 from tests.conftest import CliResult
 from tests.reports import assert_report
@@ -224,3 +229,45 @@ def test_acl_statuses(surveyed: Surveyed) -> None:
     assert rows[prefixed].status is AclStatus.UNMANAGED  # busctl leaves prefixed ACLs alone
     missing = [r for r in rows.values() if r.status is AclStatus.MISSING]
     assert {(r.binding.principal, r.binding.operation) for r in missing} >= {("User:audit-log", "READ")}
+
+
+def test_describe_beside_a_recorded_cluster(surveyed: Surveyed) -> None:
+    name = "billing.invoice-created.v1"
+    observed = TopicState(
+        name,
+        replicas=((1, 2, 3), (2, 3, 1)),
+        configs={
+            "retention.ms": ConfigValue("1000", "DYNAMIC_TOPIC_CONFIG"),
+            "cleanup.policy": ConfigValue("delete", "DEFAULT_CONFIG"),
+            "segment.bytes": ConfigValue("536870912", "STATIC_BROKER_CONFIG"),
+            "flush.ms": ConfigValue("9223372036854775807", "DEFAULT_CONFIG"),
+        },
+        isrs=((1, 2, 3), (2,)),
+        leaders=(1, -1),
+    )
+    state = ClusterState("c1", (1, 2, 3), {name: observed}, acls=())
+    bus, desired, plan = surveyed(state)
+    decl = bus.topic(name)
+    assert decl is not None
+    wanted = next(t for t in desired if t.name == name)
+    schemas = SchemaSet(root="schemas", compiled=False)
+    report = from_declaration(bus, schemas, decl, wanted, load_catalogue(), "local", state, plan)
+    assert_report("describe-report", as_json(report))
+    configs = {c.key: c for c in report.configs}
+    assert (configs["retention.ms"].actual, configs["retention.ms"].differs) == ("1000", True)
+    segment = configs["segment.bytes"]  # set on the brokers: shown, beside Kafka's catalogue default
+    assert (segment.desired, segment.source, segment.kafka_source) == (
+        "1073741824",
+        Source.CATALOGUE_DEFAULT,
+        "STATIC_BROKER_CONFIG",
+    )
+    assert "flush.ms" not in configs  # Kafka's own default, declared nowhere: not worth a line
+    assert report.schema_.defined_at is None  # schemas not compiled: said, not guessed
+    assert [(p.leader, p.under_replicated) for p in report.partition_states] == [(1, False), (-1, True)]
+    assert report.drift is not None
+    assert report.drift.fields == ["min.insync.replicas", "retention.ms", "partitions", "acls"]
+    text = render_describe.as_text(report)
+    fits(text)
+    assert re.search(r"retention\.ms\s+604800000 \(7d\)\s+declared\s+1000 \(1s\) \(topic\)\s+differs", text)
+    assert re.search(r"^1\s+none\s+2,3,1\s+2\s+offline$", text, re.MULTILINE)
+    assert re.search(r"User:billing-api\s+WRITE\s+producer\s+missing", text)

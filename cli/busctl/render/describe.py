@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from busctl.core.diagnostics import printable
 from busctl.core.inventory import AclStatus, Source
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.columns import Column, table
@@ -90,7 +91,9 @@ def _settings(report: DescribeReport, color: bool) -> list[str]:
         desired = catalogue.display(config.key, config.desired) if config.desired is not None else "-"
         row = [config.key, desired, SOURCES[config.source] if config.source else "-"]
         if cluster:
-            actual = catalogue.display(config.key, config.actual) if config.actual is not None else None
+            actual = (
+                printable(catalogue.display(config.key, config.actual)) if config.actual is not None else None
+            )
             row.append(_on_cluster(actual, config.kafka_source, config.differs))
         rows.append(row)
         tones.append(Tone.WARNING if config.differs else None)
@@ -126,10 +129,10 @@ def _resource(entry: AclEntry, topic: str) -> str:
     binding = entry.binding
     kind = binding.resource_type.lower()
     if binding.pattern_type == "PREFIXED":
-        return f"{kind}s prefixed {binding.resource_name}"
+        return f"{kind}s prefixed {printable(binding.resource_name)}"
     if binding.resource_name == topic and binding.resource_type == "TOPIC":
         return "this topic"
-    return f"{kind} {binding.resource_name}"
+    return f"{kind} {printable(binding.resource_name)}"
 
 
 def _acls(report: DescribeReport, color: bool) -> list[str]:
@@ -151,7 +154,7 @@ def _acls(report: DescribeReport, color: bool) -> list[str]:
             if binding.permission == "ALLOW"
             else f"{binding.permission} {binding.operation}"
         )
-        rows.append([f"  {binding.principal}", access, entry.role or "-", entry.status.value])
+        rows.append([f"  {printable(binding.principal)}", access, entry.role or "-", entry.status.value])
         tones.append(ACL_TONES[entry.status])
     columns = [Column("ACL"), Column("OPERATION"), Column("ROLE"), Column("STATUS")]
     return table(columns, rows, tones, color)
