@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +16,13 @@ from busctl.commands.common import (
     RepoOption,
     ReportOutOption,
     progress,
+    use_color,
 )
 from busctl.render import check as render
 
-AgainstOption = Annotated[str, typer.Option("--against", help="The ref to compare with, e.g. origin/main.")]
+AgainstOption = Annotated[
+    str, typer.Option("--against", metavar="REF", help="The ref to compare with, e.g. origin/main.")
+]
 
 
 def command(
@@ -29,11 +33,14 @@ def command(
 ) -> int:
     """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
     topic breaks (BUS5xx), who owns what changed and whom to notify. Exit 1 when something breaks and
-    is not approved in the change (topic file `approvals:`)."""
+    is not approved in the change (topic file `approvals:`).
+
+    Example: busctl check --against origin/main --out check.json
+    """
     with progress(f"comparing with {against} (buf breaking, topic rules)"):
         result = run_check(repo, against)
     renderers: dict[FindingsFormat, Callable[[CheckResult], str]] = {
-        FindingsFormat.text: render.as_text,
+        FindingsFormat.text: functools.partial(render.as_text, color=use_color()),
         FindingsFormat.json: render.as_json,
         FindingsFormat.github: render.as_github,
         FindingsFormat.markdown: render.as_markdown,

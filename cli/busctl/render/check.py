@@ -8,6 +8,7 @@ from collections import defaultdict
 from busctl.check import CheckResult
 from busctl.render import json, sarif
 from busctl.render.github import Level, annotation
+from busctl.render.style import Tone, paint, wrap
 from busctl.reports.check import CheckReport, chat_of, check_report, files_by_team, status_of
 
 
@@ -27,36 +28,45 @@ def _headline(report: CheckReport) -> str:
     )
 
 
-def as_text(result: CheckResult) -> str:
-    lines = [headline(result), ""]
-    symbols = {"breaking": "✗", "approved": "✓", "warning": "!"}
+_SYMBOLS = {"breaking": "✗", "approved": "✓", "warning": "!"}
+_TONES = {"breaking": Tone.ERROR, "approved": Tone.OK, "warning": Tone.WARNING}
+
+
+def _labelled(label: str, text: str, tone: Tone | None = None, color: bool = False) -> list[str]:
+    """`    label: text`, continued under the text, within WIDTH."""
+    lines = wrap(text, indent=f"    {label}: ", hang=" " * (len(label) + 6))
+    return [paint(line, tone, color) for line in lines] if tone else lines
+
+
+def as_text(result: CheckResult, color: bool = False) -> str:
+    """Findings with what they touch and whom to notify, then ownership; every line within WIDTH."""
+    lines = [paint(line, Tone.HEADER, color) for line in wrap(headline(result), hang="  ")] + [""]
     for finding in result.findings:
-        d = finding.diagnostic
-        lines.append(f"{symbols[status_of(finding)]} {d.code} {d.span}: {d.message}")
+        d, status = finding.diagnostic, status_of(finding)
+        mark = paint(f"{_SYMBOLS[status]} {d.code}", _TONES[status], color)
+        head = wrap(f"{d.span}: {d.message}", indent=f"{_SYMBOLS[status]} {d.code} ", hang="    ")
+        lines += [mark + head[0][len(f"{_SYMBOLS[status]} {d.code}") :], *head[1:]]
         if finding.topics:
-            lines.append(f"    topics: {', '.join(finding.topics)}")
+            lines += _labelled("topics", ", ".join(finding.topics))
         if finding.teams:
-            lines.append(
-                "    notify: "
-                + ", ".join(f"{t} ({chat_of(result, t) or 'no chat room'})" for t in finding.teams)
-            )
+            rooms = ", ".join(f"{t} ({chat_of(result, t) or 'no chat room'})" for t in finding.teams)
+            lines += _labelled("notify", rooms)
         if finding.consumers:
-            lines.append(f"    consumers: {', '.join(finding.consumers)}")
+            lines += _labelled("consumers", ", ".join(finding.consumers))
         if finding.approved:
-            lines.append(f"    approved: {finding.approved}")
+            lines += _labelled("approved", finding.approved, Tone.OK, color)
         elif d.hint:
-            lines.append(f"    hint: {d.hint}")
+            lines += _labelled("hint", d.hint, Tone.NOTE, color)
     if not result.findings:
-        lines.append("Nothing in this change breaks producers or consumers.")
+        lines.append(paint("Nothing in this change breaks producers or consumers.", Tone.OK, color))
     ownership = files_by_team(result)
     if ownership:
-        lines += [
-            "",
-            f"ownership: this change touches files of {len(ownership)} team(s); each should review:",
-        ]
+        intro = f"ownership: this change touches files of {len(ownership)} team(s); each should review:"
+        lines += ["", *[paint(line, Tone.HEADER, color) for line in wrap(intro, hang="  ")]]
         for team, paths in ownership.items():
-            lines.append(f"  {team:<14} {chat_of(result, team) or '-'}")
-            lines += [f"      {path}" for path in paths]
+            lines += wrap(chat_of(result, team) or "-", indent=f"  {team:<14} ", hang=" " * 17)
+            for path in paths:
+                lines += wrap(path, indent="      ")
     return "\n".join(lines) + "\n"
 
 
