@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from busctl.core.bus import Bus, TopicDecl
 from busctl.core.diagnostics import Span
@@ -56,17 +57,23 @@ class Setting:
 
 
 def changes_by_topic(plan: Plan, bus: Bus) -> dict[str, list[Change]]:
-    """The plan's changes per declared topic; a consumer group's ACL change counts for every topic
-    declaring that group."""
+    """The plan's changes per declared topic. A consumer group's ACL change counts for the topics whose
+    consumer entry names that group and principal, else (an ACL nobody declares) for every topic
+    declaring the group."""
     by_group: dict[str, set[str]] = {}
+    by_consumer: dict[tuple[str, str | None], set[str]] = {}
     for decl in bus.topics:
         for consumer in decl.topic.consumers:
             by_group.setdefault(consumer.group, set()).add(decl.topic.name)
+            by_consumer.setdefault((consumer.group, consumer.principal), set()).add(decl.topic.name)
     result: dict[str, list[Change]] = {}
     for change in plan.changes:
         topics = {change.topic} if change.topic else set()
-        if change.acl is not None and change.acl.resource_type == "GROUP":
-            topics |= by_group.get(change.acl.resource_name, set())
+        acl = change.acl
+        if acl is not None and acl.resource_type == "GROUP":
+            topics |= by_consumer.get((acl.resource_name, acl.principal)) or by_group.get(
+                acl.resource_name, set()
+            )
         for topic in topics:
             result.setdefault(topic, []).append(change)
     return result
@@ -99,24 +106,20 @@ def _fields(changes: list[Change]) -> tuple[str, ...]:
     return (*configs, *(f for f in ("partitions", "replication_factor", "acls") if f in found))
 
 
-def partitions_setting(bus: Bus, decl: TopicDecl, cluster: str | None) -> tuple[int, Source]:
-    """The partition count the topic gets (on `cluster`) and where it comes from."""
-    overrides = bus.config.clusters[cluster].overrides if cluster in bus.config.clusters else None
-    if overrides is not None and overrides.partitions:
-        return overrides.partitions, Source.CLUSTER_OVERRIDE
-    if decl.topic.partitions is not None:
-        return decl.topic.partitions, Source.DECLARED
-    return bus.config.defaults.partitions, Source.BUS_DEFAULT
-
-
-def replication_setting(bus: Bus, decl: TopicDecl, cluster: str | None) -> tuple[int, Source]:
-    """The replication factor the topic gets (on `cluster`) and where it comes from."""
-    overrides = bus.config.clusters[cluster].overrides if cluster in bus.config.clusters else None
-    if overrides is not None and overrides.replication_factor:
-        return overrides.replication_factor, Source.CLUSTER_OVERRIDE
-    if decl.topic.replication_factor is not None:
-        return decl.topic.replication_factor, Source.DECLARED
-    return bus.config.defaults.replication_factor, Source.BUS_DEFAULT
+def count_setting(
+    bus: Bus, decl: TopicDecl, cluster: str | None, key: Literal["partitions", "replication_factor"]
+) -> tuple[int, Source]:
+    """The partitions or replication factor the topic gets (on `cluster`) and where it comes from; the
+    precedence of busctl.core.bus.effective: a cluster override, else declared, else bus.yaml's default."""
+    if cluster in bus.config.clusters:
+        override: int | None = getattr(bus.config.clusters[cluster].overrides, key)
+        if override:
+            return override, Source.CLUSTER_OVERRIDE
+    declared: int | None = getattr(decl.topic, key)
+    if declared is not None:
+        return declared, Source.DECLARED
+    default: int = getattr(bus.config.defaults, key)
+    return default, Source.BUS_DEFAULT
 
 
 def config_settings(

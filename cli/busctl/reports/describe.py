@@ -13,9 +13,8 @@ from busctl.core.inventory import (
     acl_rows,
     changes_by_topic,
     config_settings,
+    count_setting,
     drift,
-    partitions_setting,
-    replication_setting,
 )
 from busctl.core.model import Team
 from busctl.core.plan import Action, Plan
@@ -143,8 +142,8 @@ def from_declaration(
     changed = {c.key for ch in changes if ch.action is Action.UPDATE_CONFIG for c in ch.configs}
     message = schemas.message(topic.schema_)
     found = drift(topic.name, topic.lifecycle == "deleted", state, changes) if state is not None else None
-    partitions, partitions_source = partitions_setting(bus, decl, cluster)
-    replication, replication_source = replication_setting(bus, decl, cluster)
+    partitions, partitions_source = count_setting(bus, decl, cluster, "partitions")
+    replication, replication_source = count_setting(bus, decl, cluster, "replication_factor")
     configs = []
     for key, setting in config_settings(bus, decl, cluster, catalogue, observed).items():
         value = observed.configs.get(key) if observed is not None else None

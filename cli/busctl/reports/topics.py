@@ -8,9 +8,8 @@ from busctl.core.bus import Bus
 from busctl.core.inventory import (
     DriftStatus,
     changes_by_topic,
+    count_setting,
     drift,
-    partitions_setting,
-    replication_setting,
 )
 from busctl.core.plan import Plan
 from busctl.core.state import ClusterState, TopicState
@@ -97,8 +96,8 @@ def from_bus(
                 name=topic.name,
                 owner=topic.owner,
                 file=decl.file,
-                partitions=partitions_setting(bus, decl, cluster)[0],
-                replication_factor=replication_setting(bus, decl, cluster)[0],
+                partitions=count_setting(bus, decl, cluster, "partitions")[0],
+                replication_factor=count_setting(bus, decl, cluster, "replication_factor")[0],
                 clusters=clusters,
                 lifecycle=topic.lifecycle,
                 actual=_actual(state.topics.get(topic.name)) if state is not None else None,
