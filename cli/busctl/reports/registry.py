@@ -7,19 +7,25 @@ from busctl.reports import Document
 from busctl.reports.alerts import AlertsReport
 from busctl.reports.check import CheckReport
 from busctl.reports.codeowners import CodeownersReport
+from busctl.reports.describe import DescribeReport
 from busctl.reports.import_ import ImportReport
 from busctl.reports.lag import LagReportDocument
 from busctl.reports.lint import LintReport
+from busctl.reports.owner import OwnerReport
 from busctl.reports.plan import PlanReport
+from busctl.reports.topics import TopicsReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
     "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
+    "describe-report": (DescribeReport, "busctl describe TOPIC --format json"),
     "import-report": (ImportReport, "busctl import --format json"),
     "lag-report": (LagReportDocument, "busctl lag --format json"),
     "lint-report": (LintReport, "busctl lint --format json, and the report of lint --out"),
+    "owner-report": (OwnerReport, "busctl owner QUERY --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
+    "topics-report": (TopicsReport, "busctl topics --format json"),
 }
 
 
