@@ -94,3 +94,12 @@ def test_every_report_is_validated_by_some_test() -> None:
 
 def test_this_repos_schemas_are_up_to_date(run: Run) -> None:
     assert run("schema", "--out", str(REPO_ROOT / ".busctl"), "--check").code == 0
+
+
+def test_bus_schema_accepts_rule_settings(run: Run) -> None:
+    bus = jsonschema.Draft202012Validator(_schema(run, "bus"))
+    settings = yaml.safe_load("policy:\n  rules: {BUS204: error, BUS105: off, BUS505: warning}\n")
+    assert settings["policy"]["rules"]["BUS105"] is False  # YAML 1.1's off: accepted as the setting
+    bus.validate(settings)
+    errors = list(bus.iter_errors({"policy": {"rules": {"BUS204": "fatal"}}}))
+    assert errors and "fatal" in errors[0].message

@@ -22,7 +22,8 @@ from busctl.core.ownership import schema_owner
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, TOPICS_DIR, load_bus
-from busctl.rules.base import CheckContext, check_rules
+from busctl.rules.base import CheckContext, apply_overrides, check_rules
+from busctl.rules.breaking import ApprovalUnused
 
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_.]*)"')
 
@@ -99,9 +100,13 @@ def run_check(repo: Path, ref: str) -> CheckResult:
     context = CheckContext(
         base=base, head=head, changes=topic_changes(base, head), catalogue=load_catalogue()
     )
-    diagnostics = [d for rule in check_rules() for d in rule.check(context)]
+    settings = base.config.policy.rules  # the base's: a change cannot waive its own findings
+    diagnostics = apply_overrides((d for rule in check_rules() for d in rule.check(context)), settings)
     findings = [_attach(d, [d.subject], base, head) for d in diagnostics] + schema_findings
-    findings += _unused_approvals(base, head, findings)
+    findings += [
+        Finding(diagnostic=d, topics=[d.subject], teams=[head.topics_by_name[d.subject].topic.owner])
+        for d in apply_overrides(_unused_approvals(base, head, findings), settings)
+    ]
     changed = [FileOwner(path, _owner_of(head, base, path)) for path in changed_files]
     return CheckResult(ref=ref, base_sha=base_point.sha, findings=findings, changed=changed, head=head)
 
@@ -204,8 +209,8 @@ def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> 
     )
 
 
-def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Finding]:
-    """A warning (BUS512) for each approval the change adds that matches no finding on its topic."""
+def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Diagnostic]:
+    """BUS512 for each approval the change adds that matches no finding on its topic."""
     found = {(f.diagnostic.code, topic) for f in findings for topic in f.topics}
     unused = []
     for decl in head.topics:
@@ -214,17 +219,14 @@ def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Fin
         for index, approval in enumerate(decl.topic.approvals):
             if approval.rule in old or (approval.rule, decl.topic.name) in found:
                 continue
-            diagnostic = Diagnostic(
-                code="BUS512",
-                name="check.approval-unused",
-                message=f"the approval of {approval.rule} matches no finding of this change on "
-                f"{decl.topic.name}",
-                span=decl.source.at("approvals", index),
-                severity=Severity.WARNING,
-                hint="remove it, or check the rule id against the findings busctl check reports",
-                subject=decl.topic.name,
+            unused.append(
+                ApprovalUnused.finding(
+                    f"the approval of {approval.rule} matches no finding of this change on {decl.topic.name}",
+                    decl.source.at("approvals", index),
+                    "remove it, or check the rule id against the findings busctl check reports",
+                    subject=decl.topic.name,
+                )
             )
-            unused.append(Finding(diagnostic=diagnostic, topics=[decl.topic.name], teams=[decl.topic.owner]))
     return unused
 
 

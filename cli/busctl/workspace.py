@@ -12,7 +12,8 @@ from busctl.core.model import BusConfig
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
-from busctl.rules.base import LintContext, run_rules
+from busctl.rules.base import LintContext, named, run_rules
+from busctl.rules.policy import settings_note
 
 
 @dataclass
@@ -38,7 +39,7 @@ def load_workspace(repo: Path, *, run_buf: bool = False) -> tuple[Workspace, buf
     bus, report = load_bus(repo, on_schemas=start_buf)
     if bus.schemas_ok:
         schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
-        report.extend(problems)
+        report.extend(named(p) for p in problems)
     else:  # a pipe, device or symlink loop in the tree (reported): protoc and buf could hang on it
         schemas = SchemaSet(root=bus.config.schemas.root, compiled=False)
     return Workspace(bus=bus, schemas=schemas, report=report), (started[0] if started else None)
@@ -54,6 +55,7 @@ def lint(repo: Path, *, run_buf: bool = True) -> Workspace:
         buf_rules=buf.breaking_rules(),
     )
     workspace.report.extend(run_rules(context))
+    workspace.report.extend(settings_note(workspace.bus))
     if buf_run is not None:
         findings = buf_run.result()
         if not workspace.schemas.compiled:  # protoc already reported the syntax errors

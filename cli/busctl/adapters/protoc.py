@@ -113,7 +113,6 @@ def _compile_errors(stderr: str, repo: Path, schema_root: str) -> list[Diagnosti
 def _compile_error(message: str, span: Span) -> Diagnostic:
     return Diagnostic(
         code="BUS301",
-        name="proto-syntax",
         message=f"protobuf compile error: {message}",
         span=span,
         hint="fix the .proto file; `buf build` in the schema root shows the same error",

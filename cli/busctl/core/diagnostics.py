@@ -9,10 +9,11 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    """How bad a finding is. Errors fail `busctl lint`; warnings are shown but pass."""
+    """How bad a finding is. Errors fail `busctl lint`; warnings are shown but pass; a note informs."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, order=True)

@@ -7,13 +7,24 @@ from them. Positions in the source files live beside the model, in `SourceMap`s.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 ConfigValue = str | int | float | bool
 Severity = Literal["critical", "warning", "info"]
 Lifecycle = Literal["active", "deprecated", "deleted"]
+RuleSetting = Literal["error", "warning", "off"]
+
+
+def _off(value: object) -> object:
+    """YAML 1.1 reads a plain `off` as false: in policy.rules it is the setting "off"."""
+    return "off" if value is False else value
+
+
+RuleSettingInput = Annotated[
+    RuleSetting, BeforeValidator(_off, json_schema_input_type=RuleSetting | Literal[False])
+]
 KEY_KINDS = ("string", "bytes", "none")
 DEFAULT_TOPIC_NAME = r"^(?P<team>[a-z][a-z0-9-]*)\.[a-z0-9-]+\.v[0-9]+$"
 DEFAULT_PROTECTED = ["^__", "^_schemas$", "^_confluent", "^_connect-(offsets|configs|status)$"]
@@ -177,6 +188,11 @@ class Policy(Strict):
     platform_team: str | None = Field(None, description="Team owning bus.yaml, teams.yaml and CI files.")
     keyed_partition_increase: Literal["warning", "error"] = Field(
         "warning", description="How `check` treats more partitions on a keyed topic."
+    )
+    rules: dict[str, RuleSettingInput] = Field(
+        default_factory=dict,
+        description="Severity per rule id, or off, e.g. {BUS204: error, BUS105: off}; "
+        "`busctl rules` shows which rules can be changed.",
     )
 
 

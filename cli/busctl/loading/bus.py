@@ -18,6 +18,7 @@ from busctl.core.source import SourceMap
 from busctl.loading import files
 from busctl.loading.validate import validate
 from busctl.loading.yamlfile import YamlDocument, load_yaml_file
+from busctl.rules.base import named
 
 BUS_FILE = "bus.yaml"
 TEAMS_FILE = "teams.yaml"
@@ -51,7 +52,6 @@ def vet_schema_tree(repo: Path, config: BusConfig, source: SourceMap) -> list[Di
                 "BUS005",
                 f'schemas.root "{root}" leaves the repository',
                 source.at("schemas", "root"),
-                name="invalid-value",
                 hint="use a relative path inside the bus repo, e.g. schemas (busctl never reads outside it)",
             )
         ]
@@ -89,7 +89,6 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
                 "BUS012",
                 f"{TEAMS_FILE} not found",
                 Span(TEAMS_FILE),
-                name="missing-file",
                 hint="every topic needs an owner team: declare teams in teams.yaml",
             )
         )
@@ -111,6 +110,7 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
         files=[BUS_FILE, *([TEAMS_FILE] if has_teams else []), *topic_files],
         schemas_ok=not schema_problems,
     )
+    report.items = [named(d) for d in report.items]
     return bus, report
 
 
@@ -160,7 +160,6 @@ def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnos
                     "BUS006",
                     f"{reference.group(0)} is not expanded here",
                     doc.source.at(*path),
-                    name="env-outside-cluster",
                     hint="${VAR} works only in bus.yaml clusters.* (connection settings): write the value",
                 )
             )

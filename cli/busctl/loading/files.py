@@ -87,10 +87,9 @@ def unreadable(rel: str, err: OSError, what: str = "file") -> LoadError:
             f"cannot read {what}: permission denied",
             Span(rel),
             f"make it readable (chmod a+r{'x' if what == 'directory' else ''} {rel}), or remove it",
-            name="unreadable",
         )
     reason = (err.strerror or str(err)).lower()
-    return LoadError("BUS007", f"cannot read {what}: {reason}", Span(rel), name="unreadable")
+    return LoadError("BUS007", f"cannot read {what}: {reason}", Span(rel))
 
 
 def _inside(target: str, root: str) -> bool:

@@ -71,7 +71,6 @@ def _missing(model: type[BaseModel], loc: tuple[Any, ...], source: SourceMap) ->
     doc = _field_doc(model, loc)
     return Diagnostic(
         code="BUS003",
-        name="missing-field",
         message=f'missing required field "{field}"{where}',
         span=source.at(*parent),
         hint=f'add "{field}: ..."' + (f" ({doc})" if doc else ""),
@@ -84,7 +83,6 @@ def _unknown(model: type[BaseModel], loc: tuple[Any, ...], source: SourceMap) ->
     hint = did_you_mean(field, allowed) or ("allowed fields: " + ", ".join(allowed) if allowed else "")
     return Diagnostic(
         code="BUS004",
-        name="unknown-field",
         message=f'unknown field "{field}"' + (f" in {_dotted(loc[:-1])}" if loc[:-1] else ""),
         span=source.key_at(*loc),
         hint=hint,
@@ -98,7 +96,6 @@ def _invalid(path: tuple[Any, ...], errors: list[dict[str, Any]], source: Source
         empty = value is None
         return Diagnostic(
             code="BUS005",
-            name="invalid-value",
             message="the file is empty"
             if empty
             else f"the file should be a mapping of fields, got {_describe(value)}",
@@ -112,7 +109,6 @@ def _invalid(path: tuple[Any, ...], errors: list[dict[str, Any]], source: Source
         problem = _SHOULD.sub("should", str(errors[0]["msg"]))
     return Diagnostic(
         code="BUS005",
-        name="invalid-value",
         message=f"{_dotted(path)} {problem}, got {_describe(value)}",
         span=source.at(*path),
         hint=_hint(kind, value, errors[0]),

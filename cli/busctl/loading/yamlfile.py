@@ -275,5 +275,4 @@ class _Walker:
                 f"a number with {digits} digits is far beyond any value busctl or Kafka accepts",
                 self._span(node),
                 "write the value you mean; Kafka's largest numbers (longs) have 19 digits",
-                name="invalid-value",
             ) from None

@@ -10,13 +10,11 @@ from busctl.reports.lint import lint_report
 
 
 def summary(diagnostics: list[Diagnostic], files: int) -> str:
-    """'2 errors, 1 warning in 35 files' or 'no problems in 35 files'."""
-    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if not diagnostics:
-        return f"no problems in {files} files"
-    parts = [f"{errors} error{'s' * (errors != 1)}"] if errors else []
-    parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    """'2 errors, 1 warning in 35 files', or 'no problems in 35 files (1 note)'."""
+    counts = {s: sum(d.severity is s for d in diagnostics) for s in Severity}
+    parts = [f"{n} {s.value}{'s' * (n != 1)}" for s, n in counts.items() if n]
+    if not counts[Severity.ERROR] and not counts[Severity.WARNING]:
+        return f"no problems in {files} files" + (f" ({parts[0]})" if parts else "")
     return f"{', '.join(parts)} in {files} files"
 
 
@@ -70,7 +68,7 @@ def as_sarif(diagnostics: list[Diagnostic], files: int) -> str:
 
 def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
     """A Markdown table for a pull-request comment."""
-    icon = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:"}
+    icon = {Severity.ERROR: ":x:", Severity.WARNING: ":warning:", Severity.NOTE: ":information_source:"}
     lines = [f"**busctl lint**: {summary(diagnostics, files)}", ""]
     if diagnostics:
         lines += ["| | where | rule | problem |", "|---|---|---|---|"]

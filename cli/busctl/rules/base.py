@@ -1,20 +1,27 @@
-"""The rule registry: one rule = an id, a name, a docstring (Bad/Good) and a check.
+"""The rule registry: every code busctl reports, with an id, a name, a default severity and a docstring
+(Bad/Good examples).
 
-Two families share it (and its id space): lint rules look at one bus (`LintContext`), check rules compare
-the bus before and after a change (`CheckContext`).
+Three families share its id space. Load codes (BUS0xx, BUS301) are reported by the loaders and protoc
+while reading the repo; they have no check. Lint rules look at one bus (`LintContext`); check rules
+compare the bus before and after a change (`CheckContext`). bus.yaml `policy.rules` may change the
+severity of an entry or turn it off, unless the entry is `locked` (see `overrides`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Literal, TypeVar
 
 from busctl.core.bus import Bus
 from busctl.core.compare import TopicChange
 from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.model import RuleSetting
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import Catalogue
+
+Family = Literal["load", "lint", "check"]
 
 
 @dataclass(frozen=True)
@@ -37,75 +44,138 @@ class CheckContext:
     catalogue: Catalogue
 
 
-C = TypeVar("C")
-
-
-class BaseRule(Generic[C]):
-    """Base class. Subclasses set `id`, `name`, a docstring whose first line is the summary, and `check`."""
+class Entry:
+    """A registered code. Subclasses set `id`, `name`, `family` and a docstring whose first line is the
+    summary; `locked` says why bus.yaml cannot change the entry (empty: it can)."""
 
     id: ClassVar[str]
     name: ClassVar[str]
+    family: ClassVar[Family]
     severity: ClassVar[Severity] = Severity.ERROR
-    needs_teams: ClassVar[bool] = False  # skipped when teams.yaml could not be loaded
-    unapprovable: ClassVar[str] = ""  # a check rule: why no approval can make its break happen
+    locked: ClassVar[str] = ""
 
     @classmethod
     def summary(cls) -> str:
-        return (cls.__doc__ or "").strip().splitlines()[0]
+        return cls.doc().splitlines()[0]
 
-    def check(self, ctx: C) -> Iterator[Diagnostic]:
-        raise NotImplementedError
+    @classmethod
+    def doc(cls) -> str:
+        """The docstring, dedented: summary, details, Bad/Good examples."""
+        lines = (cls.__doc__ or "").strip().splitlines()
+        return "\n".join([lines[0], *(line.removeprefix("    ") for line in lines[1:])])
 
+    @classmethod
     def finding(
-        self, message: str, span: Span, hint: str = "", severity: Severity | None = None, subject: str = ""
+        cls, message: str, span: Span, hint: str = "", severity: Severity | None = None, subject: str = ""
     ) -> Diagnostic:
         return Diagnostic(
-            code=self.id,
-            name=self.name,
+            code=cls.id,
+            name=cls.name,
             message=message,
             span=span,
-            severity=severity or self.severity,
+            severity=severity or cls.severity,
             hint=hint,
             subject=subject,
         )
 
 
+class Reported(Entry):
+    """A code busctl reports itself (loaders, protoc, check's own findings): metadata only, no check."""
+
+
+class LoadCode(Reported):
+    """A problem reading a file as its format requires; nothing in the file can be checked further."""
+
+    family = "load"
+    locked = "a load error: the file cannot be read as its format requires, so nothing in it is checked"
+
+
+C = TypeVar("C")
+
+
+class BaseRule(Entry, Generic[C]):
+    """A rule with a check: subclasses implement `check`."""
+
+    needs_teams: ClassVar[bool] = False  # skipped when teams.yaml could not be loaded
+    unapprovable: ClassVar[str] = ""  # a check rule: why no approval can make its break happen
+
+    def check(self, ctx: C) -> Iterator[Diagnostic]:
+        raise NotImplementedError
+
+
 class Rule(BaseRule[LintContext]):
     """A lint rule: looks at one bus."""
+
+    family = "lint"
 
 
 class CheckRule(BaseRule[CheckContext]):
     """A check rule: compares the bus before and after a change."""
 
-
-R = TypeVar("R", bound=type[BaseRule[Any]])
-REGISTRY: dict[str, type[BaseRule[Any]]] = {}
+    family = "check"
 
 
-def register(rule: R) -> R:
-    """Class decorator adding a rule to the registry; ids must be unique."""
-    if rule.id in REGISTRY:
-        raise ValueError(f"duplicate rule id {rule.id}")
-    REGISTRY[rule.id] = rule
-    return rule
+E = TypeVar("E", bound=type[Entry])
+REGISTRY: dict[str, type[Entry]] = {}
 
 
-def _load_rules() -> None:
-    from busctl.rules import breaking, clusters, configs, schemas, teams, text, topics  # noqa: F401  (registration)
+def register(entry: E) -> E:
+    """Class decorator adding an entry to the registry; ids must be unique."""
+    if entry.id in REGISTRY:
+        raise ValueError(f"duplicate rule id {entry.id}")
+    REGISTRY[entry.id] = entry
+    return entry
+
+
+def entries() -> list[type[Entry]]:
+    """Every registered entry, by family (load, lint, check), then id."""
+    from busctl.rules import breaking, clusters, configs, load, policy, schemas, teams, text, topics  # noqa: F401
+
+    order: list[Family] = ["load", "lint", "check"]
+    return sorted(REGISTRY.values(), key=lambda e: (order.index(e.family), e.id))
 
 
 def all_rules() -> list[Rule]:
     """An instance of every registered lint rule, by id."""
-    _load_rules()
-    return [REGISTRY[i]() for i in sorted(REGISTRY) if issubclass(REGISTRY[i], Rule)]  # type: ignore[misc]
+    return [e() for e in entries() if issubclass(e, Rule)]
 
 
 def check_rules() -> list[CheckRule]:
     """An instance of every registered check rule, by id."""
-    _load_rules()
-    return [REGISTRY[i]() for i in sorted(REGISTRY) if issubclass(REGISTRY[i], CheckRule)]  # type: ignore[misc]
+    return [e() for e in entries() if issubclass(e, CheckRule)]
+
+
+def overrides(settings: Mapping[str, RuleSetting]) -> dict[str, RuleSetting]:
+    """The `policy.rules` settings that take effect: those naming a registered, unlocked entry
+    (BUS116 reports the others)."""
+    entries()
+    return {
+        code: setting for code, setting in settings.items() if code in REGISTRY and not REGISTRY[code].locked
+    }
+
+
+def apply_overrides(
+    diagnostics: Iterable[Diagnostic], settings: Mapping[str, RuleSetting]
+) -> list[Diagnostic]:
+    """`diagnostics` with bus.yaml's severities: a code set to "off" is dropped, others take the
+    severity set for them."""
+    effective = overrides(settings)
+    return [
+        d if d.code not in effective else dataclasses.replace(d, severity=Severity(effective[d.code]))
+        for d in diagnostics
+        if effective.get(d.code) != "off"
+    ]
 
 
 def run_rules(ctx: LintContext) -> list[Diagnostic]:
-    """Every rule's findings; team rules are skipped when teams.yaml failed to load (already reported)."""
-    return [d for rule in all_rules() if ctx.bus.teams_ok or not rule.needs_teams for d in rule.check(ctx)]
+    """Every rule's findings, at the severities bus.yaml sets; team rules are skipped when teams.yaml
+    failed to load (already reported)."""
+    found = [d for rule in all_rules() if ctx.bus.teams_ok or not rule.needs_teams for d in rule.check(ctx)]
+    return apply_overrides(found, ctx.bus.config.policy.rules)
+
+
+def named(diagnostic: Diagnostic) -> Diagnostic:
+    """`diagnostic` with its registry entry's name."""
+    entries()
+    entry = REGISTRY.get(diagnostic.code)
+    return dataclasses.replace(diagnostic, name=entry.name) if entry is not None else diagnostic

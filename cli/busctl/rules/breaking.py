@@ -15,7 +15,7 @@ from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.core.ownership import effective_config
 from busctl.core.topic_configs import Catalogue
 from busctl.core.units import format_bytes, format_ms
-from busctl.rules.base import CheckContext, CheckRule, register
+from busctl.rules.base import CheckContext, CheckRule, Reported, register
 
 
 def _changed(ctx: CheckContext) -> Iterator[tuple[TopicChange, TopicDecl, TopicDecl]]:
@@ -57,6 +57,7 @@ class PartitionsDecreased(CheckRule):
     unapprovable = (
         "Kafka cannot remove partitions: plan blocks the decrease on every cluster, approved or not"
     )
+    locked = unapprovable
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
@@ -74,6 +75,9 @@ class PartitionsDecreased(CheckRule):
 @register
 class KeyedPartitionsIncreased(CheckRule):
     """More partitions on a keyed topic move keys to other partitions: per-key ordering breaks.
+
+    A warning unless bus.yaml sets `policy.keyed_partition_increase: error` (or `policy.rules`, which
+    takes precedence).
 
     **Bad**:  `key: string` with `partitions: 6` → `partitions: 12` unannounced
     **Good**: approve it (`approvals: [{rule: BUS502, reason: ...}]`) after consumers agreed
@@ -328,3 +332,19 @@ class OwnerChanged(CheckRule):
                     f"teams {base.topic.owner} and {head.topic.owner} must both approve",
                     subject=change.name,
                 )
+
+
+@register
+class ApprovalUnused(Reported):
+    """An approval the change adds matches a finding of the change on its topic.
+
+    Reported by `busctl check` itself, at the approval's file:line, once every rule and buf ran.
+
+    **Bad**:  `approvals: [{rule: BUS505, reason: ...}]` in a change that cuts no retention
+    **Good**: the approval in the change that makes the break it approves
+    """
+
+    id = "BUS512"
+    name = "check.approval-unused"
+    family = "check"
+    severity = Severity.WARNING

@@ -39,6 +39,7 @@ class ConfigKeyKnown(Rule):
 
     id = "BUS401"
     name = "config.key-known"
+    locked = "Kafka refuses an unknown topic config, halfway through an apply"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         catalogue = ctx.catalogue
@@ -80,6 +81,7 @@ class ConfigValueValid(Rule):
 
     id = "BUS402"
     name = "config.value-valid"
+    locked = "Kafka refuses such a value, halfway through an apply"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         catalogue = ctx.catalogue

@@ -24,6 +24,7 @@ class OwnerTeamExists(Rule):
     needs_teams = True
     id = "BUS201"
     name = "team.owner-exists"
+    locked = "alerts, CODEOWNERS and check route every topic to its owner team"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for decl in ctx.bus.topics:
@@ -46,6 +47,7 @@ class ConsumerTeamExists(Rule):
     needs_teams = True
     id = "BUS202"
     name = "team.consumer-team-exists"
+    locked = "a consumer group's lag alerts are routed to its team"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for decl in ctx.bus.topics:

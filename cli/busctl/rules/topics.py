@@ -75,6 +75,7 @@ class PolicyRegexValid(Rule):
 
     id = "BUS100"
     name = "policy.regex-valid"
+    locked = "the other rules, plan and apply match names against these regexes"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         policy = ctx.bus.config.policy
@@ -165,6 +166,7 @@ class DuplicateTopic(Rule):
 
     id = "BUS103"
     name = "topic.duplicate"
+    locked = "plan could not tell which of the files declares the topic"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         first: dict[str, str] = {}
@@ -216,6 +218,7 @@ class KafkaTopicName(Rule):
 
     id = "BUS113"
     name = "topic.kafka-name"
+    locked = "Kafka refuses such a topic name, halfway through an apply"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         unified: dict[str, tuple[str, str]] = {}  # name with "." as "_" -> (first name, its file)
@@ -247,6 +250,7 @@ class ProtectedTopic(Rule):
 
     id = "BUS104"
     name = "topic.protected"
+    locked = "internal topics are never declared, so plan and apply never touch them"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         patterns = [p for p in map(_compile, ctx.bus.config.policy.protected_topics) if p is not None]
@@ -417,6 +421,7 @@ class LagObjectiveValid(Rule):
 
     id = "BUS109"
     name = "topic.lag-objective"
+    locked = "busctl alerts would write a rule Prometheus refuses"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         settings = ctx.bus.config.alerts
@@ -496,6 +501,7 @@ class PrincipalFormat(Rule):
 
     id = "BUS111"
     name = "topic.principal-format"
+    locked = "Kafka refuses ACLs for such a principal, halfway through an apply"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         for decl in ctx.bus.topics:
