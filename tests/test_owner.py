@@ -120,6 +120,13 @@ def test_directory_query(run: Run, query: str, team: str) -> None:
     assert "billing.invoice-paid.v1" in document["topics"]
 
 
+def test_the_repo_itself_is_a_directory(run: Run) -> None:
+    document = assert_report("owner-report", owner(run, ".", "-f", "json").out)
+    owners = {i["name"]: i["team"] for i in document["items"]}
+    assert (owners["bus.yaml"], owners["topics/audit/events.yaml"]) == ("platform", "audit")
+    assert len(document["topics"]) == 16
+
+
 def test_directory_with_several_owners(run: Run) -> None:
     document = assert_report("owner-report", owner(run, "schemas/acme", "-f", "json").out)
     owners = {i["name"]: i["team"] for i in document["items"]}

@@ -19,6 +19,7 @@ from busctl.core.state import AclBinding, ClusterState, ConfigValue, TopicState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
 from busctl.render import describe as render_describe
+from busctl.render import topics as render_topics
 from busctl.render.json import as_json
 from busctl.reports.describe import from_declaration
 from busctl.reports.topics import from_bus
@@ -271,3 +272,15 @@ def test_describe_beside_a_recorded_cluster(surveyed: Surveyed) -> None:
     assert re.search(r"retention\.ms\s+604800000 \(7d\)\s+declared\s+1000 \(1s\) \(topic\)\s+differs", text)
     assert re.search(r"^1\s+none\s+2,3,1\s+2\s+offline$", text, re.MULTILINE)
     assert re.search(r"User:billing-api\s+WRITE\s+producer\s+missing", text)
+
+
+def test_drift_colours_only_when_asked(surveyed: Surveyed) -> None:
+    state = _state(**{"legacy.orders.v1": _observed("legacy.orders.v1", 1)})
+    bus, _, plan = surveyed(state)
+    report = from_bus(bus, None, "local", state, plan)
+    painted = render_topics.as_text(report, color=True)
+    assert "\x1b[33mmissing\x1b[0m" in painted and "\x1b[2munmanaged\x1b[0m" in painted
+    assert "\x1b[1mTOPIC" in painted  # bold header
+    plain = render_topics.as_text(report)
+    assert "\x1b" not in plain
+    fits(plain)

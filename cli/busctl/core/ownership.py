@@ -130,6 +130,9 @@ def _exact(bus: Bus, schemas: SchemaSet, query: str) -> dict[str, Callable[[], O
 
 
 def _path(bus: Bus, schemas: SchemaSet, query: str) -> Callable[[], Ownership] | None:
+    """A file, or a directory (the repo itself included: `.`), as an answer."""
+    if PurePosixPath(query) in (PurePosixPath("."), PurePosixPath(bus.root.resolve().as_posix())):
+        return lambda: _directory(bus, schemas, query, _known_files(bus, schemas))
     path = _as_repo_path(bus, query)
     if path is None:
         return None
