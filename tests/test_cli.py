@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -11,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 
 from busctl import workspace
+from busctl.app import app
 from busctl.commands.common import interactive, progress
 from tests.conftest import REPO_ROOT, CliResult
 from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
-COMMANDS = [
+COMMANDS = [  # the README's command reference, in `busctl --help` order
     "lint",
     "check",
     "plan",
@@ -37,18 +40,38 @@ COMMANDS = [
 ]
 
 
-def test_help_lists_every_command(run: Run) -> None:
+def _listed(help_text: str) -> list[str]:
+    """The command names of `busctl --help`'s Commands section."""
+    section = help_text.split("\nCommands:\n", 1)[1]
+    return [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
+
+
+def test_help_lists_exactly_the_documented_commands(run: Run) -> None:
     result = run("--help")
     assert result.code == 0
-    for name in COMMANDS:
-        assert name in result.out
+    assert _listed(result.out) == COMMANDS
+    assert run("-h").out == result.out
+
+
+def test_readme_documents_every_command() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert sorted(set(re.findall(r"^### `busctl ([a-z]+)", readme, re.MULTILINE))) == sorted(COMMANDS)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_each_command_has_help(run: Run, name: str) -> None:
-    result = run(name, "--help")
-    assert result.code == 0
-    assert "--repo" in result.out or name in {"rules", "schema", "init", "comment"}  # these read no repo
+def test_each_command_has_help_with_one_example(run: Run, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run(name, "-h")
+    assert result.code == 0 and result.out.startswith(f"Usage: busctl {name} ")
+    assert run(name, "--help").out == result.out
+    assert "--repo DIR" in result.out or name in {"rules", "schema", "init", "comment"}  # these read no repo
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    docstring = group.commands[name].help or ""
+    written = [line.strip() for line in docstring.splitlines() if line.strip().startswith("Example: ")]
+    shown = [line.strip() for line in result.out.splitlines() if line.strip().startswith("Example: ")]
+    assert len(written) == 1 and written[0].startswith(f"Example: busctl {name} ")
+    assert shown == written  # on one line: not rewrapped into something that cannot be pasted
 
 
 def test_version(run: Run) -> None:

@@ -34,14 +34,17 @@ from busctl.commands import (
 from busctl.commands.common import exit_with_code
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
+from busctl.render.style import wrap
 
 ISSUES_URL = "https://github.com/acme/busctl/issues"
 
 app = typer.Typer(
     name="busctl",
     help="GitOps for Apache Kafka: topics and protobuf schemas declared in git, linted, checked, "
-    "planned and applied, with lag alerts for every consumer group.",
+    "planned and applied, with lag alerts for every consumer group. `busctl COMMAND -h` shows a "
+    "command's options and an example.\n\nExample: busctl plan --cluster prod --topic 'billing.*'",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     add_completion=True,
     rich_markup_mode=None,
@@ -92,15 +95,22 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BusctlError as err:
-        typer.echo(f"error: {err.message}", err=True)
-        if err.hint:
-            typer.echo(f"  hint: {err.hint}", err=True)
+        typer.echo(error_text(err, wrapped=sys.stderr.isatty()), err=True, nl=False)
         return 1
     except KeyboardInterrupt as interrupt:  # outside a command (typer turns those into a silent 130)
         return exit_code(interrupt)
     except Exception as crash:  # the boundary: never show a raw traceback to a user
         return _report_crash(crash)
     return 0
+
+
+def error_text(err: BusctlError, wrapped: bool) -> str:
+    """`error: message` and `  hint: hint`; `wrapped` (on a terminal) within WIDTH under their labels,
+    else one line each, for logs and grep."""
+    labelled = [("error: ", err.message)] + ([("  hint: ", err.hint)] if err.hint else [])
+    if not wrapped:
+        return "".join(f"{label}{text}\n" for label, text in labelled)
+    return "".join(f"{line}\n" for label, text in labelled for line in wrap(text, label, " " * len(label)))
 
 
 def _report_crash(crash: Exception) -> int:

@@ -25,7 +25,10 @@ def command(
     """Generate .github/CODEOWNERS: topic files and schema directories to their owner teams,
     bus.yaml, teams.yaml and CI files to policy.platform_team.
 
-    --format json prints the entries (pattern -> owners) and, with --check, the lines out of sync."""
+    --format json prints the entries (pattern -> owners) and, with --check, the lines out of sync.
+
+    Example: busctl codeowners --check
+    """
     as_document = wants_json(output, "codeowners")
     bus, report = load_bus(repo.resolve())
     if report.errors:

@@ -39,7 +39,11 @@ class FindingsFormat(StrEnum):
 RepoOption = Annotated[
     Path,
     typer.Option(
-        "--repo", help="The bus repo (holds bus.yaml).", file_okay=False, show_default="current directory"
+        "--repo",
+        metavar="DIR",
+        help="The bus repo (holds bus.yaml).",
+        file_okay=False,
+        show_default="current directory",
     ),
 ]
 FormatOption = Annotated[

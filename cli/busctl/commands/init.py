@@ -24,15 +24,22 @@ _ORG = re.compile(r"^[a-z][a-z0-9]*$")
 
 
 def command(
-    directory: Annotated[Path, typer.Argument(help="Where to create the bus repo (new or empty).")],
-    team: Annotated[str, typer.Option("--team", help="The platform team that owns the bus.")] = "platform",
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Where to create the bus repo (new or empty).")
+    ],
+    team: Annotated[
+        str, typer.Option("--team", metavar="TEAM", help="The platform team that owns the bus.")
+    ] = "platform",
     org: Annotated[
-        str, typer.Option("--org", help="GitHub organisation and protobuf package root.")
+        str, typer.Option("--org", metavar="ORG", help="GitHub organisation and protobuf package root.")
     ] = "acme",
 ) -> int:
     """Create a bus repo: bus.yaml, teams.yaml, an example topic and its .proto, a buf module,
     editor schemas, GitHub workflows (pull request: lint, check, plan, comment; main: apply), and
-    the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately."""
+    the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately.
+
+    Example: busctl init --team platform --org acme ./bus
+    """
     if not _TEAM.match(team):
         raise BusctlError(f'team "{team}" is not a valid team name', "use lowercase letters, digits and -")
     if not _ORG.match(org):

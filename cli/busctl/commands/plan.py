@@ -12,7 +12,9 @@ from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner
 from busctl.render import plan as render
 
-ClusterOption = Annotated[str, typer.Option("--cluster", "-c", help="A cluster from bus.yaml clusters:.")]
+ClusterOption = Annotated[
+    str, typer.Option("--cluster", "-c", metavar="CLUSTER", help="A cluster from bus.yaml clusters:.")
+]
 TopicOption = Annotated[
     str | None,
     typer.Option("--topic", "-t", metavar="GLOB", help="Only topics matching this glob (e.g. 'billing.*')."),
@@ -20,9 +22,12 @@ TopicOption = Annotated[
 AllowDeleteOption = Annotated[
     bool, typer.Option("--allow-delete", help="Plan deletion of tombstoned (lifecycle: deleted) topics.")
 ]
-TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the cluster.")]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for the cluster.")
+]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", help="Save the plan (JSON) for `busctl apply --cluster X FILE`.")
+    Path | None,
+    typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `busctl apply --cluster X FILE`."),
 ]
 
 
@@ -39,7 +44,10 @@ def command(
     timeout: TimeoutOption = 30.0,
 ) -> int:
     """Read the cluster in bulk and show what apply would change: creates, config updates, partition
-    increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics."""
+    increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics.
+
+    Example: busctl plan --cluster prod --out plan.json
+    """
     with progress(f"reading cluster {cluster}"):
         plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
     catalogue = load_catalogue()
