@@ -1,39 +1,45 @@
-"""`busctl rules`: list the lint and check rules with their ids and summaries."""
+"""`busctl rules [CODE]`: every code busctl reports (load errors, lint and check rules), from the registry."""
 
 from __future__ import annotations
 
-import json
+from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat
-from busctl.rules.base import all_rules, check_rules
+from busctl.commands.common import FormatOption, OutputFormat, use_color
+from busctl.core.diagnostics import BusctlError, did_you_mean
+from busctl.render import rules as render
+from busctl.render.json import as_json
+from busctl.reports.rules import from_entries
+from busctl.rules.base import entries
 
 
-def command(output: FormatOption = OutputFormat.text) -> int:
-    """List every rule: id, family (lint or check), name, severity and what it checks."""
-    found = [("lint", r) for r in all_rules()] + [("check", r) for r in check_rules()]
-    if output is OutputFormat.json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "id": r.id,
-                        "family": family,
-                        "name": r.name,
-                        "severity": r.severity.value,
-                        "summary": r.summary(),
-                    }
-                    for family, r in found
-                ],
-                indent=2,
+def command(
+    code: Annotated[
+        str | None,
+        typer.Argument(metavar="CODE", help="Show one rule in full, with its Bad/Good examples."),
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+) -> int:
+    """List every code busctl reports: id, severity, name, whether bus.yaml can change it (locked
+    or not) and what it requires. Markdown prints the README's rule tables.
+
+    Example: busctl rules BUS204
+    """
+    found = entries()
+    if code is not None:
+        known = {e.id: e for e in found}
+        if code.upper() not in known:
+            raise BusctlError(
+                f'no rule "{code}"', did_you_mean(code.upper(), known) or "`busctl rules` lists them all"
             )
-        )
+        found = [known[code.upper()]]
+    if output is OutputFormat.json:
+        typer.echo(as_json(from_entries(found)), nl=False)
     elif output is OutputFormat.markdown:
-        typer.echo("| id | family | name | severity | checks |\n|---|---|---|---|---|")
-        for family, r in found:
-            typer.echo(f"| {r.id} | {family} | {r.name} | {r.severity.value} | {r.summary()} |")
+        typer.echo(render.as_markdown(found), nl=False)
+    elif code is not None:
+        typer.echo(render.as_detail(found[0], color=use_color()), nl=False)
     else:
-        for family, r in found:
-            typer.echo(f"{r.id}  {family:<6}{r.name:<36} {r.severity.value:<8} {r.summary()}")
+        typer.echo(render.as_text(found, color=use_color()), nl=False)
     return 0
