@@ -66,3 +66,13 @@ def test_a_plan_file_never_brings_allow_delete_or_another_scope(
 def test_lock_timeout_must_be_a_duration(run: Run, bus_repo: Callable[..., Path], value: str) -> None:
     result = run("apply", "--cluster", "local", "--repo", str(bus_repo()), "--lock-timeout", value)
     assert result.code == 2 and "--lock-timeout" in result.err
+
+
+def test_json_asks_nothing_and_other_formats_are_refused(run: Run, bus_repo: Callable[..., Path]) -> None:
+    repo = str(bus_repo())
+    asking = run("apply", "--cluster", "local", "--repo", repo, "--format", "json")
+    assert asking.code == 2 and "--format json cannot ask for confirmation" in asking.err
+    assert "--auto-approve" in asking.err and asking.out == ""
+    for name in ("github", "markdown"):
+        refused = run("apply", "--cluster", "local", "--repo", repo, "--auto-approve", "-f", name)
+        assert refused.code == 2 and f"busctl apply prints text or json, not {name}" in refused.err

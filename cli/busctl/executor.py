@@ -27,7 +27,8 @@ class Outcome:
 
     change: Change
     status: Status
-    error: str = ""
+    error: str = ""  # failed/unconfirmed: what the cluster said; not started: why it was not sent
+    error_name: str = ""  # the cluster's name for the error, when it gave one
 
 
 @dataclass
@@ -92,7 +93,7 @@ def preflight(plan: Plan, writer: ClusterWriter) -> list[Outcome]:
         if batch:
             for change, sent in zip(batch, _call(writer, action, batch, validate_only=True), strict=True):
                 if sent.status is not Status.DONE:
-                    failures.append(Outcome(change, Status.FAILED, sent.error))
+                    failures.append(Outcome(change, Status.FAILED, sent.error, sent.error_name))
     return failures
 
 
@@ -132,7 +133,7 @@ def execute(
                 ]
                 continue
             for change, sent in zip(batch, results, strict=True):
-                report.outcomes.append(Outcome(change, sent.status, sent.error))
+                report.outcomes.append(Outcome(change, sent.status, sent.error, sent.error_name))
                 if sent.status is not Status.DONE and change.topic:
                     broken_topics.add(change.topic)
                 if sent.status is Status.UNCONFIRMED and not report.stopped:

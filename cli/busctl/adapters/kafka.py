@@ -544,8 +544,8 @@ class KafkaAdmin:
         or answered (a timeout, a broken connection), an unconfirmed outcome."""
         text = describe_kafka_error(error)
         if error.code() in _NO_ANSWER:
-            return unconfirmed(text)
-        return failed(text)
+            return unconfirmed(text, error.name())
+        return failed(text, error.name())
 
     def metadata(self) -> Any:
         """The cluster's metadata (brokers, topics, partitions, cluster id), once connected."""

@@ -84,8 +84,9 @@ class ApplyLock:
 
     # --- acquiring ------------------------------------------------------------------------------------
 
-    def acquire(self, wait: float, on_wait: Callable[[Lease], None] | None = None) -> None:
-        """Hold the lock, waiting at most `wait` seconds for another holder; LockHeld names the holder."""
+    def acquire(self, wait: float, on_wait: Callable[[Lease], None] | None = None) -> Lease:
+        """Hold the lock, waiting at most `wait` seconds for another holder; the lease won. LockHeld
+        names the holder."""
         self._ensure_topic()
         self._connect()
         deadline = time.monotonic() + wait
@@ -98,7 +99,7 @@ class ApplyLock:
                 self._last_renewed = time.monotonic()
                 self._heartbeat = threading.Thread(target=self._renew_until_released, daemon=True)
                 self._heartbeat.start()
-                return
+                return lease
             assert lease is not None  # a claim loses only to a running lease
             if time.monotonic() >= deadline:
                 self._claimed = False  # every claim lost at its own offset: there is nothing to release

@@ -17,7 +17,15 @@ from typing import Annotated, Any
 import typer
 
 from busctl.adapters.kafka_lock import ApplyLock, when
-from busctl.commands.common import RepoOption, interactive, progress, use_color
+from busctl.commands.common import (
+    OutputFormat,
+    RepoOption,
+    TextJsonFormatOption,
+    interactive,
+    progress,
+    use_color,
+    wants_json,
+)
 from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import Lease
@@ -29,6 +37,8 @@ from busctl.executor import ApplyReport, execute
 from busctl.interrupts import graceful
 from busctl.planning import Planner, planner
 from busctl.render import plan as render
+from busctl.render.json import as_json
+from busctl.reports.apply import HeldLock, apply_report
 from busctl.reports.plan import plan_document, plan_from_document
 
 PlanFileArgument = Annotated[
@@ -61,6 +71,7 @@ def command(
     allow_delete: AllowDeleteOption = False,
     timeout: TimeoutOption = 30.0,
     lock_timeout: LockTimeoutOption = "0",
+    output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
     """Apply the plan under the cluster's apply lock: preflight (validate-only), then batches.
 
@@ -70,6 +81,12 @@ def command(
 
     Example: busctl apply --cluster prod plan.json --auto-approve --lock-timeout 5m
     """
+    as_document = wants_json(output, "apply")
+    if as_document and not auto_approve and plan_file is None:
+        raise typer.BadParameter(
+            "--format json cannot ask for confirmation: pass --auto-approve, or the PLANFILE you approved",
+            param_hint="'--format'",
+        )
     wait = _seconds(lock_timeout)
     approved: dict[str, Any] | None = None
     if plan_file is not None:
@@ -77,7 +94,7 @@ def command(
         topic = _same_options(approved["options"], plan_file, topic, allow_delete)
     making = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
     source = str(plan_file) if plan_file is not None else "the confirmed plan"
-    if not auto_approve:
+    if not auto_approve and not as_document:  # with --format json, PLANFILE is the approval
         if not sys.stdin.isatty():
             raise BusctlError(
                 "refusing to apply without confirmation: no terminal to ask on",
@@ -98,18 +115,25 @@ def command(
     lock = ApplyLock(making.admin)
     try:
         with progress(f"taking the apply lock of cluster {cluster}"):
-            lock.acquire(wait, on_wait=lambda lease: _waiting(cluster, lease))
-        return _apply_locked(making, lock, approved, source, show=auto_approve)
+            held = lock.acquire(wait, on_wait=lambda lease: _waiting(cluster, lease))
+        show = auto_approve and not as_document  # else shown at the prompt, or not text at all
+        plan, report, code = _apply_locked(making, lock, approved, source, show, text=not as_document)
     finally:
         problem = lock.release()
         if problem is not None:
             typer.echo(f"warning: {problem}", err=True)
+    if as_document:  # after the release, which it reports
+        lease = HeldLock(held.holder, held.since_ms, problem)
+        typer.echo(as_json(apply_report(plan, report, _name(plan_file), lease)), nl=False)
+    return code
 
 
 def _apply_locked(
-    making: Planner, lock: ApplyLock, approved: dict[str, Any] | None, source: str, show: bool
-) -> int:
-    """Plan again under the lock, check it against the approved plan, execute it; the exit code."""
+    making: Planner, lock: ApplyLock, approved: dict[str, Any] | None, source: str, show: bool, text: bool
+) -> tuple[Plan, ApplyReport, int]:
+    """Plan again under the lock (shown if `show`), check it against the approved plan, execute it
+    (told as text when `text`); the plan, the executor's report (empty if nothing was to be done) and
+    the exit code."""
     with progress(f"reading cluster {making.options.cluster}"):
         plan = making.plan()
     if approved is not None:
@@ -117,8 +141,9 @@ def _apply_locked(
     if show:
         _show(plan)
     if not plan.has_changes:
-        return 1 if plan.blocked else 0
-    typer.echo("")
+        return plan, ApplyReport(), 1 if plan.blocked else 0
+    if text:
+        typer.echo("")
     with graceful() as interrupt:
         report = execute(
             plan,
@@ -126,10 +151,15 @@ def _apply_locked(
             progress=_progress if interactive() else None,
             stop=lambda: interrupt.reason() or lock.lost(),
         )
-    typer.echo(_summary(report, plan), nl=False)
+    if text:
+        typer.echo(_summary(report, plan), nl=False)
     if interrupt.signal is not None:
-        return interrupt.exit_code
-    return 0 if report.ok and not plan.blocked else 1
+        return plan, report, interrupt.exit_code
+    return plan, report, 0 if report.ok and not plan.blocked else 1
+
+
+def _name(plan_file: Path | None) -> str | None:
+    return None if plan_file is None else str(plan_file)
 
 
 def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:

@@ -27,18 +27,19 @@ class Sent:
 
     status: Status
     error: str = ""
+    error_name: str = ""  # the cluster's name for the error (e.g. INVALID_CONFIG), when it gave one
 
 
 DONE = Sent(Status.DONE)
 Outcomes = list[Sent]
 
 
-def failed(error: str) -> Sent:
-    return Sent(Status.FAILED, error)
+def failed(error: str, name: str = "") -> Sent:
+    return Sent(Status.FAILED, error, name)
 
 
-def unconfirmed(error: str) -> Sent:
-    return Sent(Status.UNCONFIRMED, error)
+def unconfirmed(error: str, name: str = "") -> Sent:
+    return Sent(Status.UNCONFIRMED, error, name)
 
 
 class ClusterReader(Protocol):

@@ -95,8 +95,8 @@ def plan_report(plan: Plan) -> PlanReport:
         desired_digest=plan.desired_digest,
         options=PlanOptions(topic_filter=plan.topic_filter, allow_delete=plan.allow_delete),
         summary=PlanSummary(changes=len(plan.actionable), blocked=len(plan.blocked), by_action=counts),
-        changes=[_change_document(c) for c in plan.actionable],
-        blocked=[_change_document(c) for c in plan.blocked],
+        changes=[change_document(c) for c in plan.actionable],
+        blocked=[change_document(c) for c in plan.blocked],
         unmanaged=list(plan.unmanaged),
         notes=list(plan.notes),
     )
@@ -107,7 +107,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return plan_report(plan).model_dump(mode="json")
 
 
-def _change_document(change: Change) -> ChangeDocument:
+def change_document(change: Change) -> ChangeDocument:
+    """One change of a plan (or a blocked one) as its document."""
     return ChangeDocument.model_validate(change, from_attributes=True)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from busctl.core.jsonschema import model_schema
 from busctl.reports import Document
 from busctl.reports.alerts import AlertsReport
+from busctl.reports.apply import ApplyReport
 from busctl.reports.check import CheckReport
 from busctl.reports.codeowners import CodeownersReport
 from busctl.reports.describe import DescribeReport
@@ -13,10 +14,10 @@ from busctl.reports.lag import LagReportDocument
 from busctl.reports.lint import LintReport
 from busctl.reports.owner import OwnerReport
 from busctl.reports.plan import PlanReport
-from busctl.reports.rules import RulesReport
 from busctl.reports.topics import TopicsReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
+    "apply-report": (ApplyReport, "busctl apply --format json"),
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
     "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
@@ -26,7 +27,6 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "lint-report": (LintReport, "busctl lint --format json, and the report of lint --out"),
     "owner-report": (OwnerReport, "busctl owner QUERY --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
-    "rules-report": (RulesReport, "busctl rules --format json"),
     "topics-report": (TopicsReport, "busctl topics --format json"),
 }
 
