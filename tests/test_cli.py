@@ -165,7 +165,7 @@ def test_console_script_runs_as_a_process() -> None:
 
 def test_rules_listing(run: Run) -> None:
     result = run("rules", "--format", "json")
-    rules = json.loads(result.out)
+    rules = json.loads(result.out)["rules"]
     assert {"BUS101", "BUS201", "BUS302", "BUS401"} <= {r["id"] for r in rules if r["family"] == "lint"}
     assert {"BUS501", "BUS511"} <= {r["id"] for r in rules if r["family"] == "check"}
 
