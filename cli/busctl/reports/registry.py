@@ -14,6 +14,7 @@ from busctl.reports.lag import LagReportDocument
 from busctl.reports.lint import LintReport
 from busctl.reports.owner import OwnerReport
 from busctl.reports.plan import PlanReport
+from busctl.reports.rules import RulesReport
 from busctl.reports.topics import TopicsReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
@@ -27,6 +28,7 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "lint-report": (LintReport, "busctl lint --format json, and the report of lint --out"),
     "owner-report": (OwnerReport, "busctl owner QUERY --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
+    "rules-report": (RulesReport, "busctl rules --format json"),
     "topics-report": (TopicsReport, "busctl topics --format json"),
 }
 
