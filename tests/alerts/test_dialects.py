@@ -104,3 +104,22 @@ def test_dialect_tests_catch_a_wrong_threshold(run: Run, bus_repo: MakeRepo, exp
     assert "KafkaConsumerGroupLagHigh" in outcome.output
     rules.write_text(text)
     assert prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"]).ok
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("exporter", DIALECTS)
+def test_dialect_tests_catch_a_stuck_rule_blind_to_when_the_lag_began(
+    run: Run, bus_repo: MakeRepo, exporter: str
+) -> None:
+    repo = _repo(bus_repo, exporter)
+    assert run("alerts", "--repo", str(repo)).code == 0
+    rules = repo / "alerts/billing.rules.yml"
+    lines = rules.read_text().splitlines(keepends=True)
+    guards = [i for i, line in enumerate(lines) if " offset 15m" in line]
+    assert len(guards) == 1  # slow's Stuck rule: lag `for` (15m) ago
+    # without "lag `for` ago" the rule pages for messages that arrived a moment ago on an idle topic
+    del lines[guards[0] : guards[0] + 2]  # the guard and the `and on (...)` after it
+    rules.write_text("".join(lines))
+    outcome = prometheus.test_rules(repo, ["alerts/tests/billing.test.yml"])
+    assert not outcome.ok
+    assert "KafkaConsumerGroupStuck" in outcome.output

@@ -64,7 +64,7 @@ class Inputs:
 
     The dialect template turns them into its exporter's metric names and labels. Offsets are
     (start, increase per step); a missing entry means the series is absent. `group` replaces the
-    target's group (to feed some other group's series).
+    target's group (to feed some other group's series); `lag_since` makes the lag appear late.
     """
 
     samples: int
@@ -75,6 +75,7 @@ class Inputs:
     members: int | None = None
     up: int | None = None
     group: str | None = None
+    lag_since: int | None = None  # lag only in the last this many samples (0 before), else throughout
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,19 @@ def _scenarios(rule: AlertRule, step: int, samples: int) -> list[Scenario]:
         ]
     if rule.kind is STUCK:
         still = {0: (1000, 0)}
+        # lag for longer than the rule's own `for:` (so a rule blind to when the lag began fires) but
+        # for less than the objective's `for`
+        recent = max(1, int((objective.for_seconds + rule.for_seconds) / 2 / step))
         return [
             case("lag and no committed progress", True, humanize(5), lag={0: 5}, committed=still, members=1),
+            case(
+                "messages waiting for less than the objective's for",
+                False,
+                lag={0: 5},
+                lag_since=recent,
+                committed=still,
+                members=1,
+            ),
             case("lag but committing progress", False, lag={0: 5}, committed={0: (1000, 10)}, members=1),
             case("idle and caught up", False, lag={0: 0}, committed=still, members=1),
         ]

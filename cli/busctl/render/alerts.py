@@ -18,7 +18,7 @@ from typing import Any, Literal
 import jinja2
 import yaml
 
-from busctl.core.alert_tests import PromtoolTest, evaluation_interval, promtool_tests
+from busctl.core.alert_tests import Inputs, PromtoolTest, evaluation_interval, promtool_tests
 from busctl.core.alerts import (
     EXPORTER_DOWN,
     GROUP_KINDS,
@@ -53,6 +53,14 @@ def _promtool_values(value: int | tuple[int, int], samples: int) -> str:
         start, step = value
         return f"{start}+{step}x{samples - 1}"
     return f"{value}x{samples - 1}"
+
+
+def _promtool_lag(value: int, inputs: Inputs) -> str:
+    """A lag series: constant, or 0 until its last `inputs.lag_since` samples (lag that appeared lately)."""
+    since = inputs.lag_since
+    if since is None:
+        return _promtool_values(value, inputs.samples)
+    return f"0x{inputs.samples - since - 1} {value}x{since - 1}"
 
 
 def _groupby_target(rules: Iterable[AlertRule]) -> Iterator[tuple[str, list[AlertRule]]]:
@@ -114,6 +122,7 @@ def environment(repo: Path, bus: Bus) -> jinja2.Environment:
         quote=lambda v: "'" + str(v).replace("'", "''") + "'",
         promql=promql_string,
         promtool_values=_promtool_values,
+        promtool_lag=_promtool_lag,
         groupby_target=_groupby_target,
     )
     env.globals.update(
