@@ -31,7 +31,7 @@ def _counts(out: str) -> tuple[int, int, int, int, int]:
     """applied D of T change(s): F failed, U sent but not confirmed, N not started."""
     match = re.search(
         r"applied (\d+) of (\d+) change\(s\): (\d+) failed, (\d+) sent but not confirmed, (\d+) not started",
-        out,
+        " ".join(out.split()),  # the line wraps at 80 columns when the counts are large
     )
     assert match, out[-2000:]
     done, total, failed, unconfirmed, not_started = (int(g) for g in match.groups())

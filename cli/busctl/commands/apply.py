@@ -38,6 +38,7 @@ from busctl.interrupts import graceful
 from busctl.planning import Planner, planner
 from busctl.render import plan as render
 from busctl.render.json import as_json
+from busctl.render.style import WIDTH, Tone, paint, wrap
 from busctl.reports.apply import HeldLock, apply_report
 from busctl.reports.plan import plan_document, plan_from_document
 
@@ -60,6 +61,12 @@ LABELS = {
     Status.UNCONFIRMED: "unconfirmed",
     Status.NOT_STARTED: "not started",
 }
+_TONES = {
+    Status.DONE: Tone.OK,
+    Status.FAILED: Tone.ERROR,
+    Status.UNCONFIRMED: Tone.WARNING,
+    Status.NOT_STARTED: Tone.NOTE,
+}
 
 
 def command(
@@ -79,7 +86,7 @@ def command(
     now is exactly that plan. Ctrl-C, SIGTERM or SIGHUP stops after the batch in flight and reports
     every change.
 
-    Example: busctl apply --cluster prod plan.json --auto-approve --lock-timeout 5m
+    Example: busctl apply --cluster prod plan.json --lock-timeout 5m
     """
     as_document = wants_json(output, "apply")
     if as_document and not auto_approve and plan_file is None:
@@ -152,7 +159,7 @@ def _apply_locked(
             stop=lambda: interrupt.reason() or lock.lost(),
         )
     if text:
-        typer.echo(_summary(report, plan), nl=False)
+        typer.echo(_summary(report, plan, use_color()), nl=False)
     if interrupt.signal is not None:
         return plan, report, interrupt.exit_code
     return plan, report, 0 if report.ok and not plan.blocked else 1
@@ -236,28 +243,39 @@ def _progress(what: str, done: int, total: int) -> None:
     typer.echo(f"  {what}: {done}/{total}", err=True)
 
 
-def _summary(report: ApplyReport, plan: Plan) -> str:
-    """Every change with its outcome, then the counts and what to do next."""
+def _summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
+    """Every change with its outcome, then the counts and what to do next; every line within WIDTH."""
     lines = []
     for outcome in report.outcomes:
         change = outcome.change
         target = change.acl.describe() if change.acl else change.topic
-        line = f"{LABELS[outcome.status]:<12}{SYMBOLS[change.action]} {change.action.value} {target}"
-        lines.append(line + (f": {outcome.error}" if outcome.error else ""))
+        label = paint(f"{LABELS[outcome.status]:<12}", _TONES[outcome.status], color)
+        head = f"{SYMBOLS[change.action]} {change.action.value} {target}"
+        if len(head) + len(outcome.error) + 14 <= WIDTH:  # `label head: error` on one line
+            head += f": {outcome.error}" if outcome.error else ""
+            lines.append(label + head)
+        else:  # the target stays on the first line, the error wraps below it
+            first, *rest = wrap(head, hang="  ", width=WIDTH - 12)
+            lines += [label + first, *(" " * 12 + line for line in rest)]
+            lines += wrap(outcome.error, indent=" " * 14) if outcome.error else []
     counts = {status: report.count(status) for status in Status}
     total = len(report.outcomes)
     if report.preflight_only and not report.stopped:
         failed = counts[Status.FAILED]
-        lines.append(f"\npreflight failed for {failed} of {total} change(s); nothing was applied.")
+        ending = [f"preflight failed for {failed} of {total} change(s); nothing was applied."]
     elif report.ok:
-        lines.append(f"\napplied {counts[Status.DONE]} change(s).")
+        ending = [f"applied {counts[Status.DONE]} change(s)."]
     else:
-        stopped = f"; stopped: {report.stopped}" if report.stopped else ""
-        lines.append(
-            f"\napplied {counts[Status.DONE]} of {total} change(s): {counts[Status.FAILED]} failed, "
-            f"{counts[Status.UNCONFIRMED]} sent but not confirmed, {counts[Status.NOT_STARTED]} not started"
-            f"{stopped}.\nRun `busctl plan` to see what is left."
-        )
+        ending = [
+            f"applied {counts[Status.DONE]} of {total} change(s): {counts[Status.FAILED]} failed, "
+            f"{counts[Status.UNCONFIRMED]} sent but not confirmed, {counts[Status.NOT_STARTED]} not started.",
+            *([f"stopped: {report.stopped}"] if report.stopped else []),
+            "Run `busctl plan` to see what is left.",
+        ]
     if plan.blocked:
-        lines.append(f"{len(plan.blocked)} blocked change(s) were not applied (see the plan above).")
+        ending.append(f"{len(plan.blocked)} blocked change(s) were not applied (see the plan above).")
+    lines.append("")
+    tone = Tone.OK if report.ok else Tone.ERROR
+    for index, text in enumerate(ending):
+        lines += [paint(line, tone, color and index == 0) for line in wrap(text, hang="  ")]
     return "\n".join(lines) + "\n"
