@@ -16,7 +16,7 @@ import yaml
 
 from busctl import workspace
 from busctl.core.diagnostics import Severity
-from busctl.rules.base import all_rules
+from busctl.rules.base import all_rules, entries
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -51,22 +51,28 @@ def test_rule_case(rule_id: str, case: dict[str, Any], bus_repo: Any) -> None:
     assert not stray, "the case's files have other errors: fix the fixture"
 
 
-def test_every_rule_has_passing_and_failing_cases() -> None:
-    covered: dict[str, set[str]] = {}
+def test_every_rule_has_a_failing_case_and_a_near_miss() -> None:
+    """A near miss is a passing case that changes the base bus (`files:`): passing the untouched base
+    alone proves nothing about where the rule draws its line."""
+    kinds: dict[str, set[str]] = {}
     for path in CASES_DIR.glob("*.yaml"):
         spec = yaml.safe_load(path.read_text("utf-8"))
-        kinds = covered.setdefault(spec["rule"], set())
+        found = kinds.setdefault(spec["rule"], set())
         for case in spec["cases"].values():
-            kinds.add("fail" if case.get("expect") else "pass")
+            found.add("fail" if case.get("expect") else "near miss" if case.get("files") else "base")
     for rule in all_rules():
-        assert covered.get(rule.id) == {"pass", "fail"}, f"{rule.id} needs a passing and a failing case"
+        assert "fail" in kinds.get(rule.id, set()), f"{rule.id} needs a failing case"
+        assert "near miss" in kinds.get(rule.id, set()), (
+            f"{rule.id} needs a near miss: a passing case whose files: change the base bus"
+        )
 
 
-def test_every_rule_documents_itself() -> None:
-    ids = [rule.id for rule in all_rules()]
+def test_every_entry_documents_itself() -> None:
+    ids = [entry.id for entry in entries()]
     assert len(ids) == len(set(ids))
-    for rule in all_rules():
-        doc = type(rule).__doc__ or ""
-        assert re.match(r"^BUS\d{3}$", rule.id)
-        assert rule.summary().endswith("."), rule.id
-        assert "**Bad**" in doc and "**Good**" in doc, f"{rule.id} docstring needs Bad/Good examples"
+    for entry in entries():
+        doc = entry.__doc__ or ""
+        assert re.match(r"^BUS\d{3}$", entry.id)
+        assert entry.summary().endswith("."), entry.id
+        assert "**Bad**" in doc and "**Good**" in doc, f"{entry.id} docstring needs Bad/Good examples"
+        assert entry.family != "load" or entry.locked, f"{entry.id}: a load error cannot be configurable"
