@@ -47,7 +47,7 @@ description: Holds messages written two hours ago.
 schema: acme.audit.v1.AuditEvent
 partitions: 1
 consumers:
-  - {{group: lag-old, lag: {{max_seconds: 600}}}}
+  - {{group: lag-old, lag: {{max_messages: 3, max_seconds: 600}}}}
 """,
     "topics/audit/lag-live.yaml": f"""\
 name: {LIVE_TOPIC}
@@ -231,7 +231,10 @@ def test_lag_judges_each_declared_group_and_fails_the_health_check(
     assert 7100 < old["seconds_behind"] < 7400, old
     assert 7100 < old["partitions"][0]["consumed_seconds_ago"] < 7400, old
     assert old["problems"][0].startswith("stuck: 4 waiting over 10m, none consumed in ")
-    assert old["problems"][1].startswith("2h") and old["problems"][1].endswith("behind > 600s for 10m")
+    # every message is older than 10m (offsets-for-times answers -1): the 4 waited throughout
+    assert old["lag_throughout"] == 4
+    assert old["problems"][1] == "lag 4 > 3 messages for 10m (at least 4)"
+    assert old["problems"][2].startswith("2h") and old["problems"][2].endswith("behind > 600s for 10m")
 
     text = run("lag", "--cluster", "local", "--repo", str(lag_bus), "--interval", "0")
     assert text.code == 1  # lag-old still breaks its max_seconds; without a second sample, not judged stuck
