@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from busctl import workspace
 from busctl.render import rules as render
 from busctl.render.style import WIDTH
 from busctl.rules.base import BaseRule, entries
@@ -125,3 +126,18 @@ def test_markdown_is_the_readme_block(run: Run, tmp_path: Path) -> None:
     assert result.out == render.as_markdown(entries())
     assert "| BUS104 | topic.protected | error | locked: " in result.out
     assert "| BUS204 | team.github-handle | warning | yes |" in result.out
+
+
+def test_findings_carry_their_entry_name(bus_repo: Callable[[dict[str, str | None]], Path]) -> None:
+    """Loaders and protoc set only the code; the name comes from the registry (one source)."""
+    root = bus_repo(
+        {
+            "topics/billing/invoice-created.yaml": "name: a\nname: b\n",  # BUS002
+            "topics/audit/events.yaml": "owner: [audit\n",  # BUS001
+            "schemas/acme/audit/v1/audit_event.proto": 'syntax = "proto3";\nmessage X { string id = 1 }\n',
+        }
+    )
+    found = workspace.lint(root, run_buf=False).report.items
+    names = {entry.id: entry.name for entry in entries()}
+    assert {"BUS001", "BUS002", "BUS301"} <= {d.code for d in found}
+    assert all(d.name == names[d.code] for d in found if d.code in names), [(d.code, d.name) for d in found]
