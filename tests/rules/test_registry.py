@@ -141,3 +141,8 @@ def test_findings_carry_their_entry_name(bus_repo: Callable[[dict[str, str | Non
     names = {entry.id: entry.name for entry in entries()}
     assert {"BUS001", "BUS002", "BUS301"} <= {d.code for d in found}
     assert all(d.name == names[d.code] for d in found if d.code in names), [(d.code, d.name) for d in found]
+
+
+def test_github_format_is_a_usage_error(run: Run) -> None:
+    result = run("rules", "--format", "github")
+    assert result.code == 2 and "not github" in result.err

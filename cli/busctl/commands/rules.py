@@ -26,6 +26,10 @@ def command(
 
     Example: busctl rules BUS204
     """
+    if output is OutputFormat.github:
+        raise typer.BadParameter(
+            "busctl rules prints text, json or markdown, not github", param_hint="'--format'"
+        )
     found = entries()
     if code is not None:
         known = {e.id: e for e in found}

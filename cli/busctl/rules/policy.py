@@ -32,11 +32,12 @@ class RuleSettings(Rule):
             entry = known.get(code)
             span = source.key_at("policy", "rules", code)
             if entry is None:
-                hint = (
-                    "buf rules are set in the schema module's buf.yaml"
-                    if code.startswith("buf:")
-                    else did_you_mean(code, known) or "`busctl rules` lists the rule ids"
-                )
+                if code.startswith("buf:"):
+                    hint = "buf rules are set in the schema module's buf.yaml"
+                elif code.upper() in known:
+                    hint = f'rule ids are upper case: "{code.upper()}"'
+                else:
+                    hint = did_you_mean(code, known) or "`busctl rules` lists the rule ids"
                 yield self.finding(f'policy.rules names no rule: "{code}"', span, hint)
             elif entry.locked:
                 yield self.finding(
