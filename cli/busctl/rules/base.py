@@ -127,12 +127,17 @@ def register(entry: E) -> E:
     return entry
 
 
-def entries() -> list[type[Entry]]:
-    """Every registered entry, by family (load, lint, check), then id."""
+def registered() -> dict[str, type[Entry]]:
+    """Every entry by id, once every module registering entries is imported."""
     from busctl.rules import breaking, clusters, configs, load, policy, schemas, teams, text, topics  # noqa: F401
 
+    return REGISTRY
+
+
+def entries() -> list[type[Entry]]:
+    """Every registered entry, by family (load, lint, check), then id."""
     order: list[Family] = ["load", "lint", "check"]
-    return sorted(REGISTRY.values(), key=lambda e: (order.index(e.family), e.id))
+    return sorted(registered().values(), key=lambda e: (order.index(e.family), e.id))
 
 
 def all_rules() -> list[Rule]:
@@ -148,10 +153,8 @@ def check_rules() -> list[CheckRule]:
 def overrides(settings: Mapping[str, RuleSetting]) -> dict[str, RuleSetting]:
     """The `policy.rules` settings that take effect: those naming a registered, unlocked entry
     (BUS116 reports the others)."""
-    entries()
-    return {
-        code: setting for code, setting in settings.items() if code in REGISTRY and not REGISTRY[code].locked
-    }
+    known = registered()
+    return {code: setting for code, setting in settings.items() if code in known and not known[code].locked}
 
 
 def apply_overrides(
@@ -176,6 +179,5 @@ def run_rules(ctx: LintContext) -> list[Diagnostic]:
 
 def named(diagnostic: Diagnostic) -> Diagnostic:
     """`diagnostic` with its registry entry's name."""
-    entries()
-    entry = REGISTRY.get(diagnostic.code)
+    entry = registered().get(diagnostic.code)
     return dataclasses.replace(diagnostic, name=entry.name) if entry is not None else diagnostic

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from busctl.core.bus import Bus
 from busctl.core.diagnostics import Diagnostic, Severity, did_you_mean
-from busctl.rules.base import LintContext, Reported, Rule, entries, overrides, register
+from busctl.rules.base import LintContext, Reported, Rule, overrides, register, registered
 
 
 @register
@@ -25,7 +25,7 @@ class RuleSettings(Rule):
     locked = "it reports bus.yaml's own rule settings"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        known = {entry.id: entry for entry in entries()}
+        known = registered()
         settings = ctx.bus.config.policy.rules
         source = ctx.bus.config_source
         for code in settings:
@@ -69,9 +69,10 @@ def settings_note(bus: Bus) -> list[Diagnostic]:
     in_effect = overrides(bus.config.policy.rules)
     if not in_effect:
         return []
-    defaults = {entry.id: entry.severity.value for entry in entries()}
+    known = registered()
     listed = ", ".join(
-        f"{code} {setting} (default {defaults[code]})" for code, setting in sorted(in_effect.items())
+        f"{code} {setting} (default {known[code].severity.value})"
+        for code, setting in sorted(in_effect.items())
     )
     return [
         RuleSettingsInEffect.finding(
