@@ -113,7 +113,7 @@ def test_partition_increase_warns_for_keyed_topics_and_decrease_is_blocked(
     assert "PartitionCount: 5" in kafka_single.tool("topics", "--describe", "--topic", name)
     write_files(root, {"topics/billing/t3.yaml": topic_yaml(name, partitions=3)})
     fewer = plan(run, root)
-    assert fewer.code == 2 and "blocked: partitions 5 → 3 (Kafka cannot remove partitions)" in fewer.out
+    assert fewer.code == 2 and "reason: partitions 5 → 3 (Kafka cannot remove partitions)" in fewer.out
     refused = apply(run, root)
     assert refused.code == 1
     assert "PartitionCount: 5" in kafka_single.tool("topics", "--describe", "--topic", name)
@@ -141,7 +141,7 @@ def test_tombstone_deletes_only_with_allow_delete(
     assert apply(run, root).code == 0
     write_files(root, {"topics/billing/t5.yaml": topic_yaml(name, extra="lifecycle: deleted\n")})
     blocked = plan(run, root, "--topic", name)
-    assert "blocked: tombstoned (lifecycle: deleted); deleting needs --allow-delete" in blocked.out
+    assert "reason: tombstoned (lifecycle: deleted); deleting needs --allow-delete" in blocked.out
     assert name in kafka_single.tool("topics", "--list")
     deleting = apply(run, root, "--topic", name, "--allow-delete")
     assert deleting.code == 0, deleting.out
