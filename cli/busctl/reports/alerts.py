@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from busctl.core.generated import FileState, GeneratedFile
-from busctl.render.alerts import file_kind, item_count
+from busctl.render.alerts import FileKind, file_kind, item_count
 from busctl.reports import Document
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ class AlertFile(Document):
     """One file busctl alerts owns, and what happened to it (with --check: what would)."""
 
     path: str
-    kind: Literal["rules", "tests", "prometheusrule", "alertmanager", "other"]
+    kind: FileKind
     state: FileState
     items: int | None = Field(
         description="alerting rules in a rules file, promtool tests in a tests file, as generated "
