@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from busctl import __version__
-from busctl.rules.base import all_rules, check_rules
+from busctl.rules.base import REGISTRY, entries
 from tests.check.test_check_cli import _repo
 from tests.conftest import CliResult
 
@@ -49,8 +49,10 @@ def test_lint_sarif(run: Run, bus_repo: Callable[..., Path]) -> None:
     result = run("lint", "--repo", str(repo), "--format", "sarif", "--no-buf")
     assert result.code == 1
     log = _valid_log(result.out)
-    rules = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
-    assert {rule.id for rule in [*all_rules(), *check_rules()]} <= set(rules)
+    rules = {rule["id"]: rule for rule in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert [entry.id for entry in entries()] == list(rules)  # load codes, lint and check rules
+    assert rules["BUS004"]["shortDescription"]["text"] == REGISTRY["BUS004"].summary()
+    assert rules["BUS004"]["defaultConfiguration"] == {"level": "error"}
     results = log["runs"][0]["results"]
     typo = next(r for r in results if r["ruleId"] == "BUS004")
     assert typo["level"] == "error" and 'did you mean "partitions"' in typo["message"]["text"]

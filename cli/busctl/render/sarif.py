@@ -1,13 +1,12 @@
 """SARIF 2.1.0 logs of lint and check findings, for GitHub code scanning (`upload-sarif`).
 
-One run; the driver lists every registered rule (then any other code found, such as buf's), each
+One run; the driver lists every registry entry (then any other code found, such as buf's), each
 result points at its rule by id and index, at its file relative to the repo root (`%SRCROOT%`) and,
 when it has one, at its 1-based line and column (counted in Unicode code points, as busctl does).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import quote
 
 from busctl import __version__
 from busctl.core.diagnostics import Diagnostic, Severity
-from busctl.rules.base import BaseRule, all_rules, check_rules
+from busctl.rules.base import entries
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -49,18 +48,18 @@ def as_sarif(findings: Sequence[Finding]) -> str:
 
 
 def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
-    """Every registered rule by id, then the codes of `findings` the registry does not hold."""
+    """Every registry entry (load codes, lint and check rules), then the codes of `findings` the
+    registry does not hold (buf's)."""
     rules: dict[str, dict[str, Any]] = {}
-    registered: list[BaseRule[Any]] = [*all_rules(), *check_rules()]
-    for rule in sorted(registered, key=lambda r: r.id):
-        text = inspect.cleandoc(rule.__doc__ or rule.id)
-        rules[rule.id] = {
-            "id": rule.id,
-            "name": rule.name,
-            "shortDescription": {"text": rule.summary() or rule.id},
-            "fullDescription": {"text": text},
-            "help": {"text": text, "markdown": text},
-            "defaultConfiguration": {"level": level(rule.severity)},
+    for entry in entries():
+        markdown = entry.doc().replace("\n", "  \n")  # a hard break: Bad and Good stay on their lines
+        rules[entry.id] = {
+            "id": entry.id,
+            "name": entry.name,
+            "shortDescription": {"text": entry.summary()},
+            "fullDescription": {"text": entry.doc()},
+            "help": {"text": entry.doc(), "markdown": markdown},
+            "defaultConfiguration": {"level": level(entry.severity)},
         }
     for d, _ in findings:
         if d.code not in rules:
