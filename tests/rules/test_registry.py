@@ -146,3 +146,10 @@ def test_findings_carry_their_entry_name(bus_repo: Callable[[dict[str, str | Non
 def test_github_format_is_a_usage_error(run: Run) -> None:
     result = run("rules", "--format", "github")
     assert result.code == 2 and "not github" in result.err
+
+
+def test_every_rule_in_full_fits_80_columns() -> None:
+    for entry in entries():
+        lines = render.as_detail(entry).splitlines()
+        assert max(len(line) for line in lines) <= WIDTH, entry.id
+        assert {"Bad:", "Good:"} <= {line.split(" ")[0] for line in lines}, entry.id

@@ -50,10 +50,12 @@ def as_detail(entry: type[Entry], color: bool = False) -> str:
         lines += wrap(
             f"bus.yaml may change it: policy: {{rules: {{{entry.id}: error|warning|off}}}}", hang="  "
         )
-    lines.append("")
-    for line in entry.doc().replace("**", "").splitlines():
-        example = line.startswith(("Bad:", "Good:"))
-        lines += wrap(line, hang=" " * 10 if example else "") if line else [""]
+    for paragraph in entry.doc().replace("**", "").split("\n\n"):
+        lines.append("")
+        if paragraph.startswith(("Bad:", "Good:")):  # one example per line, its continuation indented
+            lines += [part for line in paragraph.splitlines() for part in wrap(line, hang=" " * 6)]
+        else:
+            lines += wrap(" ".join(paragraph.split()))
     return "\n".join(lines) + "\n"
 
 

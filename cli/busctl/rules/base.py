@@ -10,6 +10,7 @@ severity of an entry or turn it off, unless the entry is `locked` (see `override
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Generic, Literal, TypeVar
@@ -61,8 +62,7 @@ class Entry:
     @classmethod
     def doc(cls) -> str:
         """The docstring, dedented: summary, details, Bad/Good examples."""
-        lines = (cls.__doc__ or "").strip().splitlines()
-        return "\n".join([lines[0], *(line.removeprefix("    ") for line in lines[1:])])
+        return inspect.cleandoc(cls.__doc__ or "")
 
     @classmethod
     def finding(
