@@ -116,8 +116,9 @@ def test_lint_output_has_exactly_one_annotation_per_finding() -> None:
         hint="100%\nhint",
     )
     whole_file = Diagnostic(code="buf:X", message="m", span=Span("s.proto"), severity=Severity.WARNING)
-    commands = parse(lint_render.as_github([evil, whole_file], 3))
-    assert [c.name for c in commands] == ["error", "warning"]
+    note = Diagnostic(code="BUS105", message="off", span=Span("bus.yaml", 4, 3), severity=Severity.NOTE)
+    commands = parse(lint_render.as_github([evil, whole_file, note], 3))
+    assert [c.name for c in commands] == ["error", "warning", "notice"]
     assert commands[0].data == f"{evil.message}\n{evil.hint}"
     assert commands[0].properties == {"file": "topics/a,b:c.yaml", "line": "2", "col": "5", "title": "BUS001"}
     assert commands[1].properties == {"file": "s.proto", "title": "buf:X"}
