@@ -61,6 +61,16 @@ def when(ms: int) -> str:
 class LockHeld(BusctlError):
     """Another apply holds the lock."""
 
+    @classmethod
+    def of(cls, cluster: str, lease: Lease, ttl_ms: int) -> LockHeld:
+        """The refusal naming the holder of `cluster`'s lock and when its lease ends."""
+        return cls(
+            f"the apply lock of cluster {cluster} is held by {printable(lease.holder)} since "
+            f"{when(lease.since_ms)} (lease until {when(lease.expires_ms)} unless renewed)",
+            "wait for that apply to finish, or pass --lock-timeout 5m to wait for it; "
+            f"a crashed holder's lease ends {ttl_ms // 1000} s after its last renewal",
+        )
+
 
 class ApplyLock:
     """Claim, hold and release one cluster's apply lock."""
@@ -103,12 +113,7 @@ class ApplyLock:
             assert lease is not None  # a claim loses only to a running lease
             if time.monotonic() >= deadline:
                 self._claimed = False  # every claim lost at its own offset: there is nothing to release
-                raise LockHeld(
-                    f"the apply lock of cluster {self.admin.name} is held by {printable(lease.holder)} since "
-                    f"{when(lease.since_ms)} (lease until {when(lease.expires_ms)} unless renewed)",
-                    "wait for that apply to finish, or pass --lock-timeout 5m to wait for it; "
-                    f"a crashed holder's lease ends {self.ttl_ms // 1000} s after its last renewal",
-                )
+                raise LockHeld.of(self.admin.name, lease, self.ttl_ms)
             if on_wait is not None and lease != told:
                 on_wait(lease)
                 told = lease

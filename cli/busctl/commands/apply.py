@@ -159,7 +159,7 @@ def _apply_locked(
             stop=lambda: interrupt.reason() or lock.lost(),
         )
     if text:
-        typer.echo(_summary(report, plan, use_color()), nl=False)
+        typer.echo(summary(report, plan, use_color()), nl=False)
     if interrupt.signal is not None:
         return plan, report, interrupt.exit_code
     return plan, report, 0 if report.ok and not plan.blocked else 1
@@ -243,7 +243,7 @@ def _progress(what: str, done: int, total: int) -> None:
     typer.echo(f"  {what}: {done}/{total}", err=True)
 
 
-def _summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
+def summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
     """Every change with its outcome, then the counts and what to do next; every line within WIDTH."""
     lines = []
     for outcome in report.outcomes:
