@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from tests.conftest import CliResult, write_files
@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 Run = Callable[..., CliResult]
 
 TOPIC, OLD_TOPIC, LIVE_TOPIC = "audit.lag-e2e.v1", "audit.lag-old.v1", "audit.lag-live.v1"
+TXN_TOPIC = "audit.lag-txn.v1"
 TOPIC_FILES = {
     "topics/billing/invoice-created.yaml": None,
     "topics/audit/lag.yaml": f"""\
@@ -48,6 +49,15 @@ schema: acme.audit.v1.AuditEvent
 partitions: 1
 consumers:
   - {{group: lag-old, lag: {{max_messages: 3, max_seconds: 600}}}}
+""",
+    "topics/audit/lag-txn.yaml": f"""\
+name: {TXN_TOPIC}
+owner: audit
+description: A transaction on partition 0, old messages on partition 1.
+schema: acme.audit.v1.AuditEvent
+partitions: 2
+consumers:
+  - {{group: lag-txn}}
 """,
     "topics/audit/lag-live.yaml": f"""\
 name: {LIVE_TOPIC}
@@ -197,7 +207,9 @@ def test_lag_judges_each_declared_group_and_fails_the_health_check(
     assert document["format_version"] == 2 and document["ok"] is False
     assert document["interval_seconds"] >= 3  # lag-old needed the second sample
     groups = _groups(result)
-    assert set(groups) == {"lag-current", "lag-behind", "lag-unseen", "lag-moving", "lag-old", "lag-streams"}
+    assert set(groups) == {
+        *("lag-current", "lag-behind", "lag-unseen", "lag-moving", "lag-old", "lag-streams", "lag-txn")
+    }
 
     current = groups["lag-current"]
     assert (current["status"], current["lag"], current["seconds_behind"]) == ("ok", 0, 0)
@@ -241,7 +253,7 @@ def test_lag_judges_each_declared_group_and_fails_the_health_check(
     lines = text.out.splitlines()
     assert max(map(len, lines)) <= 80, text.out
     headline = " ".join(lines[:2])
-    assert "busctl lag · cluster local · 6 groups · 1 breaks the objective · 1 over it now" in headline
+    assert "busctl lag · cluster local · 7 groups · 1 breaks the objective · 1 over it now" in headline
     row = next(line for line in lines if line.startswith("✗ lag-old "))
     assert row.startswith(f"✗ lag-old · {OLD_TOPIC} · lag 4 · 2h") and row.endswith(" behind"), row
     assert f"! lag-behind · {TOPIC} · lag 30 · " in text.out
@@ -262,6 +274,39 @@ def test_a_group_within_its_objective_passes_and_lost_messages_fail(
     group = _groups(lost)["lag-behind"]
     assert (group["status"], group["lag"]) == ("out_of_retention", 0)
     assert group["problems"][0].startswith("committed offset below the log start on partition(s)")
+
+
+def test_a_probe_that_finds_only_a_transaction_marker_does_not_wait_for_the_timeout(
+    run: Run, kafka_single: Broker, lag_bus: Path
+) -> None:
+    applied = run("apply", "--cluster", "local", "--repo", str(lag_bus), "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    producer = Producer({"bootstrap.servers": kafka_single.bootstrap, "transactional.id": "lag-txn-test"})
+    producer.init_transactions(30)
+    producer.begin_transaction()
+    for _ in range(5):
+        producer.produce(TXN_TOPIC, value=b"in a transaction", partition=0)
+    producer.commit_transaction(30)  # offsets 0-4 the messages, 5 the commit marker
+    produce(kafka_single.bootstrap, TXN_TOPIC, 3, partition=1, timestamp_ms=int((time.time() - 7200) * 1000))
+    # the group read all of partition 0 (past the marker) and none of partition 1
+    admin = AdminClient(kafka_single.admin_config())
+    done = [TopicPartition(TXN_TOPIC, 0, 6), TopicPartition(TXN_TOPIC, 1, 0)]
+    for future in admin.alter_consumer_group_offsets(
+        [ConsumerGroupTopicPartitions("lag-txn", done)]
+    ).values():
+        future.result(30)
+
+    started = time.monotonic()
+    result = run(
+        "lag", "--cluster", "local", "--repo", str(lag_bus), "-g", "lag-txn", "--interval", "1", "-f", "json"
+    )
+    elapsed = time.monotonic() - started
+    assert result.code == 1, result.out + result.err
+    group = _groups(result)["lag-txn"]
+    assert (group["lag"], group["status"], group["stuck_evidence"]) == (3, "stuck", "not_moving"), group
+    # at committed - 1 on partition 0 there is only the marker: no consumed message, and no 30 s wait
+    assert group["partitions"][0]["consumed_seconds_ago"] is None
+    assert elapsed < 20, f"lag took {elapsed:.1f}s"
 
 
 def test_lag_filters_that_match_nothing_are_errors(run: Run, lag_bus: Path) -> None:

@@ -344,6 +344,7 @@ class KafkaAdmin:
                 "group.id": "busctl-lag-probe",
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
+                "enable.partition.eof": True,  # a position past the last message ends its wait
                 "logger": SilentLogger(),
             }
         )
@@ -641,17 +642,25 @@ class KafkaAdmin:
 def _first_messages(
     consumer: Consumer, wanted: dict[Partition, int], deadline: float
 ) -> dict[Position, Stamp]:
-    """Assign each partition at its offset and note the first message's offset and timestamp, until all
-    have one or the deadline passes."""
+    """Assign each partition at its offset and note the first message's offset and timestamp, until each
+    has one or reached the partition's end (nothing there: only markers or compacted records), or the
+    deadline passes."""
     assigned = [TopicPartition(t, p, offset) for (t, p), offset in wanted.items()]
     consumer.assign(assigned)
     found: dict[Position, Stamp] = {}
-    while len(found) < len(wanted) and time.monotonic() < deadline:
+    settled: set[Partition] = set()
+    while len(settled) < len(wanted) and time.monotonic() < deadline:
         for message in consumer.consume(num_messages=500, timeout=0.5):
             key = (str(message.topic()), int(message.partition() or 0))
-            if message.error() is None and key in wanted and (*key, wanted[key]) not in found:
+            error = message.error()
+            if key not in wanted or key in settled:
+                continue
+            if error is None:
                 found[(*key, wanted[key])] = (int(message.offset() or 0), message.timestamp()[1] / 1000)
-                consumer.pause([TopicPartition(*key)])
+            elif error.code() != KafkaError._PARTITION_EOF:
+                continue
+            settled.add(key)
+            consumer.pause([TopicPartition(*key)])
     consumer.resume(assigned)  # pausing outlives the assignment: the next round may need the partition
     consumer.unassign()
     return found
