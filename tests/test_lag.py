@@ -162,6 +162,14 @@ def test_stuck_needs_lag_at_both_samples_and_a_message_below_committed_is_not_a_
     assert (one.progress, one.stuck, one.status) == (Progress.UNJUDGED, None, Status.OK)
 
 
+def test_stuck_without_readable_timestamps_rests_on_the_second_sample_alone() -> None:
+    first = _sample({"g": {0: 40, 1: 45}})
+    last = _sample({"g": {0: 40, 1: 45}}, at=35)  # e.g. the principal may not READ the topic
+    (group,) = assess("prod", [_target("g")], last, first, {}, {}, NOW).groups
+    assert (group.progress, group.status, group.seconds_behind) == (Progress.NOT_MOVING, Status.STUCK, None)
+    assert group.problems == ("stuck: 15 waiting, none consumed in 35s",)
+
+
 def test_a_group_that_lags_nowhere_is_not_stuck_and_needs_no_probe() -> None:
     sample = _sample({"idle": {0: 50, 1: 50}})
     (group,) = assess("prod", [_target("idle")], sample, None, {}, {}, NOW).groups

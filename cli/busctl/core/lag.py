@@ -384,9 +384,9 @@ def _verdict(
         problems.append((Status.LOST, f"committed offset below the log start on partition(s) {listed}"))
     if progress is Progress.NOT_MOVING and first is not None:
         interval = f"{last.taken_at - first.taken_at:.0f}s"
-        problems.append(
-            (Status.STUCK, f"stuck: {lag} waiting over {objective.for_}, none consumed in {interval}")
-        )
+        # (a) failed on a message older than `for`, or on timestamps that could not be read
+        since = f" over {objective.for_}" if behind is not None and behind >= objective.for_seconds else ""
+        problems.append((Status.STUCK, f"stuck: {lag} waiting{since}, none consumed in {interval}"))
     limit = objective.max_messages
     if limit is not None and lag > limit:
         if throughout is not None and throughout > limit:
