@@ -65,6 +65,8 @@ def test_each_command_has_help_with_one_example(run: Run, name: str, monkeypatch
     assert result.code == 0 and result.out.startswith(f"Usage: busctl {name} ")
     assert run(name, "--help").out == result.out
     assert "--repo DIR" in result.out or name in {"rules", "schema", "init", "comment"}  # these read no repo
+    typed = re.findall(r"^ +(?:-\w, )?--[\w-]+ <.*?>", result.out, re.MULTILINE)
+    assert not typed, f"options shown with typer's type name, not a metavar (DIR, FILE, ...): {typed}"
     group = typer.main.get_command(app)
     assert isinstance(group, typer.core.TyperGroup)
     docstring = group.commands[name].help or ""

@@ -51,6 +51,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="Output format: text, json (stable, versioned), github "
         "(workflow annotations) or markdown (PR comments).",
         case_sensitive=False,
@@ -62,7 +63,7 @@ TextJsonFormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="<text|json>",
+        metavar="FORMAT",
         help="Output format: text, or json (stable, versioned): what was done, per item.",
         case_sensitive=False,
     ),
@@ -85,6 +86,7 @@ FindingsFormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
+        metavar="FORMAT",
         help="Output format: text, json (stable, versioned), github (workflow annotations), markdown "
         "(PR comments) or sarif (SARIF 2.1.0, for GitHub code scanning).",
         case_sensitive=False,
