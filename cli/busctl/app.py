@@ -31,7 +31,7 @@ from busctl.commands import (
     schema,
     topics,
 )
-from busctl.commands.common import exit_with_code
+from busctl.commands.common import exit_with_code, interactive
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
 from busctl.render.style import wrap
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BusctlError as err:
-        typer.echo(error_text(err, wrapped=sys.stderr.isatty()), err=True, nl=False)
+        typer.echo(error_text(err, wrapped=interactive()), err=True, nl=False)
         return 1
     except KeyboardInterrupt as interrupt:  # outside a command (typer turns those into a silent 130)
         return exit_code(interrupt)
@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def error_text(err: BusctlError, wrapped: bool) -> str:
-    """`error: message` and `  hint: hint`; `wrapped` (on a terminal) within WIDTH under their labels,
-    else one line each, for logs and grep."""
+    """`error: message` and `  hint: hint`; `wrapped` (a person reads stderr) within WIDTH under their
+    labels, else one line each, for CI logs and grep."""
     labelled = [("error: ", err.message)] + ([("  hint: ", err.hint)] if err.hint else [])
     if not wrapped:
         return "".join(f"{label}{text}\n" for label, text in labelled)

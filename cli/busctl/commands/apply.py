@@ -231,8 +231,11 @@ def _seconds(value: str) -> float:
 
 
 def _waiting(cluster: str, lease: Lease) -> None:
-    held = f"held by {printable(lease.holder)} since {when(lease.since_ms)}"
-    typer.echo(f"waiting for the apply lock of cluster {cluster}: {held}", err=True)
+    waiting = (
+        f"waiting for the apply lock of cluster {cluster}: held by {printable(lease.holder)} "
+        f"since {when(lease.since_ms)}"
+    )
+    typer.echo("\n".join(wrap(waiting, hang="  ")) if interactive() else waiting, err=True)
 
 
 def _show(plan: Plan) -> None:
