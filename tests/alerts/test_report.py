@@ -79,9 +79,14 @@ def test_verify_reports_each_tool_and_route(run: Run, bus_repo: MakeRepo) -> Non
     repo = bus_repo()
     code, verified = _alerts(run, repo, "--verify")
     assert code == 0 and verified["verify"]["ok"] is True
-    commands = [tool["command"] for tool in verified["verify"]["tools"]]
-    assert commands[:2] == ["promtool check rules", "promtool test rules"]
-    assert commands[2].startswith("amtool check-config") and all(t["ok"] for t in verified["verify"]["tools"])
+    checks = [(c["check"], c["file"], c["ok"]) for c in verified["verify"]["checks"]]
+    assert checks == [
+        ("promtool check rules", "alerts/_exporter.rules.yml", True),
+        ("promtool check rules", "alerts/audit.rules.yml", True),
+        ("promtool test rules", "alerts/tests/_exporter.test.yml", True),
+        ("promtool test rules", "alerts/tests/audit.test.yml", True),
+        ("amtool check-config", "alerts/alertmanager.yml", True),
+    ]
     routes = {r["team"]: (r["receivers"], r["ok"]) for r in verified["verify"]["routes"]}
     assert routes == {"audit": (["team-audit"], True), "platform": (["team-platform"], True)}
 

@@ -25,11 +25,6 @@ class ToolRun:
     ok: bool
     output: str
 
-    @property
-    def name(self) -> str:
-        """The tool and its subcommand, e.g. "promtool check rules"."""
-        return " ".join([Path(self.command[0]).name, *self.command[1:3]])
-
 
 def _binary(name: str) -> str:
     found = shutil.which(name)
@@ -90,25 +85,37 @@ class RouteTest:
 
 
 @dataclass(frozen=True)
-class Verification:
-    """promtool and amtool on generated alert files: each tool run, then each team's route test."""
+class FileCheck:
+    """One check of one generated file: `check` names it ("promtool test rules"), `run` is its outcome."""
 
-    runs: list[ToolRun]
+    check: str
+    file: str
+    run: ToolRun
+
+
+@dataclass(frozen=True)
+class Verification:
+    """promtool and amtool on generated alert files: each file's checks, then each team's route test."""
+
+    checks: list[FileCheck]
     routes: list[RouteTest]
 
     @property
     def ok(self) -> bool:
-        return all(run.ok for run in self.runs) and all(route.ok for route in self.routes)
+        return all(c.run.ok for c in self.checks) and all(route.ok for route in self.routes)
 
 
 def verify(
     cwd: Path, rules: list[str], tests: list[str], config: str, receivers: dict[str, str]
 ) -> Verification:
-    """Check the rule files, run their tests, check the Alertmanager config, and route a critical
-    alert of each team (`receivers`: team -> the receiver it must reach)."""
-    runs = [check_rules(cwd, rules), test_rules(cwd, tests), check_alertmanager_config(cwd, config)]
+    """Check each rule file, run each test file, check the Alertmanager config, and route a critical
+    alert of each team (`receivers`: team -> the receiver it must reach). One run per file, so that
+    every outcome names its file."""
+    checks = [FileCheck("promtool check rules", f, check_rules(cwd, [f])) for f in rules]
+    checks += [FileCheck("promtool test rules", f, test_rules(cwd, [f])) for f in tests]
+    checks.append(FileCheck("amtool check-config", config, check_alertmanager_config(cwd, config)))
     routes = [
         RouteTest(team, route_receivers(cwd, config, {"team": team, "severity": "critical"}), expected)
         for team, expected in receivers.items()
     ]
-    return Verification(runs, routes)
+    return Verification(checks, routes)

@@ -66,10 +66,10 @@ def command(
 
 
 def _print_verification(verification: prometheus.Verification) -> None:
-    for run in verification.runs:
-        typer.echo(f"{'ok' if run.ok else 'FAILED'}: {run.name}")
-        if not run.ok:
-            typer.echo(run.output)
+    for check in verification.checks:
+        typer.echo(f"{'ok' if check.run.ok else 'FAILED'}: {check.check} {check.file}")
+        if not check.run.ok:
+            typer.echo(check.run.output)
     for route in verification.routes:
         if not route.ok:
             typer.echo(f"FAILED: alerts of team {route.team} reach {route.receivers}, not {route.expected}")

@@ -36,10 +36,11 @@ class RuleSet(Document):
     files: list[AlertFile]
 
 
-class ToolCheck(Document):
-    """One promtool/amtool run of --verify."""
+class FileCheck(Document):
+    """One check of one generated file by --verify (promtool or amtool), and what the tool said."""
 
-    command: str = Field(description='e.g. "promtool check rules"')
+    check: str = Field(description='"promtool check rules", "promtool test rules" or "amtool check-config"')
+    file: str
     ok: bool
     output: str
 
@@ -54,10 +55,10 @@ class RouteCheck(Document):
 
 
 class VerifyResult(Document):
-    """The outcome of --verify: every tool run and every team's route test."""
+    """The outcome of --verify: every file's checks and every team's route test."""
 
     ok: bool
-    tools: list[ToolCheck]
+    checks: list[FileCheck]
     routes: list[RouteCheck]
 
 
@@ -115,7 +116,10 @@ def alerts_report(
 def _verify_result(verification: Verification) -> VerifyResult:
     return VerifyResult(
         ok=verification.ok,
-        tools=[ToolCheck(command=run.name, ok=run.ok, output=run.output) for run in verification.runs],
+        checks=[
+            FileCheck(check=c.check, file=c.file, ok=c.run.ok, output=c.run.output)
+            for c in verification.checks
+        ],
         routes=[
             RouteCheck(team=r.team, receivers=r.receivers, expected=r.expected, ok=r.ok)
             for r in verification.routes
