@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import CliResult
+from tests.conftest import REPO_ROOT, CliResult
 from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
 MakeRepo = Callable[..., Path]
+TEMPLATES = REPO_ROOT / "cli/busctl/templates"
 
 
 def _alerts(run: Run, repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
@@ -101,3 +102,17 @@ def test_formats_without_meaning_are_refused(run: Run, bus_repo: MakeRepo) -> No
     result = run("alerts", "--repo", str(repo), "--format", "markdown")
     assert result.code == 2 and "prints text or json, not markdown" in result.err
     assert not (repo / "alerts").exists()
+
+
+@pytest.mark.prometheus
+def test_verify_names_the_file_whose_tests_fail(run: Run, bus_repo: MakeRepo) -> None:
+    builtin = (TEMPLATES / "alerts/rules.yml.j2").read_text()
+    assert builtin.count("for: [[ r.for_ ]]") == 1
+    repo = bus_repo({"templates/alerts/rules.yml.j2": builtin.replace("for: [[ r.for_ ]]", "for: 99h")})
+    code, document = _alerts(run, repo, "--verify")  # the rules never fire within their tests
+    assert code == 1 and document["in_sync"] is True and document["verify"]["ok"] is False
+    outcomes = {(c["check"], c["file"]): c for c in document["verify"]["checks"]}
+    failed = outcomes["promtool test rules", "alerts/tests/audit.test.yml"]
+    assert failed["ok"] is False and "FAILED" in failed["output"]
+    assert outcomes["promtool check rules", "alerts/audit.rules.yml"]["ok"] is True
+    assert outcomes["amtool check-config", "alerts/alertmanager.yml"]["ok"] is True
