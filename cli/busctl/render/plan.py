@@ -54,7 +54,7 @@ def _head(change: Change) -> list[str]:
     what = "blocked" if change.action is Action.BLOCKED else _describe(change)
     if len(change.topic) < _TOPIC_COLUMN:
         return [f"{symbol} {change.topic:<{_TOPIC_COLUMN}}{what}"]
-    return wrap(f"{symbol} {change.topic}", hang="  ") + [" " * (_TOPIC_COLUMN + 2) + what]
+    return [*wrap(f"{symbol} {change.topic}", hang="  "), " " * (_TOPIC_COLUMN + 2) + what]
 
 
 def _labelled(label: str, text: str) -> list[str]:
