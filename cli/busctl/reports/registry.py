@@ -18,9 +18,9 @@ from busctl.reports.rules import RulesReport
 from busctl.reports.topics import TopicsReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
+    "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "apply-report": (ApplyReport, "busctl apply --format json"),
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
-    "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
     "describe-report": (DescribeReport, "busctl describe TOPIC --format json"),
     "import-report": (ImportReport, "busctl import --format json"),
