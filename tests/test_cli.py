@@ -40,16 +40,20 @@ COMMANDS = [  # the README's command reference, in `busctl --help` order
 ]
 
 
-def _listed(help_text: str) -> list[str]:
-    """The command names of `busctl --help`'s Commands section."""
+def _listed(help_text: str) -> dict[str, str]:
+    """The commands of `busctl --help`'s Commands section, each with its summary."""
     section = help_text.split("\nCommands:\n", 1)[1]
-    return [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
+    return dict(line.split(maxsplit=1) for line in section.splitlines() if line.startswith("  "))
 
 
-def test_help_lists_exactly_the_documented_commands(run: Run) -> None:
+def test_help_lists_exactly_the_documented_commands(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     result = run("--help")
     assert result.code == 0
-    assert _listed(result.out) == COMMANDS
+    listed = _listed(result.out)
+    assert list(listed) == COMMANDS
+    cut = [name for name, summary in listed.items() if summary.endswith("...")]
+    assert not cut, f"summaries cut short at 80 columns (shorten the docstring's first line): {cut}"
     assert run("-h").out == result.out
 
 

@@ -28,7 +28,9 @@ def command(
     ),
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
-    """Generate lag alerts for every declared consumer group: a Prometheus rule file per team
+    """Generate each team's lag alerts and their tests.
+
+    Generate lag alerts for every declared consumer group: a Prometheus rule file per team
     (lag in messages and seconds, stuck, missing, no members, offset out of retention), a promtool
     test file for each, and an Alertmanager config routing each team's alerts to its chat room.
 

@@ -80,7 +80,9 @@ def command(
     lock_timeout: LockTimeoutOption = "0",
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
-    """Apply the plan under the cluster's apply lock: preflight (validate-only), then batches.
+    """Apply the plan to a cluster, under its apply lock.
+
+    Preflight (validate-only), then batches.
 
     Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
     now is exactly that plan. Ctrl-C, SIGTERM or SIGHUP stops after the batch in flight and reports

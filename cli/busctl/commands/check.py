@@ -31,7 +31,9 @@ def command(
     output: FindingsFormatOption = FindingsFormat.text,
     out: ReportOutOption = None,
 ) -> int:
-    """Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
+    """Find the breaking changes against a ref, and whom to ask.
+
+    Compare the working tree with the merge base of HEAD and REF: schema breaks (buf breaking),
     topic breaks (BUS5xx), who owns what changed and whom to notify. Exit 1 when something breaks and
     is not approved in the change (topic file `approvals:`).
 

@@ -22,7 +22,9 @@ def command(
     ),
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
-    """Generate .github/CODEOWNERS: topic files and schema directories to their owner teams,
+    """Generate .github/CODEOWNERS from the declarations.
+
+    Generate .github/CODEOWNERS: topic files and schema directories to their owner teams,
     bus.yaml, teams.yaml and CI files to policy.platform_team.
 
     --format json prints the entries (pattern -> owners) and, with --check, the lines out of sync.

@@ -46,7 +46,9 @@ def command(
         None, "--pr", metavar="NUMBER", help="Pull request number (default: from the event)."
     ),
 ) -> int:
-    """Render the pull-request comment: lint, check and plan results, and the owners and chat rooms to
+    """Render or post the pull-request comment.
+
+    Render the pull-request comment: lint, check and plan results, and the owners and chat rooms to
     notify. A report whose file is missing or empty (its step failed) is shown as "no result". With
     --post, one comment per pull request is created and then updated on every push.
 

@@ -28,7 +28,9 @@ def command(
     output: FormatOption = OutputFormat.text,
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """Show one topic: owner, file, schema message and where it is defined; partitions, replication
+    """Show one topic, declared and actual side by side.
+
+    Show one topic: owner, file, schema message and where it is defined; partitions, replication
     and every config worth knowing with its source (declared, bus default, cluster override,
     catalogue default); its ACLs (from producers and consumers) and consumer groups with their lag
     objectives. With --cluster, what the cluster has beside it: effective values with Kafka's config

@@ -23,7 +23,9 @@ def command(
     timeout: TimeoutOption = 30.0,
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
-    """Write topics/<owner>/<topic>.yaml for every undeclared topic of the cluster (protected topics
+    """Declare the topics a cluster has and the repo lacks.
+
+    Write topics/<owner>/<topic>.yaml for every undeclared topic of the cluster (protected topics
     excluded), so that `busctl plan` right after shows no changes for them. Owners come from the topic
     name when it starts with a team; schemas are left as placeholders that `busctl lint` reports.
     --format json lists each topic's file, what became of it and its todos, and the topics skipped.

@@ -34,7 +34,9 @@ def command(
         str, typer.Option("--org", metavar="ORG", help="GitHub organisation and protobuf package root.")
     ] = "acme",
 ) -> int:
-    """Create a bus repo: bus.yaml, teams.yaml, an example topic and its .proto, a buf module,
+    """Create a new bus repo that passes lint.
+
+    Create a bus repo: bus.yaml, teams.yaml, an example topic and its .proto, a buf module,
     editor schemas, GitHub workflows (pull request: lint, check, plan, comment; main: apply), and
     the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately.
 

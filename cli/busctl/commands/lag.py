@@ -43,7 +43,9 @@ def command(
     interval: IntervalOption = 35.0,
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """Live lag of each declared consumer group against its lag objective, judged as its alerts judge it:
+    """Judge each consumer group's lag against its objective.
+
+    Live lag of each declared consumer group against its lag objective, judged as its alerts judge it:
     messages behind and age of the oldest unconsumed message over the objective for its `for`, or
     stuck (lag and no committed progress for `for`). Exit 1 when any group breaks its objective.
 

@@ -24,7 +24,9 @@ def command(
     no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
     out: ReportOutOption = None,
 ) -> int:
-    """Check bus.yaml, teams.yaml, topics/ and schemas/ (with buf lint): exit 0 clean, 1 on errors.
+    """Validate the declarations and schemas, offline.
+
+    Check bus.yaml, teams.yaml, topics/ and schemas/ (with buf lint): exit 0 clean, 1 on errors.
 
     Every finding has a file:line:col, a rule id (BUSnnn or buf:RULE) and a hint. Warnings are shown
     but do not fail. `busctl rules` lists the rules.

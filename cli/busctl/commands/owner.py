@@ -33,7 +33,9 @@ def command(
     repo: RepoOption = Path("."),
     output: FormatOption = OutputFormat.text,
 ) -> int:
-    """Show who owns a message, topic, consumer group, principal, file, directory, team or glob: the
+    """Show who owns a topic, message, group, principal or file.
+
+    Show who owns a message, topic, consumer group, principal, file, directory, team or glob: the
     team(s), chat room, GitHub handle, topics, files, and which declaration decided it. Exit 1 (with
     suggestions) when nothing matches or the query is ambiguous.
 

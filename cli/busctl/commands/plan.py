@@ -43,7 +43,9 @@ def command(
     ),
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """Read the cluster in bulk and show what apply would change: creates, config updates, partition
+    """Show what apply would change on a cluster.
+
+    Read the cluster in bulk and show what apply would change: creates, config updates, partition
     increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics.
 
     Example: busctl plan --cluster prod --out plan.json

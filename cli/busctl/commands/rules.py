@@ -21,7 +21,9 @@ def command(
     ] = None,
     output: FormatOption = OutputFormat.text,
 ) -> int:
-    """List every code busctl reports: id, severity, name, whether bus.yaml can change it (locked
+    """List the rules busctl checks, or show one.
+
+    List every code busctl reports: id, severity, name, whether bus.yaml can change it (locked
     or not) and what it requires. Markdown prints the README's rule tables.
 
     Example: busctl rules BUS204

@@ -35,7 +35,9 @@ def command(
     check: bool = typer.Option(False, "--check", help="With --out: write nothing; exit 1 if stale."),
     listing: bool = typer.Option(False, "--list", help="List the schema kinds and what each describes."),
 ) -> int:
-    """JSON Schemas generated from busctl's own models: of the YAML files, so editors complete and
+    """Print or write busctl's JSON Schemas.
+
+    JSON Schemas generated from busctl's own models: of the YAML files, so editors complete and
     validate them, and of each command's `--format json` report, so tools can rely on them.
 
     Write them into the repo (`busctl schema --out .busctl`) and start a file with a modeline, e.g.

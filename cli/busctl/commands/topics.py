@@ -35,7 +35,9 @@ def command(
     output: FormatOption = OutputFormat.text,
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """List the declared topics: owner, partitions, replication factor, clusters, lifecycle. With
+    """List the declared topics, with drift against a cluster.
+
+    List the declared topics: owner, partitions, replication factor, clusters, lifecycle. With
     --cluster, read the cluster as plan does and show declared/actual and the drift of each topic
     (in sync, missing, differs: which fields, tombstoned) and the undeclared topics (unmanaged).
 
