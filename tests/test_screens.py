@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from rich.cells import cell_len
@@ -220,15 +221,19 @@ def test_one_meaning_one_colour_across_screens() -> None:
     assert f"{red}failed" in applied and f"{green}done" in applied and f"{yellow}unconfirmed" in applied
 
 
-class _Terminal:
+@dataclass
+class _Stdout:
+    terminal: bool
+
     def isatty(self) -> bool:
-        return True
+        return self.terminal
 
 
 def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert not use_color()  # pytest's captured stdout is no terminal
-    monkeypatch.setattr(sys, "stdout", _Terminal())
+    monkeypatch.setattr(sys, "stdout", _Stdout(terminal=False))
+    assert not use_color()
+    monkeypatch.setattr(sys, "stdout", _Stdout(terminal=True))
     assert use_color()
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_color()
