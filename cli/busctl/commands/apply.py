@@ -43,7 +43,7 @@ from busctl.reports.apply import HeldLock, apply_report
 from busctl.reports.plan import plan_document, plan_from_document
 
 PlanFileArgument = Annotated[
-    Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.", metavar="[PLANFILE]")
+    Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.", metavar="PLANFILE")
 ]
 LockTimeoutOption = Annotated[
     str,
