@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from busctl.commands.generated import print_outcome
 from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.generated import FileState, GeneratedFile
 from busctl.core.plan import Action, Change, Plan
 from busctl.render import diagnostics as lint_render
 from busctl.render import plan as plan_render
-from busctl.render.github import annotation
+from busctl.render.github import annotation, inert
 from tests.conftest import REPO_ROOT
 
 COMMANDS = {"error", "warning", "notice", "debug", "group", "endgroup", "add-mask", "stop-commands"}
@@ -167,3 +169,46 @@ def test_annotations_are_built_only_by_render_github() -> None:
         if any(re.search(r"^::|::(error|warning|notice)\b", text) for text in _code_strings(path))
     ]
     assert builders == ["render/github.py"], "build annotations with busctl.render.github.annotation"
+
+
+def runs(output: str) -> list[Command]:
+    """The commands the runner would carry out, line by line: `parse`, except that after
+    `::stop-commands::TOKEN` nothing runs until the line `::TOKEN::`."""
+    carried: list[Command] = []
+    stopped_by = ""
+    for line in re.split(r"\r\n|\r|\n", output):
+        if stopped_by:
+            stopped_by = "" if line.strip() == f"::{stopped_by}::" else stopped_by
+            continue
+        for command in parse(line):
+            if command.name == "stop-commands":
+                stopped_by = command.data
+            else:
+                carried.append(command)
+    return carried
+
+
+QUOTED = "  ::error title=forged::this came from a file in the repo\n"
+
+
+def test_inert_frames_text_with_a_fresh_token_only_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    assert inert(QUOTED) == QUOTED and [c.name for c in runs(QUOTED)] == ["error"]  # the threat
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    framed, again = inert(QUOTED), inert(QUOTED)
+    assert framed != again and QUOTED in framed
+    first, *_, last = framed.splitlines()
+    assert first.startswith("::stop-commands::") and last == f"::{first.removeprefix('::stop-commands::')}::"
+    assert runs(framed) == [] and [c.name for c in runs(framed + "::notice::after\n")] == ["notice"]
+
+
+def test_a_stale_generated_files_diff_runs_no_command_it_quotes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    current, wanted = f"a\n{QUOTED}b\n", f"a\n{QUOTED}c\n"
+    stale = GeneratedFile(".github/CODEOWNERS", FileState.STALE, current, wanted)
+    print_outcome([stale], {stale.path: wanted}, "busctl codeowners")
+    out = capsys.readouterr().out
+    assert f" {QUOTED}" in out  # the quoted line is a context line of the diff
+    assert runs(out) == []

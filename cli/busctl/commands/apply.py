@@ -21,6 +21,7 @@ from busctl.commands.common import (
     OutputFormat,
     RepoOption,
     TextJsonFormatOption,
+    echo_text,
     interactive,
     progress,
     use_color,
@@ -161,7 +162,7 @@ def _apply_locked(
             stop=lambda: interrupt.reason() or lock.lost(),
         )
     if text:
-        typer.echo(summary(report, plan, use_color()), nl=False)
+        echo_text(summary(report, plan, use_color()))
     if interrupt.signal is not None:
         return plan, report, interrupt.exit_code
     return plan, report, 0 if report.ok and not plan.blocked else 1
@@ -241,7 +242,7 @@ def _waiting(cluster: str, lease: Lease) -> None:
 
 
 def _show(plan: Plan) -> None:
-    typer.echo(render.as_text(plan, load_catalogue(), color=use_color()), nl=False)
+    echo_text(render.as_text(plan, load_catalogue(), color=use_color()))
 
 
 def _progress(what: str, done: int, total: int) -> None:

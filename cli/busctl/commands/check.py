@@ -15,6 +15,7 @@ from busctl.commands.common import (
     FindingsFormatOption,
     RepoOption,
     ReportOutOption,
+    echo_text,
     progress,
     use_color,
 )
@@ -48,7 +49,10 @@ def command(
         FindingsFormat.markdown: render.as_markdown,
         FindingsFormat.sarif: render.as_sarif,
     }
-    typer.echo(renderers[output](result), nl=False)
+    if output is FindingsFormat.text:
+        echo_text(renderers[output](result))
+    else:
+        typer.echo(renderers[output](result), nl=False)
     if out is not None:
         out.write_text(render.as_json(result), "utf-8")
     return 1 if result.unapproved else 0

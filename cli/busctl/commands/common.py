@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from busctl.interrupts import exit_code
+from busctl.render.github import inert
 
 
 class OutputFormat(StrEnum):
@@ -117,6 +118,12 @@ def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
         raise typer.Exit(code)
 
     return run
+
+
+def echo_text(text: str) -> None:
+    """Print a text report to stdout; in a workflow log, none of its lines can act as a workflow command
+    (render.github.inert): they may quote values from the repo or the cluster."""
+    typer.echo(inert(text), nl=False)
 
 
 def use_color() -> bool:

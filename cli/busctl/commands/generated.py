@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from busctl.commands.common import echo_text
 from busctl.core.generated import FileState, GeneratedFile, compare
 
 MAX_DIFF_LINES = 200
@@ -46,7 +47,7 @@ def print_outcome(files: list[GeneratedFile], wanted: dict[str, str], command: s
         return
     stale = [f for f in changed if not f.in_sync]
     if stale:
-        budget = MAX_DIFF_LINES
+        budget, shown = MAX_DIFF_LINES, []
         for file in stale:
             diff = list(
                 difflib.unified_diff(
@@ -56,10 +57,11 @@ def print_outcome(files: list[GeneratedFile], wanted: dict[str, str], command: s
                     f"{file.path} (generated)",
                 )
             )
-            typer.echo("".join(diff[:budget]), nl=False)
+            shown += diff[:budget]
             budget = max(0, budget - len(diff))
         if budget == 0:
-            typer.echo("... (diff truncated)")
+            shown.append("... (diff truncated)\n")
+        echo_text("".join(line if line.endswith("\n") else line + "\n" for line in shown))
         typer.echo(
             f"{len(stale)} generated file(s) stale, missing or obsolete: {', '.join(f.path for f in stale)}\n"
             f"hint: run `{command}` and commit the result",

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
 from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
 from busctl.core.alerts import lag_targets
 from busctl.core.diagnostics import BusctlError
@@ -83,7 +83,7 @@ def command(
     elif output is OutputFormat.markdown:
         typer.echo(render.as_markdown(report), nl=False)
     else:
-        typer.echo(render.as_text(report, color=use_color()), nl=False)
+        echo_text(render.as_text(report, color=use_color()))
         if output is OutputFormat.github:
             typer.echo(render.as_github(report), nl=False)
     return 1 if report.failing else 0

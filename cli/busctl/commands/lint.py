@@ -12,6 +12,7 @@ from busctl.commands.common import (
     FindingsFormatOption,
     RepoOption,
     ReportOutOption,
+    echo_text,
     progress,
     use_color,
 )
@@ -38,10 +39,9 @@ def command(
     found = result.report.sorted()
     files = len(result.bus.files) + len(result.schemas.files)
     if output is FindingsFormat.text:
-        text = render.as_text(found, files, color=use_color())
+        echo_text(render.as_text(found, files, color=use_color()))
     else:
-        text = render.RENDERERS[output.value](found, files)
-    typer.echo(text, nl=False)
+        typer.echo(render.RENDERERS[output.value](found, files), nl=False)
     if out is not None:
         out.write_text(render.as_json(found, files), "utf-8")
     return 1 if result.report.errors else 0

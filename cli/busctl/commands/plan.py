@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner
 from busctl.render import plan as render
@@ -60,7 +60,7 @@ def command(
     elif output is OutputFormat.markdown:
         typer.echo(render.as_markdown(plan, catalogue), nl=False)
     else:
-        typer.echo(render.as_text(plan, catalogue, color=use_color()), nl=False)
+        echo_text(render.as_text(plan, catalogue, color=use_color()))
         if output is OutputFormat.github:
             typer.echo(render.as_github(plan), nl=False)
         if out is not None:

@@ -8,6 +8,8 @@ close the property list early, whatever a file name, title or message contains.
 
 from __future__ import annotations
 
+import os
+import secrets
 from typing import Literal
 
 from busctl.core.diagnostics import Severity
@@ -53,3 +55,15 @@ def annotation(
     properties += [f"title={escape_property(title)}"] if title else []
     head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
     return f"{head}::{escape_data(message)}"
+
+
+def inert(text: str) -> str:
+    """`text` for a workflow log such that none of its lines runs as a workflow command (the runner
+    reads one from any line starting with `::` after its leading spaces; a wrapped line or a diff of a
+    repo file could). In GitHub Actions it is framed by `::stop-commands::TOKEN` and `::TOKEN::`, the
+    token fresh and random; elsewhere it is left as it is."""
+    if os.environ.get("GITHUB_ACTIONS") != "true" or not text:
+        return text
+    token = secrets.token_hex(16)
+    end = "" if text.endswith("\n") else "\n"
+    return f"::stop-commands::{token}\n{text}{end}::{token}::\n"
