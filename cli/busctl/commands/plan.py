@@ -64,7 +64,7 @@ def command(
         if output is OutputFormat.github:
             typer.echo(render.as_github(plan), nl=False)
         if out is not None:
-            typer.echo(f"\nplan saved to {out}: apply it with `busctl apply --cluster {cluster} {out}`")
+            typer.echo(f"\nplan saved to {out}; apply it with\n  busctl apply --cluster {cluster} {out}")
     if detailed_exitcode and (plan.has_changes or plan.blocked):
         return 2
     return 0
