@@ -177,3 +177,10 @@ def test_unknown_query_suggests_groups_and_principals(run: Run) -> None:
     assert result.code == 1
     assert 'did you mean "User:billing-api"' in result.err
     assert all(len(line) <= 80 for line in result.err.splitlines())
+
+
+def test_prefixed_query_suggests_names_of_its_kind(run: Run) -> None:
+    result = owner(run, "group:invoice-mailr")
+    assert result.code == 1
+    assert 'did you mean "invoice-mailer"' in result.err
+    assert "search" not in owner(run, "group:nosuch").err.split("a query is")[0]  # a team, not a group

@@ -97,7 +97,7 @@ def resolve_owner(bus: Bus, schemas: SchemaSet, query: str) -> Ownership:
             _path(bus, schemas, name) if kind == "file" else None
         )
         if found is None:
-            raise NotFound(query, did_you_mean(name, _candidates(bus, schemas), cutoff=0.5))
+            raise NotFound(query, did_you_mean(name, _candidates(bus, schemas, kind), cutoff=0.5))
         return found()
     if GLOB_CHARACTERS & set(query):
         return _glob(bus, schemas, query)
@@ -143,16 +143,18 @@ def _path(bus: Bus, schemas: SchemaSet, query: str) -> Callable[[], Ownership] |
     return (lambda: _directory(bus, schemas, query, under)) if under else None
 
 
-def _candidates(bus: Bus, schemas: SchemaSet) -> list[str]:
-    return [
-        *bus.teams,
-        *(d.topic.name for d in bus.topics),
-        *schemas.messages,
-        *_groups(bus),
-        *_principals(bus),
-        *_known_files(bus, schemas),
-        *_directories(_known_files(bus, schemas)),
-    ]
+def _candidates(bus: Bus, schemas: SchemaSet, kind: str | None = None) -> list[str]:
+    """The names a query could mean: of one kind (an EXPLICIT_KINDS prefix), else of every kind."""
+    files = _known_files(bus, schemas)
+    by_kind = {
+        "team": list(bus.teams),
+        "topic": [d.topic.name for d in bus.topics],
+        "message": list(schemas.messages),
+        "group": _groups(bus),
+        "principal": _principals(bus),
+        "file": [*files, *_directories(files)],
+    }
+    return by_kind[kind] if kind else [name for names in by_kind.values() for name in names]
 
 
 def _groups(bus: Bus) -> list[str]:
