@@ -235,5 +235,7 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
     assert not use_color()
     monkeypatch.setattr(sys, "stdout", _Stdout(terminal=True))
     assert use_color()
+    monkeypatch.setenv("NO_COLOR", "")
+    assert use_color()  # no-color.org: set to a value
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_color()

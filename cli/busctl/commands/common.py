@@ -127,8 +127,9 @@ def echo_text(text: str) -> None:
 
 
 def use_color() -> bool:
-    """Colours only on a terminal, and never when NO_COLOR is set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colours only on a terminal, and never when NO_COLOR is set to a value (no-color.org: an empty
+    NO_COLOR does not count, as in rich's own consoles)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def interactive() -> bool:
