@@ -90,6 +90,24 @@ def test_usage_error_exits_2(run: Run) -> None:
     assert run("lint", "--format", "yaml").code == 2
 
 
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        (command, "--timeout", value)
+        for command in ("plan", "apply", "import", "lag", "topics", "describe")
+        for value in ("0", "0.5", "inf", "1e12")
+    ]
+    + [("lag", "--interval", value) for value in ("inf", "1e12")],
+)
+def test_seconds_out_of_range_are_usage_errors(run: Run, command: str, option: str, value: str) -> None:
+    """librdkafka refuses a timeout under 1 s (and overflows past 2^31 ms), sleep() an endless
+    interval: each is a usage error before anything connects, not a bus.yaml error or a crash."""
+    args = ["billing.invoice-paid.v1"] if command == "describe" else ["--cluster", "local"]
+    result = run(command, *args, option, value, "--repo", str(REPO_ROOT))
+    assert result.code == 2, result.err
+    assert f"Invalid value for '{option}'" in result.err
+
+
 def test_this_repo_is_lint_clean(run: Run) -> None:
     result = run("lint", "--repo", str(REPO_ROOT))
     assert result.code == 0, result.out

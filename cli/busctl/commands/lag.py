@@ -25,6 +25,7 @@ IntervalOption = Annotated[
     typer.Option(
         "--interval",
         min=0,
+        max=86400,
         metavar="SECONDS",
         help="Seconds between two offset samples, taken only when a group lags with its oldest unconsumed "
         "and last consumed messages both older than its `for`: any committed offset moving means not "

@@ -23,7 +23,14 @@ AllowDeleteOption = Annotated[
     bool, typer.Option("--allow-delete", help="Plan deletion of tombstoned (lifecycle: deleted) topics.")
 ]
 TimeoutOption = Annotated[
-    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds to wait for the cluster.")
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        max=86400,
+        metavar="SECONDS",
+        help="Seconds to wait for the cluster (librdkafka waits at least 1 s).",
+    ),
 ]
 OutOption = Annotated[
     Path | None,
