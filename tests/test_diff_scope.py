@@ -58,3 +58,11 @@ def test_a_deleted_topic_in_scope_gives_up_its_group_acl_unless_another_topic_de
     assert _allow("GROUP", "grp", "User:alice", "READ") in removed
     assert _allow("GROUP", "grp", "User:bob", "READ") not in removed
     assert [c.topic for c in plan.changes if c.action is Action.DELETE_TOPIC] == ["billing.old.v1"]
+
+
+def test_a_topic_glob_matching_nothing_says_so() -> None:
+    billing = _consumer("billing.invoices.v1", "grp", "User:alice")
+    state = ClusterState("c", (1,), {"legacy.orders.v1": TopicState("legacy.orders.v1", ((1,),))}, ())
+    for scope, noted in (("biling.*", True), ("billing.*", False), ("legacy.*", False)):
+        plan = diff([billing], {"grp"}, state, load_catalogue(), DiffOptions("local", topic_filter=scope))
+        assert (f"--topic {scope} matches no declared topic and none on the cluster" in plan.notes) is noted

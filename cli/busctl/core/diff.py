@@ -64,6 +64,8 @@ def diff(
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
     )
+    if options.topic_filter is not None and not scope and not any(in_scope(n, options) for n in state.topics):
+        plan.notes.append(f"--topic {options.topic_filter} matches no declared topic and none on the cluster")
     for topic in scope:
         if is_protected(topic.name, options.protected):
             plan.notes.append(f"{topic.name} is protected (policy.protected_topics): not touched")
