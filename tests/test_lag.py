@@ -23,7 +23,7 @@ from busctl.core.lag import (
 )
 from busctl.core.units import format_age
 from busctl.render import lag as render
-from tests.conftest import CliResult
+from tests.conftest import REPO_ROOT, CliResult
 from tests.reports import assert_report
 
 NOW = 1_800_000_000.0
@@ -274,3 +274,25 @@ def test_unknown_cluster_and_invalid_declarations_are_clean_errors(
     (repo / "topics/billing/invoice-created.yaml").write_text("name: [\n")
     refused = run("lag", "--cluster", "local", "--repo", str(repo))
     assert refused.code == 1 and "nothing was read from the cluster" in refused.err
+
+
+@pytest.mark.parametrize(
+    ("filters", "hint"),
+    [
+        (["--group", "invoice-mailr"], 'did you mean "invoice-mailer"'),
+        (["--topic", "billing.invoice-creatd.v1"], 'did you mean "billing.invoice-created.v1"'),
+        # both exist, only not together: no typo to fix
+        (["--topic", "billing.invoice-paid.v1", "--group", "invoice-mailer"], "`busctl owner TEAM`"),
+    ],
+)
+def test_filters_matching_no_group_name_the_typo(
+    run: Callable[..., CliResult], filters: list[str], hint: str
+) -> None:
+    result = run("lag", "--cluster", "local", *filters, "--repo", str(REPO_ROOT))
+    assert result.code == 1
+    assert (
+        "no declared consumer group matches "
+        + " and ".join(f"{flag} {value}" for flag, value in zip(filters[::2], filters[1::2], strict=True))
+        in result.err
+    )
+    assert f"hint: {hint}" in result.err

@@ -11,8 +11,8 @@ import typer
 
 from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
 from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
-from busctl.core.alerts import lag_targets
-from busctl.core.diagnostics import BusctlError
+from busctl.core.alerts import LagTarget, lag_targets
+from busctl.core.diagnostics import BusctlError, did_you_mean
 from busctl.core.lag import assess, probes, suspects, window_starts
 from busctl.planning import connect, valid_bus
 from busctl.render import lag as render
@@ -52,17 +52,15 @@ def command(
 
     Example: busctl lag --cluster prod --group 'billing-*'"""
     bus = valid_bus(repo, untouched="nothing was read from the cluster")
+    declared = lag_targets(bus)
     targets = [
         t
-        for t in lag_targets(bus)
+        for t in declared
         if (topic is None or fnmatch.fnmatchcase(t.topic, topic))
         and (group is None or fnmatch.fnmatchcase(t.group, group))
     ]
     if not targets and (topic or group):
-        raise BusctlError(
-            "no declared consumer group matches the --topic/--group filter",
-            "`busctl owner TEAM` lists a team's topics; consumer groups are under each topic's consumers:",
-        )
+        raise _no_group_matches(declared, topic, group)
     admin = connect(bus, cluster, timeout)
     topics, groups = {t.topic for t in targets}, {t.group for t in targets}
     with progress(f"reading the offsets of {len(groups)} consumer group(s) on {cluster}"):
@@ -88,3 +86,26 @@ def command(
         if output is OutputFormat.github:
             typer.echo(render.as_github(report), nl=False)
     return 1 if report.failing else 0
+
+
+def _no_group_matches(declared: list[LagTarget], topic: str | None, group: str | None) -> BusctlError:
+    """The error for --topic/--group globs selecting nothing, with did-you-mean for a value that
+    matches no declared name of its kind (a typo, not a topic and group that do not go together)."""
+    given = [
+        (flag, value, names)
+        for flag, value, names in (
+            ("--topic", topic, {t.topic for t in declared}),
+            ("--group", group, {t.group for t in declared}),
+        )
+        if value
+    ]
+    close = [
+        did_you_mean(value, names)
+        for _, value, names in given
+        if not any(fnmatch.fnmatchcase(name, value) for name in names)
+    ]
+    return BusctlError(
+        "no declared consumer group matches " + " and ".join(f"{flag} {value}" for flag, value, _ in given),
+        next(filter(None, close), "")
+        or "`busctl owner TEAM` lists a team's topics; consumer groups are under each topic's consumers:",
+    )
