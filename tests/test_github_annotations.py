@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from busctl.core.plan import Action, Change, Plan
 from busctl.render import diagnostics as lint_render
 from busctl.render import plan as plan_render
 from busctl.render.github import annotation, inert
-from tests.conftest import REPO_ROOT
+from tests.conftest import BASE_BUS, REPO_ROOT, CliResult
 
 COMMANDS = {"error", "warning", "notice", "debug", "group", "endgroup", "add-mask", "stop-commands"}
 
@@ -212,3 +214,20 @@ def test_a_stale_generated_files_diff_runs_no_command_it_quotes(
     out = capsys.readouterr().out
     assert f" {QUOTED}" in out  # the quoted line is a context line of the diff
     assert runs(out) == []
+
+
+def test_an_error_quoting_a_hostile_topic_name_runs_no_command(
+    run: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`busctl topics` refuses declarations with lint errors, quoting them on stderr, which a workflow
+    log shows too: a topic name holding a newline and `::error::` must not forge an annotation there."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    shutil.copytree(BASE_BUS, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "topics" / "billing" / "forged.yaml").write_text(
+        'name: "billing.forged\\n::error title=forged::x.v1"\nowner: billing\n'
+        "description: Forged.\nschema: acme.billing.v1.InvoiceCreated\n"
+    )
+    result = run("topics", "--repo", str(tmp_path))
+    assert result.code == 1
+    assert "error title=forged" in result.err  # the threat is quoted ...
+    assert runs(result.err) == []  # ... and inert

@@ -34,6 +34,7 @@ from busctl.commands import (
 from busctl.commands.common import exit_with_code, interactive
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
+from busctl.render.github import inert
 from busctl.render.style import wrap
 
 ISSUES_URL = "https://github.com/acme/busctl/issues"
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BusctlError as err:
-        typer.echo(error_text(err, wrapped=interactive()), err=True, nl=False)
+        # an error may quote the repo or the cluster (a topic name): inert in a workflow log
+        typer.echo(inert(error_text(err, wrapped=interactive())), err=True, nl=False)
         return 1
     except KeyboardInterrupt as interrupt:  # outside a command (typer turns those into a silent 130)
         return exit_code(interrupt)
