@@ -177,3 +177,12 @@ def test_a_saved_check_report_renders_its_findings_and_whom_to_notify(run: Run, 
     assert any(
         line.startswith("| :x: | BUS501 | `topics/billing/invoice-created.yaml:6:13` |") for line in lines
     )
+
+
+def test_another_busctl_report_is_named_for_what_it_is(run: Run, tmp_path: Path) -> None:
+    """An apply, lag or rules report given as --plan is named as such, not blamed on its format_version."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(run("rules", "--format", "json").out)
+    result = run("comment", "--plan", str(rules))
+    assert result.code == 1
+    assert f"{rules} is a busctl rules report, not a plan report (given as --plan)" in result.err

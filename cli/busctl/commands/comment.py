@@ -20,6 +20,7 @@ from busctl.reports import validated
 from busctl.reports.check import CheckReport
 from busctl.reports.lint import LintReport
 from busctl.reports.plan import plan_from_document
+from busctl.reports.registry import REPORTS
 
 Step = Literal["lint", "check", "plan"]
 R = TypeVar("R")
@@ -125,12 +126,13 @@ _READERS: dict[Step, Callable[[object], object]] = {
 }
 
 
-def report_kind(data: object) -> Step | None:
-    """Which busctl report `data` is ("lint", "check" or "plan"), judged by its model; None if none."""
-    for kind, read in _READERS.items():
+def report_kind(data: object) -> str | None:
+    """Which busctl report `data` is ("lint", "apply", ...), judged by the registry's models; None if
+    none."""
+    for kind, (model, _) in REPORTS.items():
         try:
-            read(data)
+            validated(model, data)
         except ValueError:
             continue
-        return kind
+        return kind.removesuffix("-report")
     return None
