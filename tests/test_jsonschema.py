@@ -75,6 +75,9 @@ def test_an_unknown_kind_is_a_usage_error_with_did_you_mean(run: Run) -> None:
     result = run("schema", "plan-reprt")
     assert result.code == 2
     assert 'did you mean "plan-report"' in result.err
+    result = run("schema", "lint")  # a command's name means its report
+    assert result.code == 2
+    assert '(did you mean "lint-report"?)' in result.err
 
 
 def test_every_report_has_a_valid_published_schema(run: Run) -> None:

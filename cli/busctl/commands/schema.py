@@ -71,7 +71,8 @@ def _schema(kind: str) -> str:
         return json_schema(kind)
     if kind in REPORTS:
         return report_schema(kind)
-    suggestion = did_you_mean(kind, [*FILES, *REPORTS])
+    # a command's name (`plan`) means its report (`plan-report`)
+    suggestion = did_you_mean(f"{kind}-report", REPORTS, cutoff=1) or did_you_mean(kind, [*FILES, *REPORTS])
     raise typer.BadParameter(
         f"no schema {kind!r}"
         + (f" ({suggestion})" if suggestion else "")
