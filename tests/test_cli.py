@@ -108,6 +108,13 @@ def test_seconds_out_of_range_are_usage_errors(run: Run, command: str, option: s
     assert f"Invalid value for '{option}'" in result.err
 
 
+def test_an_out_file_that_cannot_be_written_is_an_error(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "lint.json"
+    result = run("lint", "--repo", str(REPO_ROOT), "--out", str(out))
+    assert result.code == 1 and "unexpected error" not in result.err
+    assert f"error: cannot write {out}: No such file or directory" in result.err
+
+
 def test_this_repo_is_lint_clean(run: Run) -> None:
     result = run("lint", "--repo", str(REPO_ROOT))
     assert result.code == 0, result.out

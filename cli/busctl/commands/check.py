@@ -17,6 +17,7 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
+    save_report,
     use_color,
 )
 from busctl.render import check as render
@@ -54,5 +55,5 @@ def command(
     else:
         typer.echo(renderers[output](result), nl=False)
     if out is not None:
-        out.write_text(render.as_json(result), "utf-8")
+        save_report(out, render.as_json(result))
     return 1 if result.unapproved else 0

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code
 from busctl.render.github import inert
 
@@ -124,6 +125,17 @@ def echo_text(text: str) -> None:
     """Print a text report to stdout; in a workflow log, none of its lines can act as a workflow command
     (render.github.inert): they may quote values from the repo or the cluster."""
     typer.echo(inert(text), nl=False)
+
+
+def save_report(path: Path, text: str) -> None:
+    """Write an --out report; a path that cannot be written is an error naming it, exit 1."""
+    try:
+        path.write_text(text, "utf-8")
+    except OSError as err:
+        raise BusctlError(
+            f"cannot write {path}: {err.strerror or err}",
+            "give --out a file in an existing, writable directory",
+        ) from None
 
 
 def use_color() -> bool:

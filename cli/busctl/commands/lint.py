@@ -14,6 +14,7 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
+    save_report,
     use_color,
 )
 from busctl.render import diagnostics as render
@@ -43,5 +44,5 @@ def command(
     else:
         typer.echo(render.RENDERERS[output.value](found, files), nl=False)
     if out is not None:
-        out.write_text(render.as_json(found, files), "utf-8")
+        save_report(out, render.as_json(found, files))
     return 1 if result.report.errors else 0

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
+from busctl.commands.common import (
+    FormatOption,
+    OutputFormat,
+    RepoOption,
+    echo_text,
+    progress,
+    save_report,
+    use_color,
+)
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner
 from busctl.render import plan as render
@@ -61,7 +69,7 @@ def command(
         plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
     catalogue = load_catalogue()
     if out is not None:
-        out.write_text(render.as_json(plan), "utf-8")  # the same bytes as --format json
+        save_report(out, render.as_json(plan))  # the same bytes as --format json
     if output is OutputFormat.json:
         typer.echo(render.as_json(plan), nl=False)
     elif output is OutputFormat.markdown:
