@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -113,6 +114,16 @@ def test_an_out_file_that_cannot_be_written_is_an_error(run: Run, tmp_path: Path
     result = run("lint", "--repo", str(REPO_ROOT), "--out", str(out))
     assert result.code == 1 and "unexpected error" not in result.err
     assert f"error: cannot write {out}: No such file or directory" in result.err
+
+
+def test_a_generated_file_that_cannot_be_written_is_an_error(run: Run, tmp_path: Path) -> None:
+    for name in ("bus.yaml", "teams.yaml", "topics", "schemas"):
+        copy = shutil.copytree if (REPO_ROOT / name).is_dir() else shutil.copy
+        copy(REPO_ROOT / name, tmp_path / name)
+    (tmp_path / ".github").write_text("a file where the directory should be\n")
+    result = run("codeowners", "--repo", str(tmp_path))
+    assert result.code == 1 and "unexpected error" not in result.err
+    assert "cannot write " in result.err and ".github: File exists" in result.err
 
 
 def test_this_repo_is_lint_clean(run: Run) -> None:

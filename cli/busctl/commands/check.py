@@ -17,8 +17,8 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
-    save_report,
     use_color,
+    write_file,
 )
 from busctl.render import check as render
 
@@ -55,5 +55,5 @@ def command(
     else:
         typer.echo(renderers[output](result), nl=False)
     if out is not None:
-        save_report(out, render.as_json(result))
+        write_file(out, render.as_json(result))
     return 1 if result.unapproved else 0

@@ -127,14 +127,18 @@ def echo_text(text: str) -> None:
     typer.echo(inert(text), nl=False)
 
 
-def save_report(path: Path, text: str) -> None:
-    """Write an --out report; a path that cannot be written is an error naming it, exit 1."""
+def write_file(path: Path, text: str, parents: bool = False) -> None:
+    """Write `text` to `path` (creating its directories when `parents`); a path that cannot be written
+    (a missing directory, a file where a directory should be, no permission) is an error naming it."""
     try:
+        if parents:
+            path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
     except OSError as err:
+        where = f"{err.filename}: " if err.filename and str(err.filename) != str(path) else ""
         raise BusctlError(
-            f"cannot write {path}: {err.strerror or err}",
-            "give --out a file in an existing, writable directory",
+            f"cannot write {path}: {where}{err.strerror or err}",
+            f"check that {path.parent} is a directory you may write to",
         ) from None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from busctl.commands.common import echo_text
+from busctl.commands.common import echo_text, write_file
 from busctl.core.generated import FileState, GeneratedFile, compare
 
 MAX_DIFF_LINES = 200
@@ -24,8 +24,7 @@ def reconcile(
     for file in files:
         target = repo / file.path
         if file.state is FileState.WRITTEN and file.wanted is not None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(file.wanted, "utf-8")
+            write_file(target, file.wanted, parents=True)
         elif file.state is FileState.REMOVED:
             target.unlink()
     return files

@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 import yaml
 
-from busctl.commands.common import OutputFormat, RepoOption, TextJsonFormatOption, progress, wants_json
+from busctl.commands.common import (
+    OutputFormat,
+    RepoOption,
+    TextJsonFormatOption,
+    progress,
+    wants_json,
+    write_file,
+)
 from busctl.commands.plan import ClusterOption, TimeoutOption
 from busctl.core.importer import Imported, import_topics
 from busctl.core.topic_configs import load_catalogue
@@ -68,6 +75,5 @@ def _write(repo: Path, item: Imported, dry_run: bool) -> tuple[Imported, str, Fi
         return item, text, "exists"
     if dry_run:
         return item, text, "would-write"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, "utf-8")
+    write_file(target, text, parents=True)
     return item, text, "written"

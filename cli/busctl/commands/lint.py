@@ -14,8 +14,8 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
-    save_report,
     use_color,
+    write_file,
 )
 from busctl.render import diagnostics as render
 
@@ -44,5 +44,5 @@ def command(
     else:
         typer.echo(render.RENDERERS[output.value](found, files), nl=False)
     if out is not None:
-        save_report(out, render.as_json(found, files))
+        write_file(out, render.as_json(found, files))
     return 1 if result.report.errors else 0

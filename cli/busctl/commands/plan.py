@@ -13,8 +13,8 @@ from busctl.commands.common import (
     RepoOption,
     echo_text,
     progress,
-    save_report,
     use_color,
+    write_file,
 )
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner
@@ -69,7 +69,7 @@ def command(
         plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
     catalogue = load_catalogue()
     if out is not None:
-        save_report(out, render.as_json(plan))  # the same bytes as --format json
+        write_file(out, render.as_json(plan))  # the same bytes as --format json
     if output is OutputFormat.json:
         typer.echo(render.as_json(plan), nl=False)
     elif output is OutputFormat.markdown:
