@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
@@ -71,16 +71,36 @@ class StopRequest:
 def graceful() -> Iterator[StopRequest]:
     """Within the block, SIGINT, SIGTERM and SIGHUP set the StopRequest instead of interrupting."""
     request = StopRequest()
+    with _handled_by(request._handle):
+        yield request
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[list[signal.Signals]]:
+    """Within the block the signals are only recorded, for code that must not be interrupted while a C
+    library runs its Python callbacks (confluent-kafka can lose an exception raised in one). Leaving the
+    block, the first one is delivered to the handlers in place before, as if it arrived then."""
+    received: list[signal.Signals] = []
+    with _handled_by(lambda signum, _frame: received.append(signal.Signals(signum))):
+        yield received
+    if received:
+        signal.raise_signal(received[0])
+
+
+@contextlib.contextmanager
+def _handled_by(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP go to `handler` within the block (SIGHUP not when ignored, as under
+    nohup); off the main thread, where handlers cannot be set, nothing changes."""
     previous = {sig: signal.getsignal(sig) for sig in EXIT_CODES}
     try:
         for sig in EXIT_CODES:
-            if sig is not signal.SIGHUP or previous[sig] is not signal.SIG_IGN:  # nohup keeps SIGHUP away
-                signal.signal(sig, request._handle)
+            if sig is not signal.SIGHUP or previous[sig] is not signal.SIG_IGN:
+                signal.signal(sig, handler)
     except ValueError:  # not the main thread: leave the handlers alone
-        yield request
+        yield
         return
     try:
-        yield request
+        yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig, previous_handler in previous.items():
+            signal.signal(sig, previous_handler)

@@ -32,10 +32,12 @@ from busctl.adapters.kafka import KafkaAdmin, SilentLogger, kadmin
 from busctl.adapters.kafka_errors import describe_kafka_error
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import LOCK_KEY, LOCK_TOPIC, Lease, LockRecord, LockState, decode
+from busctl.interrupts import deferred
 
 RETENTION_MS = 7 * 24 * 3600 * 1000
 READER_GROUP = "busctl-apply-lock-reader"
 POLL_SECONDS = 0.5
+FLUSH_SLICE = 0.2  # seconds: how late a Ctrl-C during a lock write is acted upon, at most
 
 
 def holder_name() -> str:
@@ -256,7 +258,10 @@ class ApplyLock:
             raise self._lock_error("write to the lock topic", err.args[0]) from None
         except BufferError as err:
             raise BusctlError(f"cannot write to the lock topic {LOCK_TOPIC}: {err}") from None
-        self._producer.flush(wait)
+        deadline = time.monotonic() + wait
+        with deferred() as received:  # Ctrl-C inside `delivered` could crash confluent-kafka's flush
+            while "message" not in result and not received and (left := deadline - time.monotonic()) > 0:
+                self._producer.flush(min(left, FLUSH_SLICE))
         if "message" not in result:
             raise BusctlError(f"cannot write to the lock topic {LOCK_TOPIC}: no answer within {wait:.0f}s")
         if result["error"] is not None:
