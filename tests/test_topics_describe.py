@@ -284,3 +284,14 @@ def test_drift_colours_only_when_asked(surveyed: Surveyed) -> None:
     plain = render_topics.as_text(report)
     assert "\x1b" not in plain
     fits(plain)
+
+
+@pytest.mark.parametrize(
+    "args", [("topics",), ("describe", "billing.invoice-created.v1"), ("owner", "billing")]
+)
+def test_read_commands_refuse_github_format_as_a_usage_error(
+    run: Callable[..., CliResult], bus_repo: Callable[..., Path], args: tuple[str, ...]
+) -> None:
+    result = run(*args, "--repo", str(bus_repo()), "--format", "github")
+    assert result.code == 2 and result.out == ""
+    assert "'github' is not one of 'text', 'json', 'markdown'" in result.err

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code
 from busctl.render.github import inert
+from busctl.render.json import as_json
 
 
 class OutputFormat(StrEnum):
@@ -25,6 +27,14 @@ class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    markdown = "markdown"
+
+
+class ReadFormat(StrEnum):
+    """Formats of the read commands (topics, describe, owner): nothing to annotate, so no github."""
+
+    text = "text"
+    json = "json"
     markdown = "markdown"
 
 
@@ -60,6 +70,17 @@ FormatOption = Annotated[
     ),
 ]
 
+ReadFormatOption = Annotated[
+    ReadFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="Output format: text, json (stable, versioned) or markdown.",
+        case_sensitive=False,
+    ),
+]
+
 TextJsonFormatOption = Annotated[
     OutputFormat,
     typer.Option(
@@ -71,6 +92,16 @@ TextJsonFormatOption = Annotated[
     ),
 ]
 """--format for commands that report what they did: github and markdown are refused (`wants_json`)."""
+
+
+def echo_document(
+    output: ReadFormat, report: BaseModel, text: Callable[[], str], markdown: Callable[[], str]
+) -> None:
+    """Print a read command's report as JSON, markdown or text."""
+    if output is ReadFormat.json:
+        typer.echo(as_json(report), nl=False)
+    else:
+        echo_text(markdown() if output is ReadFormat.markdown else text())
 
 
 def wants_json(output: OutputFormat, command: str) -> bool:

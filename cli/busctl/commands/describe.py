@@ -7,7 +7,14 @@ from pathlib import Path
 import typer
 
 from busctl.adapters import protoc
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.common import (
+    ReadFormat,
+    ReadFormatOption,
+    RepoOption,
+    echo_document,
+    progress,
+    use_color,
+)
 from busctl.commands.plan import TimeoutOption
 from busctl.commands.topics import ClusterOption
 from busctl.core.bus import TopicDecl
@@ -17,7 +24,6 @@ from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.planning import planner, valid_bus
 from busctl.render import describe as render
-from busctl.render.json import as_json
 from busctl.reports.describe import from_declaration
 
 
@@ -25,7 +31,7 @@ def command(
     topic: str = typer.Argument(..., metavar="TOPIC", help="A declared topic name."),
     cluster: ClusterOption = None,
     repo: RepoOption = Path("."),
-    output: FormatOption = OutputFormat.text,
+    output: ReadFormatOption = ReadFormat.text,
     timeout: TimeoutOption = 30.0,
 ) -> int:
     """Show one topic, declared and actual side by side.
@@ -56,12 +62,12 @@ def command(
     root = bus.config.schemas.root
     schemas = protoc.compile_schemas(repo.resolve(), root)[0] if bus.schemas_ok else SchemaSet(root=root)
     report = from_declaration(bus, schemas, decl, desired, catalogue, cluster, state, plan)
-    if output is OutputFormat.json:
-        typer.echo(as_json(report), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(report), nl=False)
-    else:
-        typer.echo(render.as_text(report, color=use_color()), nl=False)
+    echo_document(
+        output,
+        report,
+        lambda: render.as_text(report, color=use_color()),
+        lambda: render.as_markdown(report),
+    )
     return 0
 
 

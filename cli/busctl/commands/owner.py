@@ -8,11 +8,15 @@ from pathlib import Path
 import typer
 
 from busctl import workspace
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption
+from busctl.commands.common import (
+    ReadFormat,
+    ReadFormatOption,
+    RepoOption,
+    echo_document,
+)
+from busctl.core.diagnostics import BusctlError
 from busctl.core.ownership import EXPLICIT_KINDS, Ambiguous, NotFound, resolve_owner
 from busctl.render import owner as render
-from busctl.render.json import as_json
-from busctl.render.style import wrap
 from busctl.reports.owner import from_ownership
 
 QUERIES = (
@@ -31,7 +35,7 @@ def command(
         "is ambiguous.",
     ),
     repo: RepoOption = Path("."),
-    output: FormatOption = OutputFormat.text,
+    output: ReadFormatOption = ReadFormat.text,
 ) -> int:
     """Show who owns a topic, message, group, principal or file.
 
@@ -45,22 +49,16 @@ def command(
     try:
         found = resolve_owner(loaded.bus, loaded.schemas, query)
     except Ambiguous as ambiguous:
-        kinds = " and a ".join(ambiguous.kinds)
-        typer.echo(f'"{query}" is ambiguous: it names a {kinds}', err=True)
-        typer.echo(f"  ask for one: {' or '.join(f'{k}:{query}' for k in ambiguous.kinds)}", err=True)
-        return 1
+        raise BusctlError(
+            f'"{query}" is ambiguous: it names a {" and a ".join(ambiguous.kinds)}',
+            f"ask for one: {' or '.join(f'{k}:{query}' for k in ambiguous.kinds)}",
+        ) from None
     except NotFound as missing:
-        typer.echo(f'nothing in the bus matches "{query}"', err=True)
-        if missing.suggestions:
-            typer.echo(f"  {missing.suggestions}", err=True)
-        hint = f"{QUERIES}; to name a kind, prefix {', '.join(f'{k}:' for k in EXPLICIT_KINDS)}"
-        typer.echo("\n".join(wrap(hint, "  ")), err=True)
-        return 1
+        kinds = f"{QUERIES}; to name a kind, prefix {', '.join(f'{k}:' for k in EXPLICIT_KINDS)}"
+        raise BusctlError(
+            f'nothing in the bus matches "{query}"',
+            missing.suggestions or kinds,
+        ) from None
     report = from_ownership(loaded.bus, found)
-    if output is OutputFormat.json:
-        typer.echo(as_json(report), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(report), nl=False)
-    else:
-        typer.echo(render.as_text(report), nl=False)
+    echo_document(output, report, lambda: render.as_text(report), lambda: render.as_markdown(report))
     return 0

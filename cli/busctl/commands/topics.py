@@ -8,13 +8,19 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, progress, use_color
+from busctl.commands.common import (
+    ReadFormat,
+    ReadFormatOption,
+    RepoOption,
+    echo_document,
+    progress,
+    use_color,
+)
 from busctl.commands.plan import TimeoutOption
 from busctl.core.diagnostics import BusctlError, did_you_mean
 from busctl.core.model import Team
 from busctl.planning import planner, valid_bus
 from busctl.render import topics as render
-from busctl.render.json import as_json
 from busctl.reports.topics import from_bus
 
 TeamOption = Annotated[
@@ -32,7 +38,7 @@ def command(
     team: TeamOption = None,
     cluster: ClusterOption = None,
     repo: RepoOption = Path("."),
-    output: FormatOption = OutputFormat.text,
+    output: ReadFormatOption = ReadFormat.text,
     timeout: TimeoutOption = 30.0,
 ) -> int:
     """List the declared topics, with drift against a cluster.
@@ -53,12 +59,12 @@ def command(
         with progress(f"reading cluster {cluster}"):
             survey = reader.survey()
         report = from_bus(reader.bus, team, cluster, survey.state, survey.plan)
-    if output is OutputFormat.json:
-        typer.echo(as_json(report), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(report), nl=False)
-    else:
-        typer.echo(render.as_text(report, color=use_color()), nl=False)
+    echo_document(
+        output,
+        report,
+        lambda: render.as_text(report, color=use_color()),
+        lambda: render.as_markdown(report),
+    )
     return 0
 
 
