@@ -209,7 +209,7 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
         team=topic.owner,
         topics=[topic.name],
         files=files,
-        why=[f"{decl.source.at('owner')}: {decl.file} declares owner: {topic.owner}"],
+        why=[f"{decl.source.at('owner')}: declares owner: {topic.owner}"],
     )
 
 
@@ -407,6 +407,6 @@ def _covering(
     why += [
         line
         for decl in topics
-        if (line := f"{decl.source.at('owner')}: {decl.file} declares owner: {decl.topic.owner}") not in why
+        if (line := f"{decl.source.at('owner')}: declares owner: {decl.topic.owner}") not in why
     ]
     return _shared(query, kind, items, why, [t for t in teams if t])
