@@ -26,6 +26,13 @@ class CliResult:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see busctl's output as a terminal or a pipe would, even when the suite runs in GitHub
+    Actions (there, text reports are framed by ::stop-commands::; tests that want that set it)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
     """Run `busctl ARGS...` in-process; returns exit code, stdout and stderr."""
