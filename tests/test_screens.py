@@ -27,7 +27,7 @@ from busctl.executor import ApplyReport, Outcome
 from busctl.loading.bus import load_bus
 from busctl.render import check, diagnostics
 from busctl.render import plan as plan_render
-from busctl.render.style import WIDTH, Tone, paint
+from busctl.render.style import WIDTH, Tone, paint, wrap
 from tests.conftest import BASE_BUS, CliResult
 from tests.test_cli import COMMANDS
 
@@ -239,3 +239,26 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPa
     assert use_color()  # no-color.org: set to a value
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_color()
+
+
+WIDE = "請求書が作成されたときに送られるイベント。経理チームが読みます。" * 3 + " 🧾 receipts"
+
+
+def test_wrap_measures_cells_so_wide_characters_fit() -> None:
+    lines = wrap(WIDE, "  description  ", " " * 15)
+    assert len(lines) > 1 and all(cell_len(line) <= WIDTH for line in lines)
+    assert "".join(lines).removeprefix("  description").replace(" ", "") == WIDE.replace(" ", "")
+
+
+def test_describe_with_a_cjk_description_fits_80_columns(
+    run: Callable[..., CliResult], bus_repo: Callable[..., object]
+) -> None:
+    root = bus_repo({})
+    topic = root / "topics/billing/invoice-created.yaml"  # type: ignore[operator]
+    topic.write_text(
+        topic.read_text().replace("description: An invoice was created.", f"description: {WIDE}")
+    )
+    result = run("describe", "billing.invoice-created.v1", "--repo", str(root))
+    assert result.code == 0, result.err
+    assert "🧾" in result.out
+    assert_fits(result.out)

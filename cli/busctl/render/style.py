@@ -3,13 +3,15 @@ lint, check, plan and lag, and every line fits WIDTH columns.
 
 Renderers take `color: bool` and paint through `paint`; only `busctl.commands.common.use_color`
 decides it (a terminal, and NO_COLOR unset). Wrap plain text first, then paint: `wrap` counts
-characters, not escape codes.
+cells, not escape codes.
 """
 
 from __future__ import annotations
 
 import textwrap
 from enum import StrEnum
+
+from rich.cells import cell_len, chop_cells
 
 WIDTH = 80
 
@@ -37,11 +39,30 @@ def severity_tone(severity: str) -> Tone:
 def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDTH) -> list[str]:
     """`text` as lines of at most `width` columns: the first starts with `indent`, the rest with
     `hang` (default `indent`). Words longer than a line (topic names, paths) are split, never run
-    past the edge."""
+    past the edge. Columns are terminal cells: a CJK character or an emoji takes two."""
+    rest = indent if hang is None else hang
+    if cell_len(text) != len(text):
+        return _wrap_cells(text, indent, rest, width)
     return textwrap.wrap(
-        text,
-        width,
-        initial_indent=indent,
-        subsequent_indent=indent if hang is None else hang,
-        break_on_hyphens=False,
+        text, width, initial_indent=indent, subsequent_indent=rest, break_on_hyphens=False
     ) or [indent.rstrip()]
+
+
+def _wrap_cells(text: str, indent: str, hang: str, width: int) -> list[str]:
+    """`wrap` for text with wide characters, measured in cells (whitespace runs become one space)."""
+    lines: list[str] = []
+    prefix, words = indent, ""
+    for word in text.split():
+        candidate = f"{words} {word}" if words else word
+        if cell_len(prefix + candidate) <= width:
+            words = candidate
+            continue
+        if words:
+            lines.append(prefix + words)
+            prefix, words = hang, ""
+        *full, words = chop_cells(word, max(width - cell_len(prefix), 1))
+        for piece in full:
+            lines.append(prefix + piece)
+            prefix = hang
+    lines.append(prefix + words)
+    return [line.rstrip() for line in lines]
