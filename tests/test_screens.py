@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -251,10 +252,10 @@ def test_wrap_measures_cells_so_wide_characters_fit() -> None:
 
 
 def test_describe_with_a_cjk_description_fits_80_columns(
-    run: Callable[..., CliResult], bus_repo: Callable[..., object]
+    run: Callable[..., CliResult], bus_repo: Callable[..., Path]
 ) -> None:
     root = bus_repo({})
-    topic = root / "topics/billing/invoice-created.yaml"  # type: ignore[operator]
+    topic = root / "topics/billing/invoice-created.yaml"
     topic.write_text(
         topic.read_text().replace("description: An invoice was created.", f"description: {WIDE}")
     )
