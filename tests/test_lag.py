@@ -87,7 +87,7 @@ def test_over_max_messages_breaks_only_when_shown_for_its_for() -> None:
     targets = [_target("g", max_messages=60)]
     (over,) = assess("prod", targets, sample, None, {}, {}, NOW).groups
     assert (over.lag, over.lag_throughout, over.status) == (90, None, Status.OVER)
-    assert over.problems == ("lag 90 > 60 messages, not shown to last 10m",)
+    assert over.problems == ("lag 90 > 60 messages now, not known to last 10m",)
     assert not over.status.fails and over.seconds_behind is None  # lagging, and no timestamp read
     moments = window_starts(targets, sample, NOW)
     assert moments == {("t.v1", 0, (NOW - 600) * 1000), ("t.v1", 1, (NOW - 600) * 1000)}
@@ -119,7 +119,7 @@ def test_over_max_seconds_breaks_once_older_than_max_plus_for() -> None:
         assert [p.seconds_behind for p in group.partitions] == [oldest, 30]
         return group.status, group.problems
 
-    assert judged(400) == (Status.OVER, ("6m40s behind > 300s, not shown to last 10m",))
+    assert judged(400) == (Status.OVER, ("6m40s behind > 300s now, not known to last 10m",))
     assert judged(900)[0] is Status.OVER  # 300 s + 10 min is the edge
     assert judged(901) == (Status.BREAKS, ("15m1s behind > 300s for 10m",))
 
@@ -222,7 +222,7 @@ def test_text_fits_80_columns_and_says_what_is_wrong() -> None:
     assert lines[3] == "✗ a-consumer-group-with-a-rather-long-name · t.v1 · lag 15 · 1h1m behind"
     assert lines[4] == "    team billing · 1 member · max 10 messages, for 10m"
     assert lines[5] == "    stuck: 15 waiting over 10m, none consumed in 35s"
-    assert lines[6] == "    lag 15 > 10 messages, not shown to last 10m"
+    assert lines[6] == "    lag 15 > 10 messages now, not known to last 10m"
     assert lines[7] == "      partition 0: committed 40 · end 50 · lag 10 · 1h1m behind · not moving"
     assert lines[-1] == "✓ fine · t.v1 · lag 0 · 0s behind"
     coloured = render.as_text(_rendered(), color=True)
@@ -250,7 +250,7 @@ def test_json_markdown_and_github() -> None:
     assert render.as_github(report) == (
         "::error file=topics/billing/t.yaml,title=busctl lag%3A a-consumer-group-with-a-rather-long-name::"
         "t.v1: stuck: 15 waiting over 10m, none consumed in 35s; "
-        "lag 15 > 10 messages, not shown to last 10m\n"
+        "lag 15 > 10 messages now, not known to last 10m\n"
     )
     assert "| ✗ | `a-consumer-group-with-a-rather-long-name` | `t.v1` | billing | 15 |" in render.as_markdown(
         report

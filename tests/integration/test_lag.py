@@ -223,7 +223,7 @@ def test_lag_judges_each_declared_group_and_fails_the_health_check(
     assert behind["status"] == "over_objective", behind
     assert (behind["stuck"], behind["stuck_evidence"]) == (False, "lag_younger_than_for")
     assert behind["lag_throughout"] == 0  # every message was written within the last 10m
-    assert behind["problems"] == ["lag 30 > 5 messages, not shown to last 10m"]
+    assert behind["problems"] == ["lag 30 > 5 messages now, not known to last 10m"]
     assert 0 <= behind["seconds_behind"] < 120
 
     streams = groups["lag-streams"]

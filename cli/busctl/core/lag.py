@@ -393,14 +393,14 @@ def _verdict(
             problems.append((Status.BREAKS, f"lag {lag} > {limit} messages {held} (at least {throughout})"))
         else:
             problems.append(
-                (Status.OVER, f"lag {lag} > {limit} messages, not shown to last {objective.for_}")
+                (Status.OVER, f"lag {lag} > {limit} messages now, not known to last {objective.for_}")
             )
     if objective.max_seconds is not None and behind is not None and behind > objective.max_seconds:
         over = f"{format_age(behind)} behind > {objective.max_seconds}s"
         if behind > objective.max_seconds + objective.for_seconds:
             problems.append((Status.BREAKS, f"{over} {held}"))
         else:
-            problems.append((Status.OVER, f"{over}, not shown to last {objective.for_}"))
+            problems.append((Status.OVER, f"{over} now, not known to last {objective.for_}"))
     if not problems:
         return Status.OK, ()
     order = [Status.LOST, Status.STUCK, Status.BREAKS, Status.OVER]
