@@ -74,7 +74,7 @@ def test_each_command_has_help_with_one_example(run: Run, name: str, monkeypatch
     assert not typed, f"options shown with typer's type name, not a metavar (DIR, FILE, ...): {typed}"
     group = typer.main.get_command(app)
     assert isinstance(group, typer.core.TyperGroup)
-    docstring = group.commands[name].help or ""
+    docstring = group.get_command(typer.Context(group), name).help or ""
     written = [line.strip() for line in docstring.splitlines() if line.strip().startswith("Example: ")]
     shown = [line.strip() for line in result.out.splitlines() if line.strip().startswith("Example: ")]
     assert len(written) == 1 and written[0].startswith(f"Example: busctl {name} ")
@@ -229,3 +229,15 @@ def test_progress_shows_on_a_terminal_and_stays_quiet_in_ci_and_pipes(
     with progress("reading cluster prod"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_a_command_imports_only_its_own_dependencies() -> None:
+    """Start-up pays for the command that runs: plan needs Kafka and protoc, not git or jinja2."""
+    probe = (
+        "import sys, typer, busctl.app as app\n"
+        "group = typer.main.get_command(app.app)\n"
+        "group.get_command(typer.Context(group), 'plan')\n"
+        "print(' '.join(m for m in ('git', 'jinja2', 'confluent_kafka') if m in sys.modules))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.split() == ["confluent_kafka"]

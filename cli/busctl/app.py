@@ -6,31 +6,16 @@ clear line and exit 1; usage errors exit 2; a crash says so, where the details w
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
 import traceback
+from typing import Any
 
 import typer
 
 from busctl import __version__
-from busctl.commands import (
-    alerts,
-    apply,
-    check,
-    codeowners,
-    comment,
-    describe,
-    import_,
-    init,
-    lag,
-    lint,
-    owner,
-    plan,
-    rules,
-    schema,
-    topics,
-)
 from busctl.commands.common import exit_with_code, interactive
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
@@ -38,8 +23,43 @@ from busctl.render.github import inert
 from busctl.render.style import wrap
 
 ISSUES_URL = "https://github.com/acme/busctl/issues"
+COMMANDS = {  # name -> module in busctl.commands, in the order `busctl --help` lists them
+    "lint": "lint",
+    "check": "check",
+    "plan": "plan",
+    "apply": "apply",
+    "import": "import_",
+    "owner": "owner",
+    "topics": "topics",
+    "describe": "describe",
+    "codeowners": "codeowners",
+    "comment": "comment",
+    "lag": "lag",
+    "alerts": "alerts",
+    "rules": "rules",
+    "schema": "schema",
+    "init": "init",
+}
+
+
+class LazyCommands(typer.core.TyperGroup):
+    """busctl's commands, each imported only when it runs (or help lists it): a command's start-up pays
+    for its own modules, not for every command's Kafka, git, jinja2 and report models."""
+
+    def list_commands(self, ctx: Any) -> list[str]:  # ctx: click's Context (typer vendors click)
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
+        single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
+        single.command(cmd_name)(exit_with_code(module.command))
+        return typer.main.get_command(single)
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     name="busctl",
     help="GitOps for Apache Kafka: topics and protobuf schemas declared in git, linted, checked, "
     "planned and applied, with lag alerts for every consumer group. `busctl COMMAND -h` shows a "
@@ -65,27 +85,6 @@ def _root(
     ),
 ) -> None:
     """Top-level options."""
-
-
-_COMMANDS = (
-    ("lint", lint),
-    ("check", check),
-    ("plan", plan),
-    ("apply", apply),
-    ("import", import_),
-    ("owner", owner),
-    ("topics", topics),
-    ("describe", describe),
-    ("codeowners", codeowners),
-    ("comment", comment),
-    ("lag", lag),
-    ("alerts", alerts),
-    ("rules", rules),
-    ("schema", schema),
-    ("init", init),
-)
-for _name, _module in _COMMANDS:
-    app.command(_name)(exit_with_code(_module.command))
 
 
 def main(argv: list[str] | None = None) -> int:
