@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code
@@ -191,5 +190,7 @@ def progress(message: str) -> Iterator[None]:
     if not interactive():
         yield
         return
+    from rich.console import Console  # only a person at a terminal pays for rich's import
+
     with Console(stderr=True).status(message):
         yield
