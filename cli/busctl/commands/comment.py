@@ -119,13 +119,6 @@ def _check(data: object) -> CheckReport:
     return validated(CheckReport, data)
 
 
-_READERS: dict[Step, Callable[[object], object]] = {
-    "lint": _lint,
-    "check": _check,
-    "plan": plan_from_document,
-}
-
-
 def report_kind(data: object) -> str | None:
     """Which busctl report `data` is ("lint", "apply", ...), judged by the registry's models; None if
     none."""
