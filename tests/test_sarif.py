@@ -77,31 +77,20 @@ def test_a_clean_repo_is_an_empty_run(run: Run, bus_repo: Callable[..., Path]) -
     assert _valid_log(result.out)["runs"][0]["results"] == []
 
 
+def _check_sarif(run: Run, where: Path, case: str) -> CliResult:
+    """`busctl check --against main -f sarif` on the check corpus case `case`, built at `where`."""
+    return run("check", "--against", "main", "--repo", str(_repo(where, case)), "-f", "sarif")
+
+
 def test_check_sarif_breaks_are_errors_and_approved_ones_suppressed(run: Run, tmp_path: Path) -> None:
-    broken = run(
-        "check",
-        "--against",
-        "main",
-        "--repo",
-        str(_repo(tmp_path / "a", "schema-type-changed")),
-        "-f",
-        "sarif",
-    )
+    broken = _check_sarif(run, tmp_path / "a", "schema-type-changed")
     assert broken.code == 1
     (result,) = _valid_log(broken.out)["runs"][0]["results"]
     assert result["ruleId"] == "buf:FIELD_WIRE_JSON_COMPATIBLE_TYPE" and result["level"] == "error"
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "schemas/acme/billing/v1/invoice_created.proto"
     assert location["region"]["startLine"] > 0 and location["region"]["startColumn"] > 0
-    approved = run(
-        "check",
-        "--against",
-        "main",
-        "--repo",
-        str(_repo(tmp_path / "b", "approval-for-this-change")),
-        "-f",
-        "sarif",
-    )
+    approved = _check_sarif(run, tmp_path / "b", "approval-for-this-change")
     assert approved.code == 0
     (note,) = [r for r in _valid_log(approved.out)["runs"][0]["results"] if r["ruleId"] == "BUS504"]
     assert note["level"] == "note"
