@@ -121,17 +121,18 @@ def schema_problems(repo: Path, bus: Bus) -> dict[str, str]:
     errors = sorted(
         (d for d in [*problems, *run_rules(context)] if d.severity is Severity.ERROR), key=Diagnostic.sort_key
     )
+    by_file = {decl.file: decl.topic.name for decl in bus.topics}
     found: dict[str, str] = {}
     for error in errors:
-        for topic in _topics_concerned(error, bus, schemas):
+        for topic in _topics_concerned(error, bus, schemas, by_file):
             found.setdefault(topic, f"{error.code} {error.message} ({error.span})")
     return found
 
 
-def _topics_concerned(error: Diagnostic, bus: Bus, schemas: SchemaSet) -> list[str]:
-    """The topics a schema error is about: the one it names or whose file it is in, else those carrying
-    the message (or a message using it) where it is; every topic when it is in no message."""
-    by_file = {decl.file: decl.topic.name for decl in bus.topics}
+def _topics_concerned(error: Diagnostic, bus: Bus, schemas: SchemaSet, by_file: dict[str, str]) -> list[str]:
+    """The topics a schema error is about (`by_file`: each topic file's topic): the one it names or whose
+    file it is in, else those carrying the message (or a message using it) where it is; every topic when
+    it is in no message."""
     if error.subject in by_file.values():
         return [error.subject]
     if error.span.file in by_file:
