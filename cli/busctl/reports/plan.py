@@ -84,8 +84,9 @@ class PlanReport(Document):
 
 def plan_report(plan: Plan) -> PlanReport:
     """The plan as its document. Never contains connection settings."""
+    actionable = plan.actionable  # sorted on every access: once here
     counts: dict[str, int] = {}
-    for change in plan.actionable:
+    for change in actionable:
         counts[change.action.value] = counts.get(change.action.value, 0) + 1
     return PlanReport(
         format_version=PLAN_FORMAT_VERSION,
@@ -94,8 +95,8 @@ def plan_report(plan: Plan) -> PlanReport:
         fingerprint=plan.fingerprint,
         desired_digest=plan.desired_digest,
         options=PlanOptions(topic_filter=plan.topic_filter, allow_delete=plan.allow_delete),
-        summary=PlanSummary(changes=len(plan.actionable), blocked=len(plan.blocked), by_action=counts),
-        changes=[change_document(c) for c in plan.actionable],
+        summary=PlanSummary(changes=len(actionable), blocked=len(plan.blocked), by_action=counts),
+        changes=[change_document(c) for c in actionable],
         blocked=[change_document(c) for c in plan.blocked],
         unmanaged=list(plan.unmanaged),
         notes=list(plan.notes),
