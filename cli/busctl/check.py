@@ -22,7 +22,7 @@ from busctl.core.ownership import schema_owner
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, TOPICS_DIR, load_bus
-from busctl.rules.base import CheckContext, apply_overrides, check_rules
+from busctl.rules.base import CheckContext, CheckRule, apply_overrides, check_rules, registered
 from busctl.rules.breaking import ApprovalUnused
 
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_.]*)"')
@@ -234,9 +234,9 @@ def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:
     """The reason of an approval for `code` that the change adds to the topic's file, else "".
 
     A rule whose break Kafka cannot carry out (BUS501) is never approved: check fails, as plan blocks it."""
-    unapprovable = {rule.id for rule in check_rules() if rule.unapprovable}
+    rule = registered().get(code)
     after = head.topics_by_name.get(topic)
-    if after is None or code in unapprovable:
+    if after is None or (rule is not None and issubclass(rule, CheckRule) and rule.unapprovable):
         return ""
     before = base.topics_by_name.get(topic)
     old = {a.rule for a in before.topic.approvals} if before is not None else set()
