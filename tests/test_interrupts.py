@@ -7,6 +7,7 @@ import signal
 
 import pytest
 
+from busctl import app
 from busctl.interrupts import Terminated, deferred, graceful, install
 
 
@@ -39,3 +40,14 @@ def test_no_signal_no_effect() -> None:
     with deferred() as received:
         pass
     assert received == []
+
+
+def test_an_interrupt_while_a_command_is_imported_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(name: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app.importlib, "import_module", interrupted)
+    assert app.main(["plan", "--cluster", "local"]) == 130
+    assert capsys.readouterr().err == "Interrupted.\n"

@@ -52,7 +52,10 @@ class LazyCommands(typer.core.TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
-        module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
+        try:
+            module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
+        except KeyboardInterrupt as interrupt:  # typer would end it as a silent 130
+            raise SystemExit(exit_code(interrupt)) from None
         single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
         single.command(cmd_name)(exit_with_code(module.command))
         return typer.main.get_command(single)
