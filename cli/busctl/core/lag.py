@@ -195,11 +195,16 @@ def probes(targets: list[LagTarget], sample: OffsetSample) -> set[Position]:
     return found
 
 
+def _window_start(target: LagTarget, now: float) -> int:
+    """now - the objective's `for`, in epoch milliseconds (the offsets-for-times question)."""
+    return int((now - target.objective.for_seconds) * 1000)
+
+
 def window_starts(targets: list[LagTarget], sample: OffsetSample, now: float) -> set[Moment]:
     """For each group over its max_messages now: (topic, partition, now - `for` in epoch ms) of its
     committed partitions, the offsets-for-times questions that bound its lag over `for`."""
     return {
-        (*partition, int((now - target.objective.for_seconds) * 1000))
+        (*partition, _window_start(target, now))
         for target in targets
         if target.objective.max_messages is not None
         and sum(sample.lag(target.group, p) or 0 for p in _partitions(target, sample))
@@ -277,7 +282,7 @@ def _rows(
     ends_then: Mapping[Moment, int],
     now: float,
 ) -> tuple[PartitionLag, ...]:
-    moment = int((now - target.objective.for_seconds) * 1000)
+    moment = _window_start(target, now)
     return tuple(
         _partition(target.group, partition, last, first, stamps, ends_then.get((*partition, moment)), now)
         for partition in _partitions(target, last)
