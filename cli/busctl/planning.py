@@ -28,6 +28,7 @@ class Planner:
     admin: KafkaAdmin
     options: DiffOptions
     schema_problems: dict[str, str] = field(default_factory=dict)  # topic -> its schema's first error
+    schemas: SchemaSet | None = None  # the schemas compiled for the gate (None: not compiled)
 
     def plan(self) -> Plan:
         return self.survey().plan
@@ -106,17 +107,30 @@ def planner(
         allow_delete=allow_delete,
         topic_filter=topic_filter,
     )
-    return Planner(bus, connect(bus, cluster, timeout), options, schema_problems(repo.resolve(), bus))
+    admin = connect(bus, cluster, timeout)
+    compiled = compiled_schemas(repo.resolve(), bus)
+    return Planner(bus, admin, options, schema_problems(repo.resolve(), bus, compiled), compiled[0])
 
 
-def schema_problems(repo: Path, bus: Bus) -> dict[str, str]:
+def compiled_schemas(repo: Path, bus: Bus) -> tuple[SchemaSet, list[Diagnostic]]:
+    """The repo's schemas compiled, with their compile errors; none (an empty set) when the schema tree
+    has unsafe entries (`bus.schemas_ok` false: valid_bus refused them already)."""
+    if not bus.schemas_ok:
+        return SchemaSet(root=bus.config.schemas.root), []
+    return protoc.compile_schemas(repo, bus.config.schemas.root)
+
+
+def schema_problems(
+    repo: Path, bus: Bus, compiled: tuple[SchemaSet, list[Diagnostic]] | None = None
+) -> dict[str, str]:
     """Each declared topic whose schema has a lint error once the schemas are compiled (buf aside), with
     the first error: the gate that keeps plan from creating a topic for a message that does not exist.
+    `compiled`: the result of `compiled_schemas(repo, bus)` when the caller has it already.
 
     The declarations passed `valid_bus` already, so every error here comes from the schemas."""
     if not bus.schemas_ok:  # unsafe entries in the schema tree: valid_bus refused them already
         return {}
-    schemas, problems = protoc.compile_schemas(repo, bus.config.schemas.root)
+    schemas, problems = compiled or compiled_schemas(repo, bus)
     context = LintContext(bus=bus, schemas=schemas, catalogue=load_catalogue())
     errors = sorted(
         (d for d in [*problems, *run_rules(context)] if d.severity is Severity.ERROR), key=Diagnostic.sort_key

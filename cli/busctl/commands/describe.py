@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from busctl.adapters import protoc
 from busctl.commands.common import (
     ReadFormat,
     ReadFormatOption,
@@ -20,9 +19,8 @@ from busctl.commands.topics import ClusterOption
 from busctl.core.bus import TopicDecl
 from busctl.core.desired import desired_topics
 from busctl.core.diagnostics import BusctlError, did_you_mean
-from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
-from busctl.planning import planner, valid_bus
+from busctl.planning import compiled_schemas, planner, valid_bus
 from busctl.render import describe as render
 from busctl.reports.describe import from_declaration
 
@@ -51,6 +49,7 @@ def command(
         # no cluster: "" names none, so no overrides apply (the ACLs wanted do not depend on one)
         desired = next(t for t in desired_topics(bus, "", catalogue) if t.name == topic)
         state = plan = None
+        schemas = compiled_schemas(repo.resolve(), bus)[0]
     else:
         reader = planner(repo, cluster, topic_filter=topic, timeout=timeout)
         bus = reader.bus
@@ -59,8 +58,7 @@ def command(
             survey = reader.survey()
         desired = next(t for t in survey.desired if t.name == topic)
         state, plan = survey.state, survey.plan
-    root = bus.config.schemas.root
-    schemas = protoc.compile_schemas(repo.resolve(), root)[0] if bus.schemas_ok else SchemaSet(root=root)
+        schemas = reader.schemas or compiled_schemas(repo.resolve(), bus)[0]
     report = from_declaration(bus, schemas, decl, desired, catalogue, cluster, state, plan)
     echo_document(
         output,
