@@ -6,11 +6,13 @@ clear line and exit 1; usage errors exit 2; a crash says so, where the details w
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import tempfile
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -52,13 +54,28 @@ class LazyCommands(typer.core.TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
-        try:
-            module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
-        except KeyboardInterrupt as interrupt:  # typer would end it as a silent 130
-            raise SystemExit(exit_code(interrupt)) from None
+        module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
         single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
         single.command(cmd_name)(exit_with_code(module.command))
         return typer.main.get_command(single)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _interrupt_reported():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _interrupt_reported():  # the command's import, its arguments and its run
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _interrupt_reported() -> Iterator[None]:
+    """An interrupt ends busctl with "Interrupted." (or "Terminated") and its signal's exit code;
+    typer itself would end it as a silent 130, whatever the signal."""
+    try:
+        yield
+    except KeyboardInterrupt as interrupt:
+        raise typer.Exit(exit_code(interrupt)) from None
 
 
 app = typer.Typer(

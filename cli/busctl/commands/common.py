@@ -15,7 +15,6 @@ import typer
 from pydantic import BaseModel
 
 from busctl.core.diagnostics import BusctlError
-from busctl.interrupts import exit_code
 from busctl.render.github import inert
 from busctl.render.json import as_json
 
@@ -137,16 +136,12 @@ ReportOutOption = Annotated[
 
 
 def exit_with_code(command: Callable[..., int]) -> Callable[..., None]:
-    """Adapt a command that returns an exit code to typer, which expects typer.Exit. An interrupt is
-    reported here: typer would turn it into a silent exit 130, whatever the signal."""
+    """Adapt a command that returns an exit code to typer, which expects typer.Exit (interrupts are
+    reported by busctl.app, around every command)."""
 
     @functools.wraps(command)
     def run(*args: object, **kwargs: object) -> None:
-        try:
-            code = command(*args, **kwargs)
-        except KeyboardInterrupt as interrupt:
-            code = exit_code(interrupt)
-        raise typer.Exit(code)
+        raise typer.Exit(command(*args, **kwargs))
 
     return run
 
