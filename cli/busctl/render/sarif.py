@@ -52,13 +52,14 @@ def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     registry does not hold (buf's)."""
     rules: dict[str, dict[str, Any]] = {}
     for entry in entries():
-        markdown = entry.doc().replace("\n", "  \n")  # a hard break: Bad and Good stay on their lines
+        doc = entry.doc()
+        markdown = doc.replace("\n", "  \n")  # a hard break: Bad and Good stay on their lines
         rules[entry.id] = {
             "id": entry.id,
             "name": entry.name,
             "shortDescription": {"text": entry.summary()},
-            "fullDescription": {"text": entry.doc()},
-            "help": {"text": entry.doc(), "markdown": markdown},
+            "fullDescription": {"text": doc},
+            "help": {"text": doc, "markdown": markdown},
             "defaultConfiguration": {"level": level(entry.severity)},
         }
     for d, _ in findings:
