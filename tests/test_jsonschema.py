@@ -82,6 +82,7 @@ def test_an_unknown_kind_is_a_usage_error_with_did_you_mean(run: Run) -> None:
 
 def test_every_report_has_a_valid_published_schema(run: Run) -> None:
     listed = run("schema", "--list").out
+    assert max(map(len, listed.splitlines())) <= 80
     for kind in REPORTS:
         assert kind in listed
         jsonschema.Draft202012Validator.check_schema(_schema(run, kind))

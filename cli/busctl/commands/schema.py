@@ -10,6 +10,7 @@ import typer
 from busctl.commands.generated import sync
 from busctl.core.diagnostics import did_you_mean
 from busctl.core.jsonschema import FILES, json_schema, schema_files
+from busctl.render.style import wrap
 from busctl.reports.registry import REPORTS, report_schema, report_schema_files
 
 
@@ -48,8 +49,11 @@ def command(
         titles = {kind: FILES[kind][1] for kind in FILES} | {
             kind: REPORTS[kind][1] for kind in sorted(REPORTS)
         }
-        width = max(map(len, titles))
-        typer.echo("".join(f"{kind:<{width}}  {title}\n" for kind, title in titles.items()), nl=False)
+        width = max(map(len, titles)) + 2
+        lines = [
+            line for kind, title in titles.items() for line in wrap(title, f"{kind:<{width}}", " " * width)
+        ]
+        typer.echo("".join(f"{line}\n" for line in lines), nl=False)
         return 0
     if out is None:
         if kind is None:
