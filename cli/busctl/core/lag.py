@@ -99,7 +99,7 @@ class Status(StrEnum):
     BREAKS = "breaks"
     STUCK = "stuck"
     LOST = "out_of_retention"
-    OVER = "over_objective"  # over a threshold now, not shown to be for `for`: does not fail
+    OVER = "over_objective"  # over a threshold now, not known to last `for`: does not fail
     OK = "ok"
     NO_OFFSETS = "no_offsets"
     NO_TOPIC = "no_topic"
@@ -168,7 +168,7 @@ class LagReport:
 
     @property
     def over(self) -> list[GroupLag]:
-        """The groups over a threshold now, not shown to be for their objective's `for`."""
+        """The groups over a threshold now, not known to last their objective's `for`."""
         return [g for g in self.groups if g.status is Status.OVER]
 
 

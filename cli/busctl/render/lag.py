@@ -138,7 +138,7 @@ def as_markdown(report: LagReport) -> str:
 
 def as_github(report: LagReport) -> str:
     """An error annotation on the topic file of each group that breaks its objective, a warning on
-    each over it now but not shown to be for its `for`."""
+    each over it now but not known to last its `for`."""
     return "".join(
         annotation(
             "error" if g.status.fails else "warning",
