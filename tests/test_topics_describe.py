@@ -104,9 +104,15 @@ def test_describe_json(run: Run, bus_repo: Repo) -> None:
         "message": "acme.billing.v1.InvoiceCreated",
         "defined_at": "schemas/acme/billing/v1/invoice_created.proto:6:1",
     }
-    assert document["replication_factor"] == {"desired": 3, "source": "declared", "actual": None}
+    assert document["replication_factor"] == {
+        "desired": 3,
+        "source": "declared",
+        "set_by": "the topic",
+        "actual": None,
+    }
     configs = {c["key"]: c for c in document["configs"]}
     assert configs["min.insync.replicas"]["source"] == "bus-default"
+    assert configs["min.insync.replicas"]["set_by"] == "bus.yaml defaults"
     assert configs["cleanup.policy"]["desired"] == "delete"
     acls = {
         (a["binding"]["principal"], a["binding"]["operation"], a["binding"]["resource_type"]): a

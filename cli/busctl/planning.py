@@ -42,7 +42,9 @@ class Planner:
         ]
         state = self.admin.read_state(declared=[t.name for t in desired])
         return Survey(
-            desired, state, diff(desired, declared_groups(self.bus), state, catalogue, self.options)
+            desired,
+            state,
+            diff(desired, declared_groups(self.bus, self.options.cluster), state, catalogue, self.options),
         )
 
 

@@ -16,7 +16,7 @@ from busctl.commands.common import (
 )
 from busctl.commands.plan import TimeoutOption
 from busctl.commands.topics import ClusterOption
-from busctl.core.bus import TopicDecl
+from busctl.core.bus import Bus, TopicDecl, is_placed, placement
 from busctl.core.desired import desired_topics
 from busctl.core.diagnostics import BusctlError, did_you_mean
 from busctl.core.topic_configs import load_catalogue
@@ -46,14 +46,15 @@ def command(
     if cluster is None:
         bus = valid_bus(repo, untouched="nothing was described")
         decl = _declared(bus.topics_by_name, topic)
-        # no cluster: "" names none, so no overrides apply (the ACLs wanted do not depend on one)
-        desired = next(t for t in desired_topics(bus, "", catalogue) if t.name == topic)
+        # no cluster: no cluster's values apply (the ACLs wanted do not depend on one)
+        desired = next(t for t in desired_topics(bus, None, catalogue) if t.name == topic)
         state = plan = None
         schemas = compiled_schemas(repo.resolve(), bus)[0]
     else:
         reader = planner(repo, cluster, topic_filter=topic, timeout=timeout)
         bus = reader.bus
         decl = _declared(bus.topics_by_name, topic)
+        _placed_on(bus, decl, cluster)
         with progress(f"reading cluster {cluster}"):
             survey = reader.survey()
         desired = next(t for t in survey.desired if t.name == topic)
@@ -67,6 +68,15 @@ def command(
         lambda: render.as_markdown(report),
     )
     return 0
+
+
+def _placed_on(bus: Bus, decl: TopicDecl, cluster: str) -> None:
+    if not is_placed(bus.config, decl.topic, cluster):
+        where = ", ".join(placement(bus.config, decl.topic)) or "no cluster"
+        raise BusctlError(
+            f"topic {decl.topic.name} is not placed on cluster {cluster} (it lives on: {where})",
+            f"describe it on one of those, or add {cluster} to placement: in {decl.file}",
+        )
 
 
 def _declared(declared: dict[str, TopicDecl], topic: str) -> TopicDecl:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from busctl.core.diagnostics import Span
-from busctl.core.model import BusConfig, Team, Topic
+from busctl.core.model import BusConfig, Cluster, ClusterValues, Defaults, Team, Topic
 from busctl.core.source import SourceMap
 
 
@@ -82,26 +84,109 @@ class Bus:
         return index
 
 
+class Source(StrEnum):
+    """Where a topic's value on a cluster comes from, most specific first (the first that sets it wins)."""
+
+    PER_CLUSTER = "per-cluster"  # the topic's per_cluster entry for the cluster
+    CLUSTER_OVERRIDE = "cluster-override"  # bus.yaml clusters.<name>.overrides
+    DECLARED = "declared"  # the topic's own value
+    BUS_DEFAULT = "bus-default"  # bus.yaml defaults
+    CATALOGUE_DEFAULT = "catalogue-default"  # nobody sets it: Kafka's default
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one value was set: its source and, for per-cluster values and overrides, which entry."""
+
+    source: Source
+    entry: str = ""  # PER_CLUSTER: the per_cluster key; CLUSTER_OVERRIDE: the cluster's name
+
+    def describe(self) -> str:
+        """Where to look, in words: `per_cluster.staging`, `clusters.local.overrides`, ..."""
+        return {
+            Source.PER_CLUSTER: f"per_cluster.{self.entry}",
+            Source.CLUSTER_OVERRIDE: f"bus.yaml clusters.{self.entry}.overrides",
+            Source.DECLARED: "the topic",
+            Source.BUS_DEFAULT: "bus.yaml defaults",
+            Source.CATALOGUE_DEFAULT: "Kafka's default",
+        }[self.source]
+
+
 @dataclass(frozen=True)
 class Effective:
-    """A topic's settings once bus.yaml defaults (and optionally a cluster's overrides) are applied."""
+    """A topic's settings once bus.yaml defaults (and optionally one cluster's values) are applied, with
+    where each came from."""
 
     partitions: int
     replication_factor: int
     config: dict[str, object]
+    origins: dict[str, Origin]  # "partitions" and "replication_factor"
+    config_origins: dict[str, Origin]
+
+
+def matches(selector: str, name: str, cluster: Cluster) -> bool:
+    """Whether a placement selector picks the cluster: `key=value` one of its labels, else its name or
+    a glob of it."""
+    if "=" in selector:
+        key, value = selector.split("=", 1)
+        return cluster.labels.get(key) == value
+    return fnmatch.fnmatchcase(name, selector)
+
+
+def selected(bus_config: BusConfig, selector: str) -> list[str]:
+    """The clusters of bus.yaml a selector picks, in bus.yaml order."""
+    return [name for name, cluster in bus_config.clusters.items() if matches(selector, name, cluster)]
+
+
+def placement(bus_config: BusConfig, topic: Topic) -> list[str]:
+    """The clusters the topic lives on, in bus.yaml order: those its placement selects, else all."""
+    if topic.placement is None:
+        return list(bus_config.clusters)
+    return [
+        name
+        for name, cluster in bus_config.clusters.items()
+        if any(matches(selector, name, cluster) for selector in topic.placement)
+    ]
+
+
+def is_placed(bus_config: BusConfig, topic: Topic, cluster: str) -> bool:
+    """Whether the topic lives on `cluster` (a cluster of bus.yaml)."""
+    known = bus_config.clusters.get(cluster)
+    if known is None:
+        return False
+    return topic.placement is None or any(matches(s, cluster, known) for s in topic.placement)
+
+
+def per_cluster_entries(bus_config: BusConfig, topic: Topic, cluster: str) -> list[tuple[str, ClusterValues]]:
+    """The topic's per_cluster entries that select `cluster`, in file order."""
+    known = bus_config.clusters.get(cluster)
+    if known is None:
+        return []
+    return [(key, values) for key, values in topic.per_cluster.items() if matches(key, cluster, known)]
 
 
 def effective(bus_config: BusConfig, topic: Topic, cluster: str | None = None) -> Effective:
-    """Declared values win over defaults; a cluster's overrides win over both."""
-    defaults = bus_config.defaults
-    partitions = topic.partitions if topic.partitions is not None else defaults.partitions
-    replication = (
-        topic.replication_factor if topic.replication_factor is not None else defaults.replication_factor
-    )
-    config: dict[str, object] = {**defaults.config, **topic.config}
+    """A topic's values, each from the most specific layer that sets it: on a cluster, the topic's
+    per_cluster entries for it, then the cluster's overrides; then the topic's own value; then bus.yaml
+    defaults. Per-cluster entries that set the same key differently are a lint error (BUS120); the last
+    one wins here."""
+    layers: list[tuple[Origin, ClusterValues | Topic | Defaults]] = [
+        (Origin(Source.BUS_DEFAULT), bus_config.defaults),
+        (Origin(Source.DECLARED), topic),
+    ]
     if cluster is not None and cluster in bus_config.clusters:
-        overrides = bus_config.clusters[cluster].overrides
-        partitions = overrides.partitions or partitions
-        replication = overrides.replication_factor or replication
-        config.update(overrides.config)
-    return Effective(partitions=partitions, replication_factor=replication, config=config)
+        layers.append((Origin(Source.CLUSTER_OVERRIDE, cluster), bus_config.clusters[cluster].overrides))
+        entries = per_cluster_entries(bus_config, topic, cluster)
+        layers += [(Origin(Source.PER_CLUSTER, key), values) for key, values in entries]
+    partitions, replication = bus_config.defaults.partitions, bus_config.defaults.replication_factor
+    config: dict[str, object] = {}
+    origins = dict.fromkeys(("partitions", "replication_factor"), Origin(Source.BUS_DEFAULT))
+    config_origins: dict[str, Origin] = {}
+    for origin, layer in layers:  # later layers win
+        if layer.partitions is not None:
+            partitions, origins["partitions"] = layer.partitions, origin
+        if layer.replication_factor is not None:
+            replication, origins["replication_factor"] = layer.replication_factor, origin
+        for key, value in layer.config.items():
+            config[key], config_origins[key] = value, origin
+    return Effective(partitions, replication, config, origins, config_origins)

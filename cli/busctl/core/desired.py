@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import astuple, dataclass, field, fields
 
-from busctl.core.bus import Bus, effective
+from busctl.core.bus import Bus, Origin, TopicDecl, effective, is_placed
 from busctl.core.state import AclBinding
 from busctl.core.topic_configs import Catalogue
 
@@ -25,16 +25,27 @@ class DesiredTopic:
     deleted: bool
     acls: frozenset[AclBinding]
     schema_problem: str = ""  # the first lint error of its schema (compiled): it is not created then
+    # where partitions, replication_factor (`origins`) and each config come from; not in the digest
+    origins: dict[str, Origin] = field(default_factory=dict, compare=False)
+    config_origins: dict[str, Origin] = field(default_factory=dict, compare=False)
 
 
 def _allow(resource_type: str, name: str, principal: str, operation: str) -> AclBinding:
     return AclBinding(resource_type, name, "LITERAL", principal, "*", operation, "ALLOW")
 
 
-def desired_topics(bus: Bus, cluster: str, catalogue: Catalogue) -> list[DesiredTopic]:
-    """Every declared topic as it should be on `cluster` (configs in Kafka's units), sorted by name."""
+def placed(bus: Bus, cluster: str | None) -> list[TopicDecl]:
+    """The declarations of the topics that live on `cluster` (None: every declaration)."""
+    if cluster is None:
+        return list(bus.topics)
+    return [decl for decl in bus.topics if is_placed(bus.config, decl.topic, cluster)]
+
+
+def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[DesiredTopic]:
+    """Every topic placed on `cluster` as it should be there (configs in Kafka's units), sorted by name;
+    cluster None: every topic, with no cluster's values."""
     result = []
-    for decl in bus.topics:
+    for decl in placed(bus, cluster):
         topic = decl.topic
         settings = effective(bus.config, topic, cluster)
         acls = set()
@@ -55,21 +66,33 @@ def desired_topics(bus: Bus, cluster: str, catalogue: Catalogue) -> list[Desired
                 keyed=topic.key != "none",
                 deleted=topic.lifecycle == "deleted",
                 acls=frozenset(acls),
+                origins=settings.origins,
+                config_origins=settings.config_origins,
             )
         )
     return sorted(result, key=lambda t: t.name)
 
 
-def declared_groups(bus: Bus) -> set[str]:
-    """Consumer groups declared by any topic."""
-    return {consumer.group for decl in bus.topics for consumer in decl.topic.consumers}
+def declared_groups(bus: Bus, cluster: str | None = None) -> set[str]:
+    """Consumer groups declared by the topics placed on `cluster` (None: by any topic)."""
+    return {consumer.group for decl in placed(bus, cluster) for consumer in decl.topic.consumers}
 
 
 def desired_digest(topics: list[DesiredTopic], groups: set[str]) -> str:
     """A digest of the desired state the diff reads (not descriptions or other prose): a saved plan
     records it, so applying it with other declarations is refused."""
     document = {
-        "topics": [{**asdict(t), "acls": sorted(astuple(a) for a in t.acls)} for t in topics],
+        "topics": [_digested(t) for t in topics],
         "groups": sorted(groups),
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]
+
+
+_DIGESTED = [f.name for f in fields(DesiredTopic) if f.compare]
+
+
+def _digested(topic: DesiredTopic) -> dict[str, object]:
+    """What of a desired topic the diff reads (not where its values come from)."""
+    document: dict[str, object] = {name: getattr(topic, name) for name in _DIGESTED}
+    document["acls"] = sorted(astuple(a) for a in topic.acls)
+    return document

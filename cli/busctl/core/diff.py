@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from busctl.core.bus import Source
 from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic, desired_digest
 from busctl.core.lock import LOCK_TOPIC
 from busctl.core.plan import Action, Change, ConfigChange, Plan, Risk
@@ -137,7 +138,7 @@ def _topic_changes(
     if topic.deleted:
         return _deletion(topic, observed, options)
     if observed is None:
-        return [_creation(topic, state)]
+        return [_creation(topic, state, options.cluster)]
     changes: list[Change] = []
     configs = _config_changes(topic, observed, catalogue)
     if configs:
@@ -162,15 +163,39 @@ def _topic_changes(
                 partitions=topic.partitions,
                 previous_partitions=observed.partitions,
                 reason=f"partitions {observed.partitions} → {topic.partitions} "
-                "(Kafka cannot remove partitions)",
-                remedy=f"declare partitions: {observed.partitions}, "
-                "or create a new topic version and migrate",
+                f"(Kafka cannot remove partitions){_set_by(topic, 'partitions')}",
+                remedy=_keep_remedy(topic, "partitions", observed.partitions),
                 risk="high",
             )
         )
     if topic.replication_factor != observed.replication_factor:
         changes.append(_replication_change(topic, observed, state))
     return changes
+
+
+def _set_by(topic: DesiredTopic, key: str) -> str:
+    """Where the desired value of `key` comes from, when not from the topic's own declaration:
+    "; set by bus.yaml clusters.local.overrides"."""
+    origin = topic.origins.get(key)
+    if origin is None or origin.source is Source.DECLARED:
+        return ""
+    return f"; {key} set by {origin.describe()}"
+
+
+def _keep_remedy(topic: DesiredTopic, key: str, current: int) -> str:
+    """How to keep `key` at its current value on this cluster, given what set the desired one: only a
+    per-cluster value wins over a cluster override."""
+    origin = topic.origins.get(key)
+    if origin is not None and origin.source is Source.CLUSTER_OVERRIDE:
+        return (
+            f"bus.yaml clusters.{origin.entry}.overrides sets {key} for every topic: give this topic "
+            f"per_cluster: {{{origin.entry}: {{{key}: {current}}}}} (it wins over the override), or "
+            "change the override"
+        )
+    migrate = ", or create a new topic version and migrate" if key == "partitions" else ""
+    if origin is not None and origin.source is Source.PER_CLUSTER:
+        return f"set per_cluster.{origin.entry}.{key}: {current}{migrate}"
+    return f"declare {key}: {current}{migrate}"
 
 
 def _blocked_creation(topic: DesiredTopic, reason: str, remedy: str) -> Change:
@@ -193,7 +218,7 @@ def _invisible(topic: DesiredTopic) -> Change:
     )
 
 
-def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
+def _creation(topic: DesiredTopic, state: ClusterState, cluster: str) -> Change:
     if topic.schema_problem:
         return _blocked_creation(
             topic,
@@ -214,9 +239,11 @@ def _creation(topic: DesiredTopic, state: ClusterState) -> Change:
     if wanted > live:
         return _blocked_creation(
             topic,
-            f"replication factor {wanted} but the cluster has {live} broker(s)",
-            "lower replication_factor, or set clusters.<name>.overrides.replication_factor "
-            "in bus.yaml for this cluster (if brokers are down, bring them back first)",
+            f"replication factor {wanted} but the cluster has {live} broker(s)"
+            + _set_by(topic, "replication_factor"),
+            f"set per_cluster: {{{cluster}: {{replication_factor: {live}}}}} in the topic, or "
+            f"clusters.{cluster}.overrides.replication_factor in bus.yaml for every topic there "
+            "(if brokers are down, bring them back first)",
         )
     configs = tuple(ConfigChange(key, None, value) for key, value in topic.config.items())
     return Change(
@@ -311,6 +338,7 @@ def _replication_change(topic: DesiredTopic, observed: TopicState, state: Cluste
     wanted, current = topic.replication_factor, observed.replication_factor
     reason = (
         f"replication factor {current} → {wanted} needs a partition reassignment, which busctl does not run"
+        + _set_by(topic, "replication_factor")
     )
     if wanted > len(state.brokers):
         return Change(
@@ -318,8 +346,8 @@ def _replication_change(topic: DesiredTopic, observed: TopicState, state: Cluste
             topic.name,
             replication_factor=wanted,
             reason=f"replication factor {current} → {wanted} but the cluster has {len(state.brokers)} "
-            "broker(s)",
-            remedy="add brokers or lower replication_factor",
+            f"broker(s){_set_by(topic, 'replication_factor')}",
+            remedy="add brokers, or " + _keep_remedy(topic, "replication_factor", current),
             risk="high",
         )
     reassignment = reassignment_json(observed, wanted, state.brokers)

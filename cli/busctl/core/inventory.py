@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from busctl.core.bus import Bus, TopicDecl
+from busctl.core.bus import Bus, Origin, Source, TopicDecl, effective
 from busctl.core.diagnostics import Span
 from busctl.core.plan import Action, Change, Plan
 from busctl.core.state import AclBinding, ClusterState, TopicState
@@ -39,21 +39,16 @@ class Drift:
     fields: tuple[str, ...] = ()
 
 
-class Source(StrEnum):
-    """Where a desired value comes from."""
-
-    DECLARED = "declared"
-    BUS_DEFAULT = "bus-default"
-    CLUSTER_OVERRIDE = "cluster-override"
-    CATALOGUE_DEFAULT = "catalogue-default"
-
-
 @dataclass(frozen=True)
 class Setting:
-    """One desired value and its source."""
+    """One desired value and where it was set (None: nobody sets it and Kafka has no default)."""
 
     value: str | None
-    source: Source | None
+    origin: Origin | None
+
+    @property
+    def source(self) -> Source | None:
+        return None if self.origin is None else self.origin.source
 
 
 def changes_by_topic(plan: Plan, bus: Bus) -> dict[str, list[Change]]:
@@ -108,36 +103,25 @@ def _fields(changes: list[Change]) -> tuple[str, ...]:
 
 def count_setting(
     bus: Bus, decl: TopicDecl, cluster: str | None, key: Literal["partitions", "replication_factor"]
-) -> tuple[int, Source]:
-    """The partitions or replication factor the topic gets (on `cluster`) and where it comes from; the
-    precedence of busctl.core.bus.effective: a cluster override, else declared, else bus.yaml's default."""
-    if cluster in bus.config.clusters:
-        override: int | None = getattr(bus.config.clusters[cluster].overrides, key)
-        if override:
-            return override, Source.CLUSTER_OVERRIDE
-    declared: int | None = getattr(decl.topic, key)
-    if declared is not None:
-        return declared, Source.DECLARED
-    default: int = getattr(bus.config.defaults, key)
-    return default, Source.BUS_DEFAULT
+) -> tuple[int, Origin]:
+    """The partitions or replication factor the topic gets (on `cluster`) and where it was set, by
+    busctl.core.bus.effective."""
+    settings = effective(bus.config, decl.topic, cluster)
+    value: int = getattr(settings, key)
+    return value, settings.origins[key]
 
 
 def config_settings(
     bus: Bus, decl: TopicDecl, cluster: str | None, catalogue: Catalogue, observed: TopicState | None
 ) -> dict[str, Setting]:
-    """Every config worth showing with its desired value (in Kafka's units) and source: the declared,
-    bus default and cluster override keys, KEY_CONFIGS, and keys the cluster sets other than by
-    Kafka's default; a key nobody declares gets the catalogue's default. Sorted by key."""
-    layers: list[tuple[Source, dict[str, object]]] = [
-        (Source.BUS_DEFAULT, dict(bus.config.defaults.config)),
-        (Source.DECLARED, dict(decl.topic.config)),
-    ]
-    if cluster in bus.config.clusters:
-        layers.append((Source.CLUSTER_OVERRIDE, dict(bus.config.clusters[cluster].overrides.config)))
-    settings: dict[str, Setting] = {}
-    for source, values in layers:  # later layers win, as in busctl.core.bus.effective
-        for key, value in values.items():
-            settings[key] = Setting(_normalised(catalogue, key, value), source)
+    """Every config worth showing with its desired value (in Kafka's units) and origin: the keys set
+    for the topic (by busctl.core.bus.effective), KEY_CONFIGS, and keys the cluster sets other than by
+    Kafka's default; a key nobody sets gets the catalogue's default. Sorted by key."""
+    settings_of = effective(bus.config, decl.topic, cluster)
+    settings = {
+        key: Setting(_normalised(catalogue, key, value), settings_of.config_origins[key])
+        for key, value in settings_of.config.items()
+    }
     shown = set(KEY_CONFIGS)
     if observed is not None:
         shown |= {k for k, v in observed.configs.items() if v.source != DEFAULT_CONFIG}
@@ -147,7 +131,7 @@ def config_settings(
         settings[key] = (
             Setting(None, None)
             if default is None
-            else Setting(_normalised(catalogue, key, default), Source.CATALOGUE_DEFAULT)
+            else Setting(_normalised(catalogue, key, default), Origin(Source.CATALOGUE_DEFAULT))
         )
     return dict(sorted(settings.items()))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 ConfigValue = str | int | float | bool
 Severity = Literal["critical", "warning", "info"]
@@ -36,6 +36,12 @@ MAX_REPLICATION_FACTOR = 2**15 - 1
 # be told apart from lag just above it. Its durations are int64 nanoseconds: about 292 years.
 MAX_LAG_MESSAGES = 2**53
 MAX_LAG_SECONDS = (2**63 - 1) // 10**9
+# A cluster label (key and value) and a selector of clusters: a cluster name or glob ("prod-*"), or one
+# label as key=value ("env=prod").
+LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+SELECTOR_PATTERN = r"^([A-Za-z0-9_.*?\[\]-]+|[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9][A-Za-z0-9_.-]*)$"
+Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=63)]
+Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN, max_length=255)]
 
 
 class Strict(BaseModel):
@@ -64,6 +70,25 @@ class Approval(Strict):
     reason: str = Field(
         min_length=1, description="Why the break is acceptable (who was told, what migrates)."
     )
+
+
+class Exemption(Strict):
+    """A lint rule that does not apply to this topic, on purpose (an existing topic brought under
+    management as it is). Lint reports it as a note; it never hides anything silently."""
+
+    rule: str = Field(min_length=1, description='The rule exempted, e.g. "BUS101" (topic name policy).')
+    reason: str = Field(
+        min_length=1,
+        description="Why, e.g. predates the naming policy; readers outside busctl use this name.",
+    )
+
+
+class ClusterValues(Strict):
+    """Partitions, replication factor and configs for some clusters only."""
+
+    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS)
+    replication_factor: int | None = Field(None, ge=1, le=MAX_REPLICATION_FACTOR)
+    config: dict[str, ConfigValue] = Field(default_factory=dict)
 
 
 class Producer(Strict):
@@ -106,6 +131,17 @@ class Topic(Strict):
     config: dict[str, ConfigValue] = Field(
         default_factory=dict, description="Kafka topic configs; human units allowed."
     )
+    placement: list[Selector] | None = Field(
+        None,
+        min_length=1,
+        description="The clusters the topic lives on: cluster names, globs (prod-*) or labels "
+        "(env=prod); a cluster matching any of them. Default: every cluster in bus.yaml.",
+    )
+    per_cluster: dict[Selector, ClusterValues] = Field(
+        default_factory=dict,
+        description="Values for some clusters only, keyed like placement (staging: {partitions: 3}); "
+        "they win over everything else on those clusters.",
+    )
     producers: list[Producer] = Field(default_factory=list)
     consumers: list[Consumer] = Field(default_factory=list)
     lifecycle: Lifecycle = Field(
@@ -114,6 +150,10 @@ class Topic(Strict):
     approvals: list[Approval] = Field(
         default_factory=list,
         description="Breaking changes approved on purpose; valid only in the change that adds them.",
+    )
+    exemptions: list[Exemption] = Field(
+        default_factory=list,
+        description="Lint rules that do not apply to this topic (e.g. a legacy name), each with a reason.",
     )
 
 
@@ -147,12 +187,15 @@ class Security(Strict):
     ssl_key_password: str | None = None
 
 
-class Overrides(Strict):
-    """Per-cluster overrides applied on top of every topic's declared settings."""
+class ClusterAlerts(Strict):
+    """How `busctl alerts` watches one cluster's consumer groups."""
 
-    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS)
-    replication_factor: int | None = Field(None, ge=1, le=MAX_REPLICATION_FACTOR)
-    config: dict[str, ConfigValue] = Field(default_factory=dict)
+    enabled: bool = Field(True, description="false: no lag alerts for this cluster (e.g. a dev broker).")
+    selector: dict[str, str] = Field(
+        default_factory=dict,
+        description="Label matchers picking this cluster's exporter series (one Prometheus may scrape "
+        "many clusters), e.g. {kafka_cluster: prod-eu}; added to alerts.selector.",
+    )
 
 
 class Cluster(Strict):
@@ -160,7 +203,16 @@ class Cluster(Strict):
 
     bootstrap_servers: str = Field(min_length=1)
     security: Security = Field(default_factory=Security)
-    overrides: Overrides = Field(default_factory=Overrides)
+    labels: dict[Label, Label] = Field(
+        default_factory=dict,
+        description="Groups the cluster belongs to, e.g. {env: prod, region: eu}: topics select "
+        "clusters by them (placement: [env=prod]).",
+    )
+    overrides: ClusterValues = Field(
+        default_factory=ClusterValues,
+        description="Values for every topic on this cluster; a topic's per_cluster values win over them.",
+    )
+    alerts: ClusterAlerts = Field(default_factory=ClusterAlerts)
 
 
 class Defaults(Strict):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from busctl.core.bus import Bus, SchemaClaim, TopicDecl, effective
+from busctl.core.bus import Bus, SchemaClaim, TopicDecl, effective, placement
 from busctl.core.diagnostics import did_you_mean
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import Catalogue, ConfigValueError, load_catalogue
@@ -44,6 +44,23 @@ class Owned:
     role: str = "owns"
 
 
+@dataclass(frozen=True)
+class PlacedValue:
+    """One value a topic gets on a cluster (configs in Kafka's units) and where it was set."""
+
+    key: str  # partitions | replication_factor | a config key
+    value: str
+    set_by: str  # the topic, per_cluster.KEY, bus.yaml clusters.NAME.overrides, bus.yaml defaults
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A cluster a topic lives on and every value it gets there."""
+
+    cluster: str
+    values: list[PlacedValue]
+
+
 @dataclass
 class Ownership:
     """The answer to `busctl owner QUERY`. `team` is "" when several teams share the answer (`teams`
@@ -58,6 +75,7 @@ class Ownership:
     config: dict[str, str] = field(default_factory=dict)  # a topic's effective configs, in Kafka's units
     teams: list[str] = field(default_factory=list)
     items: list[Owned] = field(default_factory=list)
+    placement: list[Placed] = field(default_factory=list)  # a topic: its clusters and values there
 
     def __post_init__(self) -> None:
         if self.team and not self.teams:
@@ -210,19 +228,47 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
         topics=[topic.name],
         files=files,
         why=[f"{decl.source.at('owner')}: declares owner: {topic.owner}"],
+        placement=placed_values(bus, decl),
     )
+
+
+def placed_values(bus: Bus, decl: TopicDecl, catalogue: Catalogue | None = None) -> list[Placed]:
+    """Each cluster the topic is placed on, with its partitions, replication factor and configs there
+    and where each was set."""
+    catalogue = catalogue or load_catalogue()
+    result = []
+    for cluster in placement(bus.config, decl.topic):
+        settings = effective(bus.config, decl.topic, cluster)
+        values = [
+            PlacedValue("partitions", str(settings.partitions), settings.origins["partitions"].describe()),
+            PlacedValue(
+                "replication_factor",
+                str(settings.replication_factor),
+                settings.origins["replication_factor"].describe(),
+            ),
+        ]
+        values += [
+            PlacedValue(key, _normalised(catalogue, key, value), settings.config_origins[key].describe())
+            for key, value in sorted(settings.config.items())
+        ]
+        result.append(Placed(cluster, values))
+    return result
+
+
+def _normalised(catalogue: Catalogue, key: str, value: object) -> str:
+    try:
+        return catalogue.normalise(key, value)
+    except ConfigValueError:
+        return str(value)
 
 
 def effective_config(bus: Bus, decl: TopicDecl, catalogue: Catalogue | None = None) -> dict[str, str]:
     """The topic's configs with bus.yaml defaults applied, normalised to Kafka's units where valid."""
     catalogue = catalogue or load_catalogue()
-    result = {}
-    for key, value in sorted(effective(bus.config, decl.topic).config.items()):
-        try:
-            result[key] = catalogue.normalise(key, value)
-        except ConfigValueError:
-            result[key] = str(value)
-    return result
+    return {
+        key: _normalised(catalogue, key, value)
+        for key, value in sorted(effective(bus.config, decl.topic).config.items())
+    }
 
 
 def _message(bus: Bus, schemas: SchemaSet, fqn: str) -> Ownership:

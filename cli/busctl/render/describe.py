@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from busctl.core.bus import Source
 from busctl.core.diagnostics import printable
-from busctl.core.inventory import AclStatus, Source
+from busctl.core.inventory import AclStatus
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.columns import Column, table
 from busctl.render.style import Tone, paint, wrap
@@ -12,6 +13,7 @@ from busctl.reports.describe import AclEntry, CountSetting, DescribeReport
 from busctl.reports.topics import TopicDrift
 
 SOURCES = {
+    Source.PER_CLUSTER: "per cluster",
     Source.DECLARED: "declared",
     Source.BUS_DEFAULT: "bus default",
     Source.CLUSTER_OVERRIDE: "override",

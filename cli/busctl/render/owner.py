@@ -37,7 +37,16 @@ def _rows(report: OwnerReport) -> list[tuple[str, list[str]]]:
         rows.append(("files", list(dict.fromkeys(files)) or ["-"]))
     else:
         rows += [("topics", report.topics or ["-"]), ("files", report.files or ["-"])]
-    if report.config:
+    if report.placement:
+        catalogue = load_catalogue()
+        rows += [
+            (
+                f"on {placed.cluster}",
+                [f"{v.key} = {catalogue.display(v.key, v.value)}  ({v.set_by})" for v in placed.values],
+            )
+            for placed in report.placement
+        ]
+    elif report.config:
         catalogue = load_catalogue()
         rows.append(("config", [f"{k} = {catalogue.display(k, v)}" for k, v in report.config.items()]))
     rows.append(("why", report.why))
@@ -48,6 +57,9 @@ def as_text(report: OwnerReport) -> str:
     """Labelled rows; long values wrap under their label."""
     lines = []
     for label, values in _rows(report):
+        if len(label) >= LABEL:  # a long label (on CLUSTER) gets a line of its own
+            lines.append(label)
+            label = ""
         for index, value in enumerate(values):
             lines += wrap(value, f"{label if index == 0 else '':<{LABEL}}", " " * (LABEL + 2))
     return "\n".join(lines) + "\n"

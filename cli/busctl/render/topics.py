@@ -36,6 +36,11 @@ def drift_text(entry: TopicEntry) -> str:
     return f"{status}: {', '.join(entry.drift.fields)}" if entry.drift.fields else status
 
 
+def _clusters(report: TopicsReport) -> list[str]:
+    """Every cluster some listed topic is placed on, in bus.yaml order."""
+    return list(dict.fromkeys(name for t in report.topics for name in t.clusters))
+
+
 def headline(report: TopicsReport) -> str:
     """One line: what was listed, and on a cluster how many topics drift."""
     declared = sum(1 for t in report.topics if t.owner is not None)
@@ -44,7 +49,7 @@ def headline(report: TopicsReport) -> str:
         parts.append(f"cluster {report.cluster}")
     parts.append(f"{declared} declared" + (f" by {report.team}" if report.team else ""))
     if report.cluster is None:
-        parts.append(f"clusters: {', '.join(report.topics[0].clusters) if report.topics else '-'}")
+        parts.append(f"clusters: {', '.join(_clusters(report)) or '-'}")
     else:
         counts = Counter(t.drift.status for t in report.topics if t.drift is not None)
         parts += [f"{counts[s]} {s.value.replace('-', ' ')}" for s in DriftStatus if counts[s]]
@@ -57,13 +62,16 @@ def as_text(report: TopicsReport, color: bool = False) -> str:
     if not report.topics:
         lines.append("no topics" + (f" owned by {report.team}" if report.team else ""))
     elif report.cluster is None:
+        everywhere = _clusters(report)
+        placed = any(t.clusters != everywhere for t in report.topics)  # not every topic is everywhere
         lines += table(
             [
                 Column("TOPIC"),
                 Column("OWNER", 14),
                 Column("PARTS", right=True),
                 Column("RF", right=True),
-                Column("LIFECYCLE"),
+                Column("LIFECYCLE", 10 if placed else None),
+                *([Column("CLUSTERS")] if placed else []),
             ],
             [
                 [
@@ -72,6 +80,7 @@ def as_text(report: TopicsReport, color: bool = False) -> str:
                     _number(t.partitions),
                     _number(t.replication_factor),
                     t.lifecycle or "",
+                    *([", ".join(t.clusters) or "none"] if placed else []),
                 ]
                 for t in report.topics
             ],

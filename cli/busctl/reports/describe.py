@@ -5,11 +5,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from busctl.core.alerts import Objective, objective_for
-from busctl.core.bus import Bus, TopicDecl
+from busctl.core.bus import Bus, Source, TopicDecl
 from busctl.core.desired import DesiredTopic
 from busctl.core.inventory import (
     AclStatus,
-    Source,
     acl_rows,
     changes_by_topic,
     config_settings,
@@ -48,6 +47,9 @@ class CountSetting(Document):
 
     desired: int
     source: Source
+    set_by: str = Field(
+        description="where: the topic, per_cluster.KEY, bus.yaml clusters.NAME.overrides, ..."
+    )
     actual: int | None
 
 
@@ -58,6 +60,7 @@ class ConfigSetting(Document):
     key: str
     desired: str | None = Field(description="Null when nobody declares it and Kafka has no default.")
     source: Source | None
+    set_by: str | None = Field(description="where it is set, as for partitions (null: nowhere)")
     actual: str | None
     kafka_source: str | None = Field(description="DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, ...")
     differs: bool = Field(description="Plan would change it on the cluster.")
@@ -152,6 +155,7 @@ def from_declaration(
                 key=key,
                 desired=setting.value,
                 source=setting.source,
+                set_by=None if setting.origin is None else setting.origin.describe(),
                 actual=value.value if value is not None else None,
                 kafka_source=value.source if value is not None else None,
                 differs=key in changed,
@@ -173,12 +177,14 @@ def from_declaration(
         drift=None if found is None else TopicDrift(status=found.status, fields=list(found.fields)),
         partitions=CountSetting(
             desired=partitions,
-            source=partitions_source,
+            source=partitions_source.source,
+            set_by=partitions_source.describe(),
             actual=observed.partitions if observed is not None else None,
         ),
         replication_factor=CountSetting(
             desired=replication,
-            source=replication_source,
+            source=replication_source.source,
+            set_by=replication_source.describe(),
             actual=observed.replication_factor if observed is not None else None,
         ),
         configs=configs,

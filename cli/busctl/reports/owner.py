@@ -36,6 +36,21 @@ class OwnedItem(Document):
     role: Literal["owns", "produces", "consumes"]
 
 
+class PlacedValueDocument(Document):
+    """One value a topic gets on a cluster (configs in Kafka's units) and where it was set."""
+
+    key: str = Field(description="partitions, replication_factor or a config key")
+    value: str
+    set_by: str = Field(description="the topic, per_cluster.KEY, bus.yaml clusters.NAME.overrides, ...")
+
+
+class PlacedDocument(Document):
+    """A cluster the topic lives on and its values there."""
+
+    cluster: str
+    values: list[PlacedValueDocument]
+
+
 class OwnerReport(Document):
     """`busctl owner QUERY --format json`."""
 
@@ -51,6 +66,9 @@ class OwnerReport(Document):
     github: str | None
     teams: list[TeamContact] = Field(description="Every team of the answer.")
     items: list[OwnedItem] = Field(description="Who owns each topic and file the answer covers.")
+    placement: list[PlacedDocument] = Field(
+        default_factory=list, description="A topic: the clusters it lives on and its values on each."
+    )
 
 
 def from_ownership(bus: Bus, found: Ownership) -> OwnerReport:
@@ -77,5 +95,8 @@ def from_ownership(bus: Bus, found: Ownership) -> OwnerReport:
             "github": own.github if own else None,
             "teams": contacts,
             "items": [{"name": i.name, "kind": i.kind, "team": i.team, "role": i.role} for i in found.items],
+            "placement": [
+                {"cluster": p.cluster, "values": [vars(v) for v in p.values]} for p in found.placement
+            ],
         }
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from busctl.core.bus import Bus
+from busctl.core.bus import Bus, is_placed, placement
 from busctl.core.inventory import (
     DriftStatus,
     changes_by_topic,
@@ -81,12 +81,13 @@ def from_bus(
 ) -> TopicsReport:
     """The report of the declared topics (of `team`), compared with `state` through `plan` if given.
     Unmanaged topics are listed with --cluster; with --team, those whose name starts with "TEAM."."""
-    clusters = sorted(bus.config.clusters)
     changes = changes_by_topic(plan, bus) if plan is not None else {}
     entries = []
     for decl in sorted(bus.topics, key=lambda d: d.topic.name):
         topic = decl.topic
         if team is not None and topic.owner != team:
+            continue
+        if cluster is not None and not is_placed(bus.config, topic, cluster):
             continue
         found = None
         if state is not None:
@@ -98,7 +99,7 @@ def from_bus(
                 file=decl.file,
                 partitions=count_setting(bus, decl, cluster, "partitions")[0],
                 replication_factor=count_setting(bus, decl, cluster, "replication_factor")[0],
-                clusters=clusters,
+                clusters=placement(bus.config, topic),
                 lifecycle=topic.lifecycle,
                 actual=_actual(state.topics.get(topic.name)) if state is not None else None,
                 drift=None if found is None else TopicDrift(status=found.status, fields=list(found.fields)),

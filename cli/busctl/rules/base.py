@@ -129,7 +129,18 @@ def register(entry: E) -> E:
 
 def registered() -> dict[str, type[Entry]]:
     """Every entry by id, once every module registering entries is imported."""
-    from busctl.rules import breaking, clusters, configs, load, policy, schemas, teams, text, topics  # noqa: F401
+    from busctl.rules import (  # noqa: F401
+        breaking,
+        clusters,
+        configs,
+        load,
+        placement,
+        policy,
+        schemas,
+        teams,
+        text,
+        topics,
+    )
 
     return REGISTRY
 

@@ -13,7 +13,8 @@ ConfigEntry = tuple[str, object, Span, Span]  # key, value, key position, value 
 
 
 def _entries(ctx: LintContext) -> Iterator[ConfigEntry]:
-    """Every declared config: topic files, bus.yaml defaults and each cluster's overrides."""
+    """Every declared config: topic files (their own and per_cluster), bus.yaml defaults and each
+    cluster's overrides."""
 
     def of(config: dict[str, object], source: SourceMap, *path: str | int) -> Iterator[ConfigEntry]:
         for key, value in config.items():
@@ -27,6 +28,8 @@ def _entries(ctx: LintContext) -> Iterator[ConfigEntry]:
         )
     for decl in bus.topics:
         yield from of(dict(decl.topic.config), decl.source, "config")
+        for selector, values in decl.topic.per_cluster.items():
+            yield from of(dict(values.config), decl.source, "per_cluster", selector, "config")
 
 
 @register

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from busctl.core.bus import Effective, TopicDecl, effective
+from busctl.core.bus import Effective, Origin, Source, TopicDecl, effective, placement
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.model import DEFAULT_TOPIC_NAME
 from busctl.core.units import prometheus_duration_problem
@@ -19,11 +19,30 @@ def _compile(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _decided_at(ctx: LintContext, decl: TopicDecl, field: str) -> Span:
-    """Where a topic's effective partitions or replication factor is set: its file, else bus.yaml."""
-    if getattr(decl.topic, field) is not None:
-        return decl.source.at(field)
-    return ctx.bus.config_source.at("defaults", field)
+_SPECIFIC = [Source.BUS_DEFAULT, Source.DECLARED, Source.CLUSTER_OVERRIDE, Source.PER_CLUSTER]
+
+
+def _origin_span(ctx: LintContext, decl: TopicDecl, origin: Origin, field: str) -> Span:
+    """Where a value is set: `field` is partitions, replication_factor or a config key."""
+    path: tuple[str, ...] = (field,) if field in ("partitions", "replication_factor") else ("config", field)
+    if origin.source is Source.PER_CLUSTER:
+        return decl.source.at("per_cluster", origin.entry, *path)
+    if origin.source is Source.CLUSTER_OVERRIDE:
+        return ctx.bus.config_source.at("clusters", origin.entry, "overrides", *path)
+    if origin.source is Source.DECLARED:
+        return decl.source.at(*path)
+    return ctx.bus.config_source.at("defaults", *path)
+
+
+def _counts(ctx: LintContext, decl: TopicDecl, field: str) -> Iterator[tuple[int, Span]]:
+    """A topic's partitions or replication factor where it sets them: its own value (else bus.yaml's
+    default) and each per_cluster value. Cluster overrides are bus.yaml's, for its owners to size."""
+    base = effective(ctx.bus.config, decl.topic)
+    yield getattr(base, field), _origin_span(ctx, decl, base.origins[field], field)
+    for selector, values in decl.topic.per_cluster.items():
+        value = getattr(values, field)
+        if value is not None:
+            yield value, decl.source.at("per_cluster", selector, field)
 
 
 def _owner_unknown(ctx: LintContext, decl: TopicDecl) -> bool:
@@ -306,13 +325,13 @@ class PartitionBounds(Rule):
     def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
         policy = ctx.bus.config.policy
         for decl in ctx.bus.topics:
-            count = effective(ctx.bus.config, decl.topic).partitions
-            if not policy.min_partitions <= count <= policy.max_partitions:
-                yield self.finding(
-                    f"{count} partitions is outside {policy.min_partitions}..{policy.max_partitions}",
-                    _decided_at(ctx, decl, "partitions"),
-                    "change partitions, or the bounds in bus.yaml policy",
-                )
+            for count, span in _counts(ctx, decl, "partitions"):
+                if not policy.min_partitions <= count <= policy.max_partitions:
+                    yield self.finding(
+                        f"{count} partitions is outside {policy.min_partitions}..{policy.max_partitions}",
+                        span,
+                        "change partitions, or the bounds in bus.yaml policy",
+                    )
 
 
 @register
@@ -332,14 +351,14 @@ class ReplicationFactorMinimum(Rule):
     def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
         minimum = ctx.bus.config.policy.min_replication_factor
         for decl in ctx.bus.topics:
-            factor = effective(ctx.bus.config, decl.topic).replication_factor
-            if factor < minimum:
-                yield self.finding(
-                    f"replication factor {factor} is below the minimum {minimum}",
-                    _decided_at(ctx, decl, "replication_factor"),
-                    f"set replication_factor: {minimum} (single-broker clusters: use "
-                    "clusters.<name>.overrides in bus.yaml)",
-                )
+            for factor, span in _counts(ctx, decl, "replication_factor"):
+                if factor < minimum:
+                    yield self.finding(
+                        f"replication factor {factor} is below the minimum {minimum}",
+                        span,
+                        f"set replication_factor: {minimum} (single-broker clusters: use "
+                        "clusters.<name>.overrides in bus.yaml)",
+                    )
 
 
 @register
@@ -363,17 +382,19 @@ class MinInsyncBelowReplication(Rule):
             if base:
                 yield self.finding(base[0], self._where(ctx, decl), base[1])
                 continue
-            for name, cluster in config.clusters.items():
-                problem = _min_insync_problem(effective(config, decl.topic, name))
+            for name in placement(config, decl.topic):
+                settings = effective(config, decl.topic, name)
+                problem = _min_insync_problem(settings)
                 if problem:
-                    overridden = "replication_factor" if cluster.overrides.replication_factor else "config"
-                    path: tuple[str, ...] = ("clusters", name, "overrides", overridden)
-                    if overridden == "config":
-                        path = (*path, "min.insync.replicas")
+                    origin, field = max(
+                        (settings.config_origins["min.insync.replicas"], "min.insync.replicas"),
+                        (settings.origins["replication_factor"], "replication_factor"),
+                        key=lambda item: _SPECIFIC.index(item[0].source),
+                    )
                     yield self.finding(
                         f"on cluster {name}: {problem[0]}",
-                        ctx.bus.config_source.at(*path),
-                        f"set clusters.{name}.overrides.config min.insync.replicas too",
+                        _origin_span(ctx, decl, origin, field),
+                        f"set {origin.describe()} config min.insync.replicas too",
                     )
 
     @staticmethod
