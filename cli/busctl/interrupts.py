@@ -38,6 +38,11 @@ def install() -> None:
             signal.signal(signal.SIGHUP, _raise_terminated)
 
 
+def exit_code_of(interrupt: KeyboardInterrupt) -> int:
+    """The exit code of the signal behind an interrupt (130 for Ctrl-C)."""
+    return EXIT_CODES[interrupt.signal if isinstance(interrupt, Terminated) else signal.SIGINT]
+
+
 def exit_code(interrupt: KeyboardInterrupt) -> int:
     """Say that the command was interrupted (on stderr); the exit code of its signal."""
     received = interrupt.signal if isinstance(interrupt, Terminated) else signal.SIGINT

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from busctl.adapters import protoc
 from busctl.adapters.kafka import KafkaAdmin
-from busctl.core.bus import Bus
+from busctl.core.bus import Bus, selected
 from busctl.core.desired import DesiredTopic, declared_groups, desired_topics
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, diff
-from busctl.core.plan import Plan
+from busctl.core.errors import LoadError
+from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
 from busctl.core.schemas import SchemaSet
 from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
-from busctl.loading.bus import load_bus
+from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus
+from busctl.loading.yamlfile import load_yaml_file
 from busctl.rules.base import LintContext, run_rules
 
 
@@ -62,17 +65,81 @@ def valid_bus(repo: Path, untouched: str = "nothing was read from or changed on 
 
     `untouched` tells the user, in the error, what was therefore not done.
     """
+    bus, report = _linted(repo)
+    _refuse_errors(report.errors, untouched)
+    return bus
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """What plan may plan: the bus without the topics that have lint errors, and what it holds back.
+
+    `held_groups` are the consumer groups the held topics declare: their ACLs are not removed, since
+    the held declarations may want them; `groups_unknown` when a held file could not even be read for
+    its groups (then no group ACL is removed)."""
+
+    bus: Bus
+    held: list[NotPlanned]
+    held_groups: frozenset[str]
+    groups_unknown: bool
+
+
+def plannable(repo: Path, untouched: str = "nothing was planned") -> Declarations:
+    """The declarations plan and apply work from: a lint error in one topic file holds back that topic
+    only ("not planned"); an error anywhere else (bus.yaml, teams.yaml, the schema tree) refuses all."""
+    bus, report = _linted(repo)
+    topic_files = set(bus.files) - {BUS_FILE, TEAMS_FILE}
+    _refuse_errors([e for e in report.errors if e.span.file not in topic_files], untouched)
+    first_error: dict[str, Diagnostic] = {}
+    for error in sorted(report.errors, key=Diagnostic.sort_key):
+        first_error.setdefault(error.span.file, error)
+    if not first_error:
+        return Declarations(bus, [], frozenset(), groups_unknown=False)
+    declared = {decl.file: decl for decl in bus.topics}
+    held, groups, unknown = [], set(), False
+    for file, error in sorted(first_error.items()):
+        decl = declared.get(file)
+        name, declared_groups = (
+            (decl.topic.name, {c.group for c in decl.topic.consumers}) if decl else _raw_identity(repo, file)
+        )
+        unknown |= declared_groups is None
+        groups |= declared_groups or set()
+        held.append(NotPlanned(name or "", file, f"{error.span}: {error.code} {error.message}"))
+    names = {h.topic for h in held}
+    kept = [decl for decl in bus.topics if decl.file not in first_error and decl.topic.name not in names]
+    return Declarations(replace(bus, topics=kept), held, frozenset(groups), unknown)
+
+
+def _raw_identity(repo: Path, file: str) -> tuple[str | None, set[str] | None]:
+    """The topic name and consumer groups a topic file that failed to load still states, as far as
+    they can be read (None where they cannot)."""
+    try:
+        data = load_yaml_file(repo, file).data
+    except (LoadError, OSError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    consumers = data.get("consumers", [])
+    if not isinstance(consumers, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("group"), str) for c in consumers
+    ):
+        return name, None
+    return name, {c["group"] for c in consumers}
+
+
+def _linted(repo: Path) -> tuple[Bus, Report]:
+    """The bus and its lint report (schemas and buf aside)."""
     bus, report = load_bus(repo.resolve())
     context = LintContext(
         bus=bus, schemas=SchemaSet(root=bus.config.schemas.root, compiled=False), catalogue=load_catalogue()
     )
     report.extend(run_rules(context))
-    _refuse_errors(report, untouched)
-    return bus
+    return bus, report
 
 
-def _refuse_errors(report: Report, untouched: str) -> None:
-    errors = sorted(report.errors, key=Diagnostic.sort_key)
+def _refuse_errors(found: list[Diagnostic], untouched: str) -> None:
+    errors = sorted(found, key=Diagnostic.sort_key)
     if errors:
         first = "; ".join(f"{d.span}: {d.code} {d.message}" for d in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -85,12 +152,26 @@ def _refuse_errors(report: Report, untouched: str) -> None:
 def connect(bus: Bus, cluster: str, timeout: float) -> KafkaAdmin:
     """An admin client for a cluster named in bus.yaml."""
     if cluster not in bus.config.clusters:
-        known = ", ".join(sorted(bus.config.clusters)) or "none"
-        raise BusctlError(
-            f'cluster "{cluster}" is not defined in bus.yaml (clusters: {known})',
-            did_you_mean(cluster, bus.config.clusters) or "add it under clusters: in bus.yaml",
-        )
+        raise _unknown_cluster(bus, cluster)
     return KafkaAdmin(cluster, bus.config.clusters[cluster], timeout=timeout)
+
+
+def _unknown_cluster(bus: Bus, selector: str) -> BusctlError:
+    known = ", ".join(bus.config.clusters) or "none"
+    if is_pattern(selector):
+        return BusctlError(
+            f'--cluster "{selector}" selects no cluster of bus.yaml (clusters: {known})',
+            "give a cluster name, a glob such as 'prod-*', or a label such as env=prod",
+        )
+    return BusctlError(
+        f'cluster "{selector}" is not defined in bus.yaml (clusters: {known})',
+        did_you_mean(selector, bus.config.clusters) or "add it under clusters: in bus.yaml",
+    )
+
+
+def is_pattern(selector: str) -> bool:
+    """Whether a --cluster value is a glob or a label rather than one cluster's name."""
+    return "=" in selector or any(c in selector for c in "*?[")
 
 
 def planner(
@@ -102,16 +183,98 @@ def planner(
     timeout: float = 30.0,
 ) -> Planner:
     """Validate the declarations and connect to the cluster (nothing is read from it yet)."""
-    bus = valid_bus(repo)
-    options = DiffOptions(
-        cluster=cluster,
-        protected=tuple(bus.config.policy.protected_topics),
-        allow_delete=allow_delete,
-        topic_filter=topic_filter,
-    )
-    admin = connect(bus, cluster, timeout)
+    if is_pattern(cluster):
+        raise BusctlError(
+            f'"{cluster}" is not one cluster\'s name', "give the name of one cluster of bus.yaml"
+        )
+    return planners(repo, [cluster], topic_filter=topic_filter, allow_delete=allow_delete, timeout=timeout)[0]
+
+
+def planners(
+    repo: Path,
+    selectors: list[str],
+    *,
+    every: bool = False,
+    topic_filter: str | None = None,
+    allow_delete: bool = False,
+    timeout: float = 30.0,
+    untouched: str = "nothing was planned",
+) -> list[Planner]:
+    """A planner per cluster chosen (`chosen_clusters`), from one reading of the declarations (topics
+    with lint errors held back) and one compilation of the schemas; nothing is read from the clusters
+    yet."""
+    declarations = plannable(repo, untouched)
+    bus = declarations.bus
+    clusters = chosen_clusters(bus, selectors, every)
+    admins = [connect(bus, cluster, timeout) for cluster in clusters]
     compiled = compiled_schemas(repo.resolve(), bus)
-    return Planner(bus, admin, options, schema_problems(repo.resolve(), bus, compiled), compiled[0])
+    problems = schema_problems(repo.resolve(), bus, compiled)
+    return [
+        Planner(
+            bus,
+            admin,
+            DiffOptions(
+                cluster=cluster,
+                protected=tuple(bus.config.policy.protected_topics),
+                allow_delete=allow_delete,
+                topic_filter=topic_filter,
+                held=tuple(declarations.held),
+                held_groups=declarations.held_groups,
+                groups_unknown=declarations.groups_unknown,
+            ),
+            problems,
+            compiled[0],
+        )
+        for cluster, admin in zip(clusters, admins, strict=True)
+    ]
+
+
+def plan_fleet(planners: list[Planner]) -> FleetPlan:
+    """Read every cluster at once (one thread each: the reads wait on the network) and plan each; a
+    cluster that cannot be read is reported as unread, the others are planned all the same."""
+    results: dict[str, Plan | Unread | Exception] = {}
+
+    def read(making: Planner) -> None:
+        cluster = making.options.cluster
+        try:
+            results[cluster] = making.plan()
+        except BusctlError as err:
+            results[cluster] = Unread(cluster, err.message, err.hint)
+        except Exception as bug:  # raised again below, where the error boundary reports it
+            results[cluster] = bug
+
+    if len(planners) == 1:
+        read(planners[0])
+    else:  # daemon threads: Ctrl-C ends busctl without waiting for reads still under way
+        threads = [threading.Thread(target=read, args=(p,), daemon=True) for p in planners]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    outcomes = [results[p.options.cluster] for p in planners]
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return FleetPlan(
+        plans=[o for o in outcomes if isinstance(o, Plan)],
+        unread=[o for o in outcomes if isinstance(o, Unread)],
+    )
+
+
+def chosen_clusters(bus: Bus, selectors: list[str], every: bool) -> list[str]:
+    """The clusters `--cluster` selectors (names, globs, key=value labels) or `--all-clusters` name,
+    in bus.yaml order; an error for a selector that picks none."""
+    if every:
+        if not bus.config.clusters:
+            raise BusctlError("bus.yaml defines no clusters", "add them under clusters: in bus.yaml")
+        return list(bus.config.clusters)
+    chosen: set[str] = set()
+    for selector in selectors:
+        picked = selected(bus.config, selector)
+        if not picked:
+            raise _unknown_cluster(bus, selector)
+        chosen.update(picked)
+    return [name for name in bus.config.clusters if name in chosen]
 
 
 def compiled_schemas(repo: Path, bus: Bus) -> tuple[SchemaSet, list[Diagnostic]]:

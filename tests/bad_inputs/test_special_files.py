@@ -266,6 +266,11 @@ def test_unreadable_entries_are_named(rel: str, what: str, command: list[str], t
     assert_no_crash(result)
     assert done.returncode == 1, done.stdout + done.stderr
     both = done.stdout + done.stderr
+    if command[0] == "plan" and rel.startswith("topics/") and what == "file":
+        # one topic file is held back ("not planned", tests/test_not_planned.py), the rest is planned:
+        # plan goes on to the cluster, which is not there
+        assert "cannot reach cluster local" in both, both
+        return
     assert f"{rel}: error BUS007 cannot read {what}: permission denied" in " ".join(done.stdout.split()) or (
         f"{rel}: BUS007 cannot read {what}: permission denied" in done.stderr
     ), both

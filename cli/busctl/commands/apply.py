@@ -11,6 +11,7 @@ import json
 import re
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +28,15 @@ from busctl.commands.common import (
     use_color,
     wants_json,
 )
-from busctl.commands.plan import AllowDeleteOption, ClusterOption, TimeoutOption, TopicOption
+from busctl.commands.plan import (
+    AllClustersOption,
+    AllowDeleteOption,
+    ClustersOption,
+    TimeoutOption,
+    TopicOption,
+    is_fleet,
+    require_clusters,
+)
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import Lease
 from busctl.core.plan import SYMBOLS, Plan, first_difference
@@ -35,12 +44,20 @@ from busctl.core.ports import Status
 from busctl.core.topic_configs import load_catalogue
 from busctl.core.units import UnitError, parse_duration_ms
 from busctl.executor import ApplyReport, execute
-from busctl.interrupts import graceful
-from busctl.planning import Planner, planner
+from busctl.interrupts import exit_code_of, graceful
+from busctl.planning import Planner, plan_fleet, planners
+from busctl.render import fleet as fleet_render
 from busctl.render import plan as render
 from busctl.render.json import as_json
 from busctl.render.style import WIDTH, Tone, paint, wrap
 from busctl.reports.apply import HeldLock, apply_report
+from busctl.reports.fleet import (
+    ClusterApplied,
+    fleet_apply_report,
+    fleet_from_document,
+    is_fleet_document,
+    part_documents,
+)
 from busctl.reports.plan import plan_document, plan_from_document
 
 PlanFileArgument = Annotated[
@@ -71,8 +88,9 @@ _TONES = {
 
 
 def command(
-    cluster: ClusterOption,
+    clusters: ClustersOption = None,
     plan_file: PlanFileArgument = None,
+    all_clusters: AllClustersOption = False,
     repo: RepoOption = Path("."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
     topic: TopicOption = None,
@@ -81,13 +99,13 @@ def command(
     lock_timeout: LockTimeoutOption = "0",
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
-    """Apply the plan to a cluster, under its apply lock.
+    """Apply the plan to one or more clusters, each under its lock.
 
-    Preflight (validate-only), then batches.
+    Preflight (validate-only), then batches; several clusters one after the other, in bus.yaml order.
 
     Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
-    now is exactly that plan. Ctrl-C, SIGTERM or SIGHUP stops after the batch in flight and reports
-    every change.
+    now is exactly that plan (a fleet plan: each cluster's part, on its own). Ctrl-C, SIGTERM or SIGHUP
+    stops after the batch in flight and reports every change.
 
     Example: busctl apply --cluster prod plan.json --lock-timeout 5m
     """
@@ -98,44 +116,195 @@ def command(
             param_hint="'--format'",
         )
     wait = _seconds(lock_timeout)
-    approved: dict[str, Any] | None = None
-    if plan_file is not None:
-        approved = _read_plan_file(plan_file, cluster)
-        topic = _same_options(approved["options"], plan_file, topic, allow_delete)
-    making = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout)
-    source = str(plan_file) if plan_file is not None else "the confirmed plan"
-    if not auto_approve and not as_document:  # with --format json, PLANFILE is the approval
-        if not sys.stdin.isatty():
+    selectors = list(clusters or [])
+    if plan_file is None:
+        require_clusters(selectors, all_clusters)
+        fleet = is_fleet(selectors, all_clusters)
+        approved_parts: dict[str, dict[str, Any]] | None = None
+        unread: list[str] = []
+    else:
+        document = _read_plan_file(plan_file)
+        fleet = is_fleet_document(document)
+        approved_parts = part_documents(document) if fleet else {document["cluster"]: document}
+        unread = [u["cluster"] for u in document.get("unread", [])]
+        options = next(
+            iter(approved_parts.values()), {"options": {"topic_filter": None, "allow_delete": False}}
+        )
+        topic = _same_options(options["options"], plan_file, topic, allow_delete)
+    making = planners(
+        repo,
+        selectors or [*(approved_parts or {})],
+        every=all_clusters,
+        topic_filter=topic,
+        allow_delete=allow_delete,
+        timeout=timeout,
+        untouched="nothing was applied",
+    )
+    if approved_parts is not None:
+        _in_plan_file(making, approved_parts, unread, plan_file)
+    run = Run(auto_approve, as_document, wait, plan_file)
+    if not fleet:
+        approved = approved_parts[making[0].options.cluster] if approved_parts else None
+        return _apply_one(making[0], approved, run)
+    return _apply_fleet(making, approved_parts, unread, run)
+
+
+@dataclass(frozen=True)
+class Run:
+    """How this apply runs: confirmation, output, lock wait and the approved plan file."""
+
+    auto_approve: bool
+    as_document: bool
+    wait: float
+    plan_file: Path | None
+
+    @property
+    def source(self) -> str:
+        return str(self.plan_file) if self.plan_file is not None else "the confirmed plan"
+
+
+def _in_plan_file(
+    making: list[Planner], parts: dict[str, dict[str, Any]], unread: list[str], plan_file: Path | None
+) -> None:
+    """Every cluster chosen must have a part in the plan file (a narrower choice applies those parts)."""
+    held = [*parts, *unread]
+    for planner_ in making:
+        cluster = planner_.options.cluster
+        if cluster not in held:
             raise BusctlError(
-                "refusing to apply without confirmation: no terminal to ask on",
-                "review the plan, then re-run with --auto-approve (CI) or from a terminal",
+                f"{plan_file} was planned for cluster{'s' * (len(held) != 1)} {', '.join(held)}, not "
+                f"{cluster}; nothing was applied",
+                "apply it without --cluster (or with one of those), or make a plan for that cluster",
             )
+
+
+def _apply_one(making: Planner, approved: dict[str, Any] | None, run: Run) -> int:
+    """Apply to one cluster: confirm (unless approved), lock, plan again, compare, execute, report."""
+    cluster = making.options.cluster
+    if not run.auto_approve and not run.as_document:  # with --format json, PLANFILE is the approval
+        _need_terminal()
         with progress(f"reading cluster {cluster}"):
             shown = making.plan()
         if approved is not None:
-            _refuse_if_different(approved, shown, str(plan_file))
+            _refuse_if_different(approved, shown, run.source)
         _show(shown)
         if not shown.has_changes:
-            return 1 if shown.blocked else 0
+            return 1 if shown.blocked or shown.not_planned else 0
         question = f"\nApply {len(shown.actionable)} change(s) to cluster {cluster}?"
         if not typer.confirm(question, default=False):
             typer.echo("Nothing applied.")
             return 1
         approved = plan_document(shown)
+    plan, report, code, lease = _locked(making, approved, run, show=run.auto_approve and not run.as_document)
+    if run.as_document:  # after the release, which it reports
+        typer.echo(as_json(apply_report(plan, report, _name(run.plan_file), lease)), nl=False)
+    return code
+
+
+def _locked(
+    making: Planner, approved: dict[str, Any] | None, run: Run, show: bool
+) -> tuple[Plan, ApplyReport, int, HeldLock]:
+    """Take the cluster's apply lock, apply under it (`_apply_locked`), release it: the plan, the
+    report, the exit code and how the lock was held."""
+    cluster = making.options.cluster
     lock = ApplyLock(making.admin)
     try:
         with progress(f"taking the apply lock of cluster {cluster}"):
-            held = lock.acquire(wait, on_wait=lambda lease: _waiting(cluster, lease))
-        show = auto_approve and not as_document  # else shown at the prompt, or not text at all
-        plan, report, code = _apply_locked(making, lock, approved, source, show, text=not as_document)
+            held = lock.acquire(run.wait, on_wait=lambda lease: _waiting(cluster, lease))
+        plan, report, code = _apply_locked(making, lock, approved, run.source, show, text=not run.as_document)
     finally:
         problem = lock.release()
         if problem is not None:
             typer.echo(f"warning: {problem}", err=True)
-    if as_document:  # after the release, which it reports
-        lease = HeldLock(held.holder, held.since_ms, problem)
-        typer.echo(as_json(apply_report(plan, report, _name(plan_file), lease)), nl=False)
-    return code
+    return plan, report, code, HeldLock(held.holder, held.since_ms, problem)
+
+
+def _need_terminal() -> None:
+    if not sys.stdin.isatty():
+        raise BusctlError(
+            "refusing to apply without confirmation: no terminal to ask on",
+            "review the plan, then re-run with --auto-approve (CI) or from a terminal",
+        )
+
+
+def _apply_fleet(
+    making: list[Planner], approved: dict[str, dict[str, Any]] | None, unread: list[str], run: Run
+) -> int:
+    """Apply to each cluster in turn, each part on its own (a failure on one does not stop the next;
+    an interrupt stops before the next); then what happened on every cluster."""
+    if not run.auto_approve and not run.as_document:
+        _need_terminal()
+        with progress(f"reading clusters {', '.join(p.options.cluster for p in making)}"):
+            shown = plan_fleet(making)
+        for shown_plan in shown.plans:
+            if approved is not None and shown_plan.cluster in approved:
+                _refuse_if_different(approved[shown_plan.cluster], shown_plan, run.source)
+        echo_text(fleet_render.as_text(shown, load_catalogue(), color=use_color()))
+        changing = [p for p in shown.plans if p.has_changes]
+        if shown.unread:
+            unread_names = ", ".join(u.cluster for u in shown.unread)
+            raise BusctlError(
+                f"cluster(s) {unread_names} could not be read; nothing was applied",
+                "fix the connection (see above), or apply to the others with --cluster",
+            )
+        if not changing:
+            return 1 if any(p.blocked or p.not_planned for p in shown.plans) else 0
+        total = sum(len(p.actionable) for p in changing)
+        names = ", ".join(p.cluster for p in changing)
+        if not typer.confirm(f"\nApply {total} change(s) to clusters {names}?", default=False):
+            typer.echo("Nothing applied.")
+            return 1
+        approved = {p.cluster: plan_document(p) for p in shown.plans}
+    results = [
+        ClusterApplied(cluster=c, status="not-read", error="it could not be read when it was planned")
+        for c in unread
+    ]
+    interrupted: KeyboardInterrupt | None = None
+    for index, planner_ in enumerate(making):
+        cluster = planner_.options.cluster
+        if not run.as_document:
+            typer.echo(("\n" if index else "") + fleet_render.section(cluster, use_color()))
+        try:
+            approved_part = approved.get(cluster) if approved is not None else None
+            plan, report, code, lease = _locked(
+                planner_, approved_part, run, show=run.auto_approve and not run.as_document
+            )
+        except BusctlError as err:
+            results.append(ClusterApplied(cluster=cluster, status="failed", error=err.message, hint=err.hint))
+            if not run.as_document:
+                echo_text(f"error: {err.message}\n" + (f"  hint: {err.hint}\n" if err.hint else ""))
+            continue
+        except KeyboardInterrupt as stop:
+            code = exit_code_of(stop)
+            results.append(
+                ClusterApplied(
+                    cluster=cluster,
+                    status="interrupted",
+                    error="interrupted before it sent any change",
+                    exit_code=code,
+                )
+            )
+            interrupted = stop
+            break
+        results.append(
+            ClusterApplied.of(cluster, code, apply_report(plan, report, _name(run.plan_file), lease))
+        )
+        if code > 1:  # a signal: stop after this cluster
+            break
+    done = {r.cluster for r in results}
+    results += [
+        ClusterApplied(cluster=p.options.cluster, status="not-started", error="apply stopped before it")
+        for p in making
+        if p.options.cluster not in done
+    ]
+    if run.as_document:
+        typer.echo(as_json(fleet_apply_report(results, _name(run.plan_file))), nl=False)
+    else:
+        echo_text(fleet_summary(results, use_color()))
+    if interrupted is not None:
+        raise interrupted
+    codes = [r.exit_code for r in results]
+    return max(codes) if any(c > 1 for c in codes) else (1 if any(codes) else 0)
 
 
 def _apply_locked(
@@ -151,7 +320,7 @@ def _apply_locked(
     if show:
         _show(plan)
     if not plan.has_changes:
-        return plan, ApplyReport(), 1 if plan.blocked else 0
+        return plan, ApplyReport(), 1 if plan.blocked or plan.not_planned else 0
     if text:
         typer.echo("")
     with graceful() as interrupt:
@@ -165,15 +334,16 @@ def _apply_locked(
         echo_text(summary(report, plan, use_color()))
     if interrupt.signal is not None:
         return plan, report, interrupt.exit_code
-    return plan, report, 0 if report.ok and not plan.blocked else 1
+    return plan, report, 0 if report.ok and not plan.blocked and not plan.not_planned else 1
 
 
 def _name(plan_file: Path | None) -> str | None:
     return None if plan_file is None else str(plan_file)
 
 
-def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
-    """The plan document as saved, checked to be one (its changes are never executed, only compared)."""
+def _read_plan_file(plan_file: Path) -> dict[str, Any]:
+    """The plan document as saved (one cluster's, or a fleet's), checked to be one (its changes are
+    never executed, only compared)."""
     try:
         status = plan_file.stat()
         if not stat.S_ISREG(status.st_mode):  # a pipe or device would block the read
@@ -183,14 +353,13 @@ def _read_plan_file(plan_file: Path, cluster: str) -> dict[str, Any]:
                 f"{status.st_size} bytes, more than a plan of any real cluster ({MAX_PLAN_BYTES})"
             )
         document: dict[str, Any] = json.loads(plan_file.read_text("utf-8"))
-        plan = plan_from_document(document)  # refuses anything but a dict of a plan's shape
+        # refuses anything but a dict of a plan's (or a fleet plan's) shape
+        fleet_from_document(document) if is_fleet_document(document) else plan_from_document(document)
     except (OSError, ValueError, RecursionError) as err:
         raise BusctlError(
             f"{plan_file} is not a busctl plan file: {err}",
             "create one with `busctl plan --cluster NAME --out FILE`",
         ) from None
-    if plan.cluster != cluster:
-        raise BusctlError(f"{plan_file} was planned for cluster {plan.cluster}, not {cluster}")
     return document
 
 
@@ -249,6 +418,23 @@ def _progress(what: str, done: int, total: int) -> None:
     typer.echo(f"  {what}: {done}/{total}", err=True)
 
 
+def fleet_summary(results: list[ClusterApplied], color: bool = False) -> str:
+    """One line per cluster (what happened there), then which succeeded; every line within WIDTH."""
+    lines = ["", paint(f"fleet apply · {len(results)} clusters", Tone.HEADER, color)]
+    for result in results:
+        tone = Tone.OK if result.succeeded else Tone.ERROR
+        what = result.status + (f": {result.error}" if result.error else "")
+        if result.apply is not None and result.apply.summary.blocked:
+            what += f" ({result.apply.summary.blocked} blocked)"
+        first, *rest = wrap(f"  {result.cluster}  {what}", hang="      ")
+        lines += [paint(first, tone, color), *rest]
+    ok = [r.cluster for r in results if r.succeeded]
+    failed = [r.cluster for r in results if not r.succeeded]
+    ending = f"succeeded: {', '.join(ok) or 'none'}; not completed: {', '.join(failed) or 'none'}"
+    lines += ["", *wrap(ending, hang="  ")]
+    return "\n".join(lines) + "\n"
+
+
 def summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
     """Every change with its outcome, then the counts and what to do next; every line within WIDTH."""
     lines = []
@@ -280,6 +466,8 @@ def summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
         ]
     if plan.blocked:
         ending.append(f"{len(plan.blocked)} blocked change(s) were not applied (see the plan above).")
+    if plan.not_planned:
+        ending.append(f"{len(plan.not_planned)} topic(s) were not planned: their files have lint errors.")
     lines.append("")
     tone = Tone.OK if report.ok else Tone.ERROR
     for index, text in enumerate(ending):

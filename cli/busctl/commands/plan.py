@@ -1,4 +1,4 @@
-"""`busctl plan`: what apply would change on a cluster."""
+"""`busctl plan`: what apply would change on a cluster, or on several at once."""
 
 from __future__ import annotations
 
@@ -16,12 +16,27 @@ from busctl.commands.common import (
     use_color,
     write_file,
 )
+from busctl.core.diagnostics import BusctlError
+from busctl.core.plan import FleetPlan, Plan
 from busctl.core.topic_configs import load_catalogue
-from busctl.planning import planner
+from busctl.planning import is_pattern, plan_fleet, planners
+from busctl.render import fleet as fleet_render
 from busctl.render import plan as render
 
 ClusterOption = Annotated[
     str, typer.Option("--cluster", "-c", metavar="CLUSTER", help="A cluster from bus.yaml clusters:.")
+]
+ClustersOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cluster",
+        "-c",
+        metavar="CLUSTER",
+        help="A cluster of bus.yaml, a glob ('prod-*') or a label (env=prod); repeatable.",
+    ),
+]
+AllClustersOption = Annotated[
+    bool, typer.Option("--all-clusters", help="Every cluster of bus.yaml (instead of --cluster).")
 ]
 TopicOption = Annotated[
     str | None,
@@ -42,12 +57,31 @@ TimeoutOption = Annotated[
 ]
 OutOption = Annotated[
     Path | None,
-    typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `busctl apply --cluster X FILE`."),
+    typer.Option("--out", metavar="FILE", help="Save the plan (JSON) for `busctl apply FILE`."),
 ]
 
 
+def is_fleet(selectors: list[str], every: bool) -> bool:
+    """Whether the clusters are asked for as a fleet (several, a glob, a label, or all): then the
+    report and the plan file are a fleet's, whatever number of clusters they pick."""
+    return every or len(selectors) > 1 or any(is_pattern(s) for s in selectors)
+
+
+def require_clusters(selectors: list[str], every: bool) -> None:
+    """--cluster or --all-clusters, not both and not neither."""
+    if every and selectors:
+        raise typer.BadParameter("give --cluster or --all-clusters, not both", param_hint="'--cluster'")
+    if not every and not selectors:
+        raise typer.BadParameter(
+            "name the cluster(s): --cluster NAME (repeatable; globs and labels such as env=prod "
+            "work), or --all-clusters",
+            param_hint="'--cluster'",
+        )
+
+
 def command(
-    cluster: ClusterOption,
+    clusters: ClustersOption = None,
+    all_clusters: AllClustersOption = False,
     repo: RepoOption = Path("."),
     output: FormatOption = OutputFormat.text,
     out: OutOption = None,
@@ -58,15 +92,38 @@ def command(
     ),
     timeout: TimeoutOption = 30.0,
 ) -> int:
-    """Show what apply would change on a cluster.
+    """Show what apply would change on one or more clusters.
 
-    Read the cluster in bulk and show what apply would change: creates, config updates, partition
-    increases, ACLs, deletions of tombstoned topics, blocked changes, and undeclared (unmanaged) topics.
+    Read each cluster in bulk (several at once) and show what apply would change: creates, config
+    updates, partition increases, ACLs, deletions of tombstoned topics, blocked changes, undeclared
+    (unmanaged) topics, and topics not planned because their files have lint errors (exit 1).
 
-    Example: busctl plan --cluster prod --out plan.json
+    Example: busctl plan --cluster 'prod-*' --out plan.json
     """
-    with progress(f"reading cluster {cluster}"):
-        plan = planner(repo, cluster, topic_filter=topic, allow_delete=allow_delete, timeout=timeout).plan()
+    selectors = list(clusters or [])
+    require_clusters(selectors, all_clusters)
+    making = planners(
+        repo, selectors, every=all_clusters, topic_filter=topic, allow_delete=allow_delete, timeout=timeout
+    )
+    names = ", ".join(p.options.cluster for p in making)
+    with progress(f"reading cluster{'s' * (len(making) > 1)} {names}"):
+        fleet = plan_fleet(making)
+    if is_fleet(selectors, all_clusters):
+        _show_fleet(fleet, output, out)
+        plans, failed = fleet.plans, bool(fleet.unread)
+    else:
+        if fleet.unread:  # one cluster asked for by name: its error is the command's
+            raise BusctlError(fleet.unread[0].error, fleet.unread[0].hint)
+        _show_plan(fleet.plans[0], output, out)
+        plans, failed = fleet.plans, False
+    if failed or any(p.not_planned for p in plans):
+        return 1
+    if detailed_exitcode and any(p.has_changes or p.blocked for p in plans):
+        return 2
+    return 0
+
+
+def _show_plan(plan: Plan, output: OutputFormat, out: Path | None) -> None:
     catalogue = load_catalogue()
     if out is not None:
         write_file(out, render.as_json(plan))  # the same bytes as --format json
@@ -79,7 +136,22 @@ def command(
         if output is OutputFormat.github:
             typer.echo(render.as_github(plan), nl=False)
         if out is not None:
-            typer.echo(f"\nplan saved to {out}; apply it with\n  busctl apply --cluster {cluster} {out}")
-    if detailed_exitcode and (plan.has_changes or plan.blocked):
-        return 2
-    return 0
+            typer.echo(f"\nplan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}")
+
+
+def _show_fleet(fleet: FleetPlan, output: OutputFormat, out: Path | None) -> None:
+    catalogue = load_catalogue()
+    if out is not None:
+        write_file(out, fleet_render.as_json(fleet))  # the same bytes as --format json
+    if output is OutputFormat.json:
+        typer.echo(fleet_render.as_json(fleet), nl=False)
+    elif output is OutputFormat.markdown:
+        typer.echo(fleet_render.as_markdown(fleet, catalogue), nl=False)
+    else:
+        echo_text(fleet_render.as_text(fleet, catalogue, color=use_color()))
+        if output is OutputFormat.github:
+            typer.echo(fleet_render.as_github(fleet), nl=False)
+        if out is not None:
+            typer.echo(
+                f"\nfleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}"
+            )

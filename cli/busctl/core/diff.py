@@ -10,6 +10,7 @@ declared values equal to the cluster's effective value (after unit normalisation
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from busctl.core.bus import Source
 from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic, desired_digest
 from busctl.core.lock import LOCK_TOPIC
-from busctl.core.plan import Action, Change, ConfigChange, Plan, Risk
+from busctl.core.plan import Action, Change, ConfigChange, NotPlanned, Plan, Risk
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue, ConfigValueError
 
@@ -36,6 +37,13 @@ class DiffOptions:
     protected: tuple[str, ...] = ()
     allow_delete: bool = False
     topic_filter: str | None = None  # a glob: only matching topics (and their ACLs) are planned
+    held: tuple[NotPlanned, ...] = ()  # topics with lint errors: neither planned nor listed as unmanaged
+    held_groups: frozenset[str] = frozenset()  # groups they declare: ACLs on them are not removed
+    groups_unknown: bool = False  # a held file names groups busctl cannot read: no group ACL is removed
+
+    @functools.cached_property
+    def held_names(self) -> frozenset[str]:
+        return frozenset(h.topic for h in self.held)
 
 
 def in_scope(name: str, options: DiffOptions) -> bool:
@@ -64,6 +72,7 @@ def diff(
         desired_digest=desired_digest(desired, declared_groups),
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
+        not_planned=[h for h in options.held if not h.topic or in_scope(h.topic, options)],
     )
     if options.topic_filter is not None and not scope and not any(in_scope(n, options) for n in state.topics):
         plan.notes.append(f"--topic {options.topic_filter} matches no declared topic and none on the cluster")
@@ -95,8 +104,14 @@ def _schema_notes(existing: list[DesiredTopic]) -> list[str]:
 
 
 def _considered(name: str, options: DiffOptions) -> bool:
-    """In the --topic scope, not protected and not busctl's lock: the topics a plan depends on."""
-    return in_scope(name, options) and name != LOCK_TOPIC and not is_protected(name, options.protected)
+    """In the --topic scope, not protected, not held back and not busctl's lock: the topics a plan
+    depends on."""
+    return (
+        in_scope(name, options)
+        and name != LOCK_TOPIC
+        and not is_protected(name, options.protected)
+        and name not in options.held_names
+    )
 
 
 def health_notes(state: ClusterState, options: DiffOptions) -> list[str]:
@@ -421,8 +436,16 @@ def _acl_changes(
             risk="medium",
         )
         for acl in sorted(observed - wanted)
+        if not _held_group(acl, options)
     ]
     return changes
+
+
+def _held_group(acl: AclBinding, options: DiffOptions) -> bool:
+    """A group ACL a held-back declaration may want: never removed while it is held."""
+    return acl.resource_type == "GROUP" and (
+        options.groups_unknown or acl.resource_name in options.held_groups
+    )
 
 
 def _managed(acl: AclBinding, topics: set[str], groups: set[str]) -> bool:

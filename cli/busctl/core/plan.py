@@ -78,6 +78,15 @@ class Change:
     risk: Risk = "low"
 
 
+@dataclass(frozen=True)
+class NotPlanned:
+    """A declared topic plan holds back because its file has lint errors (the first one given)."""
+
+    topic: str  # "" when the file could not be read far enough to name it
+    file: str
+    error: str
+
+
 @dataclass
 class Plan:
     """Everything `busctl plan` found for one cluster."""
@@ -91,6 +100,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     topic_filter: str | None = None
     allow_delete: bool = False
+    not_planned: list[NotPlanned] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[Change]:
@@ -107,6 +117,32 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actionable)
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A cluster of a fleet plan that could not be read (unreachable, refused the principal, ...)."""
+
+    cluster: str
+    error: str
+    hint: str = ""
+
+
+@dataclass
+class FleetPlan:
+    """One plan per cluster of a fleet, in the order chosen, and the clusters that could not be read.
+    Each part is a whole Plan, with the digests of the state it was made from: apply checks each part
+    on its own."""
+
+    plans: list[Plan]
+    unread: list[Unread] = field(default_factory=list)
+
+    @property
+    def clusters(self) -> list[str]:
+        return [p.cluster for p in self.plans] + [u.cluster for u in self.unread]
+
+    def plan_for(self, cluster: str) -> Plan | None:
+        return next((p for p in self.plans if p.cluster == cluster), None)
 
 
 def first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from busctl.core.plan import SYMBOLS, Action, Change, Plan
+from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
 from busctl.render.github import annotation
@@ -15,12 +15,14 @@ _DETAIL = " " * 6  # where a change's config lines, warnings and remedy start
 
 
 def counts(plan: Plan) -> str:
-    """'3 changes, 1 blocked' or 'no changes'."""
+    """'3 changes, 1 blocked, 2 not planned' or 'no changes'."""
     parts = []
     if plan.actionable:
         parts.append(f"{len(plan.actionable)} change{'s' * (len(plan.actionable) != 1)}")
     if plan.blocked:
         parts.append(f"{len(plan.blocked)} blocked")
+    if plan.not_planned:
+        parts.append(f"{len(plan.not_planned)} not planned")
     return ", ".join(parts) or "no changes"
 
 
@@ -92,9 +94,21 @@ def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
     if plan.unmanaged:
         unmanaged = "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)
         lines += ["", *wrap(unmanaged, hang="  ")]
+    if plan.not_planned:
+        lines += [
+            "",
+            paint(f"not planned: lint errors ({len(plan.not_planned)} topic(s))", Tone.ERROR, color),
+        ]
+        for held in plan.not_planned:
+            lines += wrap(f"! {_held(held)}: {held.error}", hang="      ")
+        lines += wrap("fix them (`busctl lint` shows every error) and plan again", indent="  ", hang="  ")
     for note in plan.notes:
         lines += [paint(line, Tone.NOTE, color) for line in wrap(f"note: {note}", hang="      ")]
     return "\n".join(lines) + "\n"
+
+
+def _held(held: NotPlanned) -> str:
+    return held.topic or f"({held.file})"
 
 
 def as_json(plan: Plan) -> str:
@@ -123,18 +137,26 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         lines += ["```", "", "</details>"]
     if plan.unmanaged:
         lines += ["", f"Unmanaged topics (left alone): {', '.join(f'`{n}`' for n in plan.unmanaged)}"]
+    if plan.not_planned:
+        lines += ["", ":x: **Not planned: lint errors**", ""]
+        lines += [f"- `{_held(h)}`: {h.error.replace('|', '&#124;')}" for h in plan.not_planned]
     lines += [f"> note: {note}" for note in plan.notes]
     return "\n".join(lines) + "\n"
 
 
-def as_github(plan: Plan) -> str:
-    """Workflow annotations for what needs a human: blocked changes and high-risk ones."""
+def as_github(plan: Plan, prefix: str = "") -> str:
+    """Workflow annotations for what needs a human: blocked changes, held-back topics and high-risk
+    changes; `prefix` starts each message (a fleet names the cluster)."""
     lines = [
-        annotation("error", f"{change.topic}: {change.reason}", title="busctl plan: blocked")
+        annotation("error", f"{prefix}{change.topic}: {change.reason}", title="busctl plan: blocked")
         for change in plan.blocked
     ]
     lines += [
-        annotation("warning", f"{change.topic}: {_describe(change)}", title="busctl plan: high risk")
+        annotation("error", f"{prefix}{_held(held)}: {held.error}", title="busctl plan: not planned")
+        for held in plan.not_planned
+    ]
+    lines += [
+        annotation("warning", f"{prefix}{change.topic}: {_describe(change)}", title="busctl plan: high risk")
         for change in plan.actionable
         if change.risk == "high"
     ]

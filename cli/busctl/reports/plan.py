@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from busctl.core.plan import PLAN_FORMAT_VERSION, Action, Change, ConfigChange, Plan, Risk
+from busctl.core.plan import PLAN_FORMAT_VERSION, Action, Change, ConfigChange, NotPlanned, Plan, Risk
 from busctl.core.state import AclBinding
 from busctl.reports import Document, validated
 
@@ -51,6 +51,14 @@ class ChangeDocument(Document):
     risk: Risk
 
 
+class NotPlannedDocument(Document):
+    """A declared topic plan held back: its file has lint errors (the first one given)."""
+
+    topic: str = Field(description='"" when the file could not be read far enough to name it')
+    file: str
+    error: str
+
+
 class PlanOptions(Document):
     """The options the plan was made with: apply must be given the same."""
 
@@ -79,6 +87,9 @@ class PlanReport(Document):
     changes: list[ChangeDocument] = Field(description="in execution order")
     blocked: list[ChangeDocument]
     unmanaged: list[str] = Field(description="topics on the cluster that no declaration names (left alone)")
+    not_planned: list[NotPlannedDocument] = Field(
+        default_factory=list, description="declared topics held back by lint errors in their files"
+    )
     notes: list[str]
 
 
@@ -99,6 +110,7 @@ def plan_report(plan: Plan) -> PlanReport:
         changes=[change_document(c) for c in actionable],
         blocked=[change_document(c) for c in plan.blocked],
         unmanaged=list(plan.unmanaged),
+        not_planned=[NotPlannedDocument.model_validate(n, from_attributes=True) for n in plan.not_planned],
         notes=list(plan.notes),
     )
 
@@ -128,6 +140,7 @@ def plan_from_document(document: object) -> Plan:
         desired_digest=report.desired_digest,
         changes=[_change(c) for c in [*report.changes, *report.blocked]],
         unmanaged=list(report.unmanaged),
+        not_planned=[NotPlanned(**n.model_dump()) for n in report.not_planned],
         notes=list(report.notes),
         topic_filter=report.options.topic_filter,
         allow_delete=report.options.allow_delete,

@@ -9,6 +9,7 @@ from busctl.reports.apply import ApplyReport
 from busctl.reports.check import CheckReport
 from busctl.reports.codeowners import CodeownersReport
 from busctl.reports.describe import DescribeReport
+from busctl.reports.fleet import FleetApplyReport, FleetPlanReport
 from busctl.reports.import_ import ImportReport
 from busctl.reports.lag import LagReportDocument
 from busctl.reports.lint import LintReport
@@ -23,6 +24,11 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
     "describe-report": (DescribeReport, "busctl describe TOPIC --format json"),
+    "fleet-apply-report": (FleetApplyReport, "busctl apply --format json for several clusters"),
+    "fleet-plan-report": (
+        FleetPlanReport,
+        "busctl plan --format json for several clusters, and the fleet plan file of plan --out",
+    ),
     "import-report": (ImportReport, "busctl import --format json"),
     "lag-report": (LagReportDocument, "busctl lag --format json"),
     "lint-report": (LintReport, "busctl lint --format json, and the report of lint --out"),
