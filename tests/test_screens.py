@@ -14,7 +14,6 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from busctl.adapters.kafka_lock import LockHeld
-from busctl.app import error_text
 from busctl.check import CheckResult, FileOwner, Finding
 from busctl.commands.apply import summary
 from busctl.commands.common import use_color
@@ -28,7 +27,7 @@ from busctl.executor import ApplyReport, Outcome
 from busctl.loading.bus import load_bus
 from busctl.render import check, diagnostics
 from busctl.render import plan as plan_render
-from busctl.render.style import WIDTH, Tone, paint, wrap
+from busctl.render.style import WIDTH, Tone, error_text, paint, wrap
 from tests.conftest import BASE_BUS, CliResult
 from tests.test_cli import COMMANDS
 

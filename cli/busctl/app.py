@@ -22,7 +22,7 @@ from busctl.commands.common import exit_with_code, interactive
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
 from busctl.render.github import inert
-from busctl.render.style import wrap
+from busctl.render.style import error_text
 
 ISSUES_URL = "https://github.com/acme/busctl/issues"
 COMMANDS = {  # name -> module in busctl.commands, in the order `busctl --help` lists them
@@ -123,15 +123,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as crash:  # the boundary: never show a raw traceback to a user
         return _report_crash(crash)
     return 0
-
-
-def error_text(err: BusctlError, wrapped: bool) -> str:
-    """`error: message` and `  hint: hint`; `wrapped` (a person reads stderr) within WIDTH under their
-    labels, else one line each, for CI logs and grep."""
-    labelled = [("error: ", err.message)] + ([("  hint: ", err.hint)] if err.hint else [])
-    if not wrapped:
-        return "".join(f"{label}{text}\n" for label, text in labelled)
-    return "".join(f"{line}\n" for label, text in labelled for line in wrap(text, label, " " * len(label)))
 
 
 def _report_crash(crash: Exception) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,8 +16,9 @@ from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, d
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.errors import LoadError
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
+from busctl.core.ports import ClusterReader
 from busctl.core.schemas import SchemaSet
-from busctl.core.state import ClusterState
+from busctl.core.state import ClusterState, state_from_dict
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus
 from busctl.loading.yamlfile import load_yaml_file
@@ -24,14 +27,25 @@ from busctl.rules.base import LintContext, run_rules
 
 @dataclass
 class Planner:
-    """What a plan is made from: valid declarations, one cluster's admin client and the diff options.
-    `plan()` reads the cluster and diffs, as often as asked (apply plans again under its lock)."""
+    """What a plan is made from: valid declarations, one cluster's reader and the diff options.
+    `plan()` reads the cluster and diffs, as often as asked (apply plans again under its lock). The
+    reader is the live cluster's client, or a recorded state (`plan --state DIR`)."""
 
     bus: Bus
-    admin: KafkaAdmin
+    reader: ClusterReader
     options: DiffOptions
     schema_problems: dict[str, str] = field(default_factory=dict)  # topic -> its schema's first error
     schemas: SchemaSet | None = None  # the schemas compiled for the gate (None: not compiled)
+
+    @property
+    def admin(self) -> KafkaAdmin:
+        """The live cluster's client, which apply needs (a recorded state cannot be applied to)."""
+        if not isinstance(self.reader, KafkaAdmin):
+            raise BusctlError(
+                f"cluster {self.options.cluster} was read from a recorded state: apply needs the cluster",
+                "apply without --state",
+            )
+        return self.reader
 
     def plan(self) -> Plan:
         return self.survey().plan
@@ -43,7 +57,7 @@ class Planner:
             replace(t, schema_problem=self.schema_problems.get(t.name, ""))
             for t in desired_topics(self.bus, self.options.cluster, catalogue)
         ]
-        state = self.admin.read_state(declared=[t.name for t in desired])
+        state = self.reader.read_state(declared=[t.name for t in desired])
         return Survey(
             desired,
             state,
@@ -199,14 +213,18 @@ def planners(
     allow_delete: bool = False,
     timeout: float = 30.0,
     untouched: str = "nothing was planned",
+    recorded: Path | None = None,
 ) -> list[Planner]:
     """A planner per cluster chosen (`chosen_clusters`), from one reading of the declarations (topics
     with lint errors held back) and one compilation of the schemas; nothing is read from the clusters
-    yet."""
+    yet. With `recorded`, each cluster is read from the state recorded in that directory instead."""
     declarations = plannable(repo, untouched)
     bus = declarations.bus
     clusters = chosen_clusters(bus, selectors, every)
-    admins = [connect(bus, cluster, timeout) for cluster in clusters]
+    admins: list[ClusterReader] = [
+        connect(bus, cluster, timeout) if recorded is None else RecordedState(recorded, cluster)
+        for cluster in clusters
+    ]
     compiled = compiled_schemas(repo.resolve(), bus)
     problems = schema_problems(repo.resolve(), bus, compiled)
     return [
@@ -230,14 +248,20 @@ def planners(
 
 
 def plan_fleet(planners: list[Planner]) -> FleetPlan:
+    """Read every cluster at once and plan each (`survey_fleet`)."""
+    return survey_fleet(planners)[0]
+
+
+def survey_fleet(planners: list[Planner]) -> tuple[FleetPlan, dict[str, ClusterState]]:
     """Read every cluster at once (one thread each: the reads wait on the network) and plan each; a
-    cluster that cannot be read is reported as unread, the others are planned all the same."""
-    results: dict[str, Plan | Unread | Exception] = {}
+    cluster that cannot be read is reported as unread, the others are planned all the same. Also the
+    state read from each cluster that could be read."""
+    results: dict[str, Survey | Unread | Exception] = {}
 
     def read(making: Planner) -> None:
         cluster = making.options.cluster
         try:
-            results[cluster] = making.plan()
+            results[cluster] = making.survey()
         except BusctlError as err:
             results[cluster] = Unread(cluster, err.message, err.hint)
         except Exception as bug:  # raised again below, where the error boundary reports it
@@ -255,10 +279,31 @@ def plan_fleet(planners: list[Planner]) -> FleetPlan:
     for outcome in outcomes:
         if isinstance(outcome, Exception):
             raise outcome
-    return FleetPlan(
-        plans=[o for o in outcomes if isinstance(o, Plan)],
-        unread=[o for o in outcomes if isinstance(o, Unread)],
-    )
+    surveys = [o for o in outcomes if isinstance(o, Survey)]
+    fleet = FleetPlan([o.plan for o in surveys], [o for o in outcomes if isinstance(o, Unread)])
+    return fleet, {o.plan.cluster: o.state for o in surveys}
+
+
+@dataclass(frozen=True)
+class RecordedState:
+    """A cluster read from the state `plan --save-state DIR` recorded (DIR/CLUSTER.json): a plan made
+    from it is the plan of the cluster as it was then, with the same fingerprint."""
+
+    directory: Path
+    cluster: str
+
+    @property
+    def path(self) -> Path:
+        return self.directory / f"{self.cluster}.json"
+
+    def read_state(self, declared: Collection[str] = ()) -> ClusterState:
+        try:
+            return state_from_dict(json.loads(self.path.read_text("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            raise BusctlError(
+                f"{self.path} is not a recorded state of cluster {self.cluster}: {err}",
+                f"record one with `busctl plan --cluster {self.cluster} --save-state {self.directory}`",
+            ) from None
 
 
 def chosen_clusters(bus: Bus, selectors: list[str], every: bool) -> list[str]:

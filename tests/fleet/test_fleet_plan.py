@@ -183,3 +183,27 @@ def test_a_cluster_override_block_names_the_override(
     (blocked,) = document["blocked"]
     assert "set by bus.yaml clusters.staging.overrides" in blocked["reason"]
     assert "per_cluster: {staging: {partitions: 12}}" in blocked["remedy"]
+
+
+def test_a_recorded_state_plans_offline_with_the_same_fingerprints(
+    fleet: Path, run: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states = tmp_path / "states"
+    live = run(
+        "plan", "--all-clusters", "--repo", str(fleet), "--format", "json", "--save-state", str(states)
+    )
+    assert sorted(p.name for p in states.iterdir()) == ["prod-eu.json", "prod-us.json", "staging.json"]
+    monkeypatch.undo()  # no cluster to reach any more: only the recorded states
+    offline = run("plan", "--all-clusters", "--repo", str(fleet), "--format", "json", "--state", str(states))
+    assert offline.code == 0, offline.err
+    assert offline.out == live.out  # the same plans, digests and all: a reviewer can reproduce it
+
+
+def test_a_broken_recorded_state_is_named(fleet: Path, run: Callable[..., CliResult], tmp_path: Path) -> None:
+    states = tmp_path / "states"
+    states.mkdir()
+    (states / "staging.json").write_text('{"cluster_id": "x"}')
+    result = run("plan", "--cluster", "staging", "--repo", str(fleet), "--state", str(states))
+    assert result.code == 1
+    assert f"{states / 'staging.json'} is not a recorded state of cluster staging" in result.err
+    assert "Traceback" not in result.err

@@ -49,7 +49,7 @@ from busctl.planning import Planner, plan_fleet, planners
 from busctl.render import fleet as fleet_render
 from busctl.render import plan as render
 from busctl.render.json import as_json
-from busctl.render.style import WIDTH, Tone, paint, wrap
+from busctl.render.style import WIDTH, Tone, error_text, paint, wrap
 from busctl.reports.apply import HeldLock, apply_report
 from busctl.reports.fleet import (
     ClusterApplied,
@@ -272,7 +272,7 @@ def _apply_fleet(
         except BusctlError as err:
             results.append(ClusterApplied(cluster=cluster, status="failed", error=err.message, hint=err.hint))
             if not run.as_document:
-                echo_text(f"error: {err.message}\n" + (f"  hint: {err.hint}\n" if err.hint else ""))
+                echo_text(error_text(err, wrapped=True))
             continue
         except KeyboardInterrupt as stop:
             code = exit_code_of(stop)

@@ -13,11 +13,12 @@ import typer
 from busctl import __version__
 from busctl.adapters import github
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import Plan
+from busctl.core.plan import FleetPlan, Plan
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.comment import MARKER, CommentInputs, render_comment
 from busctl.reports import validated
 from busctl.reports.check import CheckReport
+from busctl.reports.fleet import fleet_from_document, is_fleet_document
 from busctl.reports.lint import LintReport
 from busctl.reports.plan import plan_from_document
 from busctl.reports.registry import REPORTS
@@ -35,7 +36,11 @@ def command(
     ] = None,
     plans: Annotated[
         list[Path] | None,
-        typer.Option("--plan", metavar="FILE", help="A plan saved with `busctl plan --out` (repeatable)."),
+        typer.Option(
+            "--plan",
+            metavar="FILE",
+            help="A plan (or fleet plan) saved with `busctl plan --out`; repeatable.",
+        ),
     ] = None,
     post: bool = typer.Option(
         False,
@@ -66,8 +71,11 @@ def command(
     check_report = _read(check, "check", _check, missing)
     plan_docs: dict[str, Plan | None] = {}
     for path in plans or []:
-        plan = _read(path, "plan", plan_from_document, missing)
-        plan_docs[plan.cluster if plan is not None else path.name] = plan
+        fleet = _read(path, "plan", _plans, missing)
+        if fleet is None:
+            plan_docs[path.name] = None
+            continue
+        plan_docs |= {p.cluster: p for p in fleet.plans} | {u.cluster: None for u in fleet.unread}
     inputs = CommentInputs(lint_report, check_report, plan_docs, __version__, tuple(missing))
     body = render_comment(inputs, load_catalogue())
     if not post:
@@ -109,6 +117,11 @@ def _read(path: Path | None, step: Step, read: Callable[[object], R], missing: l
             ) from None
         what = "plan file" if step == "plan" else f"{step} report"
         raise BusctlError(f"{path} is not a busctl {what}: {wrong}", hint) from None
+
+
+def _plans(data: object) -> FleetPlan:
+    """A saved plan file, one cluster's or a fleet's, as a fleet."""
+    return fleet_from_document(data) if is_fleet_document(data) else FleetPlan([plan_from_document(data)])
 
 
 def _lint(data: object) -> LintReport:

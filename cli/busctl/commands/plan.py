@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,9 @@ from busctl.commands.common import (
 )
 from busctl.core.diagnostics import BusctlError
 from busctl.core.plan import FleetPlan, Plan
+from busctl.core.state import state_to_dict
 from busctl.core.topic_configs import load_catalogue
-from busctl.planning import is_pattern, plan_fleet, planners
+from busctl.planning import is_pattern, planners, survey_fleet
 from busctl.render import fleet as fleet_render
 from busctl.render import plan as render
 
@@ -61,6 +63,20 @@ OutOption = Annotated[
 ]
 
 
+StateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        metavar="DIR",
+        help="Plan from the states recorded in DIR (DIR/CLUSTER.json) instead of reading the clusters.",
+    ),
+]
+SaveStateOption = Annotated[
+    Path | None,
+    typer.Option("--save-state", metavar="DIR", help="Also record each cluster's state as DIR/CLUSTER.json."),
+]
+
+
 def is_fleet(selectors: list[str], every: bool) -> bool:
     """Whether the clusters are asked for as a fleet (several, a glob, a label, or all): then the
     report and the plan file are a fleet's, whatever number of clusters they pick."""
@@ -91,23 +107,37 @@ def command(
         False, "--detailed-exitcode", help="Exit 0 no changes, 2 changes (or blocked ones), 1 error."
     ),
     timeout: TimeoutOption = 30.0,
+    state: StateOption = None,
+    save_state: SaveStateOption = None,
 ) -> int:
     """Show what apply would change on one or more clusters.
 
     Read each cluster in bulk (several at once) and show what apply would change: creates, config
     updates, partition increases, ACLs, deletions of tombstoned topics, blocked changes, undeclared
     (unmanaged) topics, and topics not planned because their files have lint errors (exit 1).
+    --save-state records what was read; --state plans from such a record, offline, with the same
+    fingerprints.
 
     Example: busctl plan --cluster 'prod-*' --out plan.json
     """
     selectors = list(clusters or [])
     require_clusters(selectors, all_clusters)
     making = planners(
-        repo, selectors, every=all_clusters, topic_filter=topic, allow_delete=allow_delete, timeout=timeout
+        repo,
+        selectors,
+        every=all_clusters,
+        topic_filter=topic,
+        allow_delete=allow_delete,
+        timeout=timeout,
+        recorded=state,
     )
     names = ", ".join(p.options.cluster for p in making)
     with progress(f"reading cluster{'s' * (len(making) > 1)} {names}"):
-        fleet = plan_fleet(making)
+        fleet, states = survey_fleet(making)
+    if save_state is not None:
+        for cluster, observed in states.items():
+            text = json.dumps(state_to_dict(observed), indent=1) + "\n"
+            write_file(save_state / f"{cluster}.json", text, parents=True)
     if is_fleet(selectors, all_clusters):
         _show_fleet(fleet, output, out)
         plans, failed = fleet.plans, bool(fleet.unread)

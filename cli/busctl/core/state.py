@@ -120,8 +120,16 @@ def _touches(acl: AclBinding, topics: set[str]) -> bool:
     return acl.resource_type != "TOPIC" or acl.resource_name in topics
 
 
+def state_to_dict(state: ClusterState) -> dict[str, Any]:
+    """A ClusterState's JSON form (what `plan --save-state` records and state_from_dict reads)."""
+    document = asdict(state)
+    for topic in document["topics"].values():
+        del topic["name"]
+    return document
+
+
 def state_from_dict(document: dict[str, Any]) -> ClusterState:
-    """A ClusterState from its JSON form (recorded cluster states of the golden plan tests)."""
+    """A ClusterState from its JSON form (recorded cluster states: `plan --state`, the golden tests)."""
     topics = {
         name: TopicState(
             name=name,

@@ -81,7 +81,11 @@ def _check_result(report: CheckReport | None) -> str:
 def _plan_result(plan: Plan | None) -> str:
     if plan is None:
         return ":grey_question: no plan: see the plan step's log (is the cluster reachable?)"
-    mark = ":no_entry:" if plan.blocked else (":pencil2:" if plan.has_changes else ":white_check_mark:")
+    mark = (
+        ":no_entry:"
+        if plan.blocked or plan.not_planned
+        else (":pencil2:" if plan.has_changes else ":white_check_mark:")
+    )
     return f"{mark} {plan_render.counts(plan)}"
 
 

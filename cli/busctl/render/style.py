@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from rich.cells import cell_len, chop_cells
 
+from busctl.core.diagnostics import BusctlError
+
 WIDTH = 80
 
 
@@ -66,3 +68,12 @@ def _wrap_cells(text: str, indent: str, hang: str, width: int) -> list[str]:
             prefix = hang
     lines.append(prefix + words)
     return [line.rstrip() for line in lines]
+
+
+def error_text(err: BusctlError, wrapped: bool) -> str:
+    """`error: message` and `  hint: hint`; `wrapped` (a person reads stderr) within WIDTH under their
+    labels, else one line each, for CI logs and grep."""
+    labelled = [("error: ", err.message)] + ([("  hint: ", err.hint)] if err.hint else [])
+    if not wrapped:
+        return "".join(f"{label}{text}\n" for label, text in labelled)
+    return "".join(f"{line}\n" for label, text in labelled for line in wrap(text, label, " " * len(label)))
