@@ -255,13 +255,17 @@ def _apply_fleet(
             typer.echo("Nothing applied.")
             return 1
         approved = {p.cluster: plan_document(p) for p in shown.plans}
+    chosen = [p.options.cluster for p in making]
     results = [
         ClusterApplied(cluster=c, status="not-read", error="it could not be read when it was planned")
         for c in unread
+        if c in chosen
     ]
     interrupted: KeyboardInterrupt | None = None
     for index, planner_ in enumerate(making):
         cluster = planner_.options.cluster
+        if approved is not None and cluster not in approved:  # unread when planned: nothing approved
+            continue
         if not run.as_document:
             typer.echo(("\n" if index else "") + fleet_render.section(cluster, use_color()))
         try:
@@ -297,6 +301,7 @@ def _apply_fleet(
         for p in making
         if p.options.cluster not in done
     ]
+    results.sort(key=lambda r: chosen.index(r.cluster))
     if run.as_document:
         typer.echo(as_json(fleet_apply_report(results, _name(run.plan_file))), nl=False)
     else:
@@ -421,12 +426,13 @@ def _progress(what: str, done: int, total: int) -> None:
 def fleet_summary(results: list[ClusterApplied], color: bool = False) -> str:
     """One line per cluster (what happened there), then which succeeded; every line within WIDTH."""
     lines = ["", paint(f"fleet apply · {len(results)} clusters", Tone.HEADER, color)]
+    column = min(max((len(r.cluster) for r in results), default=0), 24)
     for result in results:
         tone = Tone.OK if result.succeeded else Tone.ERROR
         what = result.status + (f": {result.error}" if result.error else "")
         if result.apply is not None and result.apply.summary.blocked:
             what += f" ({result.apply.summary.blocked} blocked)"
-        first, *rest = wrap(f"  {result.cluster}  {what}", hang="      ")
+        first, *rest = wrap(f"  {result.cluster:<{column}}  {what}", hang=" " * (column + 4))
         lines += [paint(first, tone, color), *rest]
     ok = [r.cluster for r in results if r.succeeded]
     failed = [r.cluster for r in results if not r.succeeded]
