@@ -182,3 +182,23 @@ def test_a_broken_recorded_state_is_named(fleet: Path, run: Callable[..., CliRes
     assert result.code == 1
     assert f"{states / 'staging.json'} is not a recorded state of cluster staging" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_pr_comment_shows_every_cluster_of_a_fleet_plan(
+    bus_repo: Callable[[dict[str, str | None]], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., CliResult],
+    tmp_path: Path,
+) -> None:
+    record(
+        monkeypatch,
+        {"staging": cluster_state("c-staging"), "prod-eu": None, "prod-us": cluster_state("c-us")},
+    )
+    root = bus_repo({"bus.yaml": FLEET_BUS, "topics/audit/events.yaml": AUDIT})
+    plan_file = tmp_path / "fleet.json"
+    run("plan", "--all-clusters", "--repo", str(root), "--out", str(plan_file))
+    body = run("comment", "--plan", str(plan_file)).out
+    assert "| plan `staging` | :pencil2: 1 change |" in body
+    assert "| plan `prod-us` | :pencil2: 2 changes |" in body
+    assert "| plan `prod-eu` | :grey_question: no plan" in body  # unread when planned
+    assert "### busctl plan · cluster prod-us (id c-us) · 2 changes" in body
