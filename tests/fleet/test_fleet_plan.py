@@ -33,6 +33,14 @@ def test_each_cluster_gets_the_topics_placed_on_it_with_its_values(
     assert configs["min.insync.replicas"] == "1"
     assert set(eu) == {"audit.events.v1"}  # billing is in sync there
     assert eu["audit.events.v1"]["partitions"] == 12  # per_cluster prod-eu
+    assert eu["audit.events.v1"]["origins"]["partitions"] == "per_cluster.prod-eu"  # and it says so
+    assert staging["billing.invoice-created.v1"]["origins"] == {
+        "partitions": "the topic",
+        "replication_factor": "bus.yaml clusters.staging.overrides",
+        "cleanup.policy": "the topic",
+        "min.insync.replicas": "bus.yaml clusters.staging.overrides",
+        "retention.ms": "the topic",
+    }
     assert set(us) == {"audit.events.v1", "billing.invoice-created.v1"}
     assert us["audit.events.v1"]["partitions"] == 6  # bus.yaml defaults
     assert document["summary"] == {

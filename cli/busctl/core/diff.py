@@ -157,7 +157,15 @@ def _topic_changes(
     changes: list[Change] = []
     configs = _config_changes(topic, observed, catalogue)
     if configs:
-        changes.append(Change(Action.UPDATE_CONFIG, topic.name, configs=configs, risk=_config_risk(configs)))
+        changes.append(
+            Change(
+                Action.UPDATE_CONFIG,
+                topic.name,
+                configs=configs,
+                risk=_config_risk(configs),
+                origins=_origins(topic, [c.key for c in configs if c.after is not None]),
+            )
+        )
     if topic.partitions > observed.partitions:
         warnings = (KEYED_PARTITIONS_WARNING,) if topic.keyed else ()
         changes.append(
@@ -168,6 +176,7 @@ def _topic_changes(
                 previous_partitions=observed.partitions,
                 warnings=warnings,
                 risk="medium" if topic.keyed else "low",
+                origins=_origins(topic, ["partitions"]),
             )
         )
     elif topic.partitions < observed.partitions:
@@ -186,6 +195,12 @@ def _topic_changes(
     if topic.replication_factor != observed.replication_factor:
         changes.append(_replication_change(topic, observed, state))
     return changes
+
+
+def _origins(topic: DesiredTopic, keys: list[str]) -> tuple[tuple[str, str], ...]:
+    """Where each of `keys` (partitions, replication_factor, config keys) of the topic was declared."""
+    known = {**topic.config_origins, **topic.origins}
+    return tuple((key, known[key].describe()) for key in keys if key in known)
 
 
 def _set_by(topic: DesiredTopic, key: str) -> str:
@@ -267,6 +282,7 @@ def _creation(topic: DesiredTopic, state: ClusterState, cluster: str) -> Change:
         partitions=topic.partitions,
         replication_factor=topic.replication_factor,
         configs=configs,
+        origins=_origins(topic, ["partitions", "replication_factor", *topic.config]),
     )
 
 

@@ -76,6 +76,8 @@ class Change:
     remedy: str = ""  # what an operator can do about a blocked change
     warnings: tuple[str, ...] = ()
     risk: Risk = "low"
+    # where each value the change sets was declared: (partitions | replication_factor | config key, where)
+    origins: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

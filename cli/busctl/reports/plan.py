@@ -49,6 +49,11 @@ class ChangeDocument(Document):
     remedy: str = Field(description="what an operator can do about a blocked change")
     warnings: list[str]
     risk: Risk
+    origins: dict[str, str] = Field(
+        default_factory=dict,
+        description="where each value the change sets was declared, by partitions, replication_factor "
+        "or config key: the topic, per_cluster.KEY, bus.yaml clusters.NAME.overrides, bus.yaml defaults",
+    )
 
 
 class NotPlannedDocument(Document):
@@ -122,7 +127,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def change_document(change: Change) -> ChangeDocument:
     """One change of a plan (or a blocked one) as its document."""
-    return ChangeDocument.model_validate(change, from_attributes=True)
+    fields = {f: getattr(change, f) for f in ChangeDocument.model_fields if f != "origins"}
+    return ChangeDocument.model_validate({**fields, "origins": dict(change.origins)}, from_attributes=True)
 
 
 def plan_from_document(document: object) -> Plan:
@@ -156,5 +162,6 @@ def _change(document: ChangeDocument) -> Change:
             "configs": tuple(ConfigChange(**c) for c in fields["configs"]),
             "acl": None if acl is None else AclBinding(**acl),
             "warnings": tuple(fields["warnings"]),
+            "origins": tuple(fields["origins"].items()),
         }
     )
