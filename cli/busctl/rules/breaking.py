@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Literal
 
-from busctl.core.bus import Bus, TopicDecl, effective
+from busctl.core.bus import Bus, Source, TopicDecl, effective, is_placed, placement
 from busctl.core.compare import TopicChange
 from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.core.ownership import effective_config
@@ -27,6 +28,38 @@ def _changed(ctx: CheckContext) -> Iterator[tuple[TopicChange, TopicDecl, TopicD
 
 def _at(decl: TopicDecl, *path: str | int) -> Span:
     return decl.source.at(*path)
+
+
+def _counts(
+    ctx: CheckContext, base: TopicDecl, head: TopicDecl, field: Literal["partitions", "replication_factor"]
+) -> Iterator[tuple[int, int, str, Span]]:
+    """(before, after, where, span) for each distinct before → after of a count on the clusters the topic
+    lives on on both sides (`where`: " on A, B" unless every such cluster changes alike; a bus without
+    clusters compares the topic's own values), `span` at the head value that decides it."""
+    clusters: list[str | None] = [
+        c
+        for c in placement(ctx.head.config, head.topic)
+        if c in ctx.base.config.clusters and is_placed(ctx.base.config, base.topic, c)
+    ]
+    pairs: dict[tuple[int, int], list[str]] = {}
+    spans: dict[tuple[int, int], Span] = {}
+    for cluster in clusters or [None]:
+        old, new = (
+            effective(ctx.base.config, base.topic, cluster),
+            effective(ctx.head.config, head.topic, cluster),
+        )
+        pair = (getattr(old, field), getattr(new, field))
+        pairs.setdefault(pair, []).extend([cluster] if cluster is not None else [])
+        origin = new.origins[field]
+        spans.setdefault(
+            pair,
+            _at(head, "per_cluster", origin.entry, field)
+            if origin.source is Source.PER_CLUSTER
+            else _at(head, field),
+        )
+    for (before, after), where in pairs.items():
+        suffix = f" on {', '.join(where)}" if len(pairs) > 1 and where else ""
+        yield before, after, suffix, spans[(before, after)]
 
 
 def _config(bus: Bus, decl: TopicDecl, key: str, catalogue: Catalogue) -> str | None:
@@ -61,15 +94,14 @@ class PartitionsDecreased(CheckRule):
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
-            before = effective(ctx.base.config, base.topic).partitions
-            after = effective(ctx.head.config, head.topic).partitions
-            if after < before:
-                yield self.finding(
-                    f"partitions of {change.name} decrease {before} → {after}",
-                    _at(head, "partitions"),
-                    "Kafka cannot remove partitions",
-                    subject=change.name,
-                )
+            for before, after, where, span in _counts(ctx, base, head, "partitions"):
+                if after < before:
+                    yield self.finding(
+                        f"partitions of {change.name} decrease {before} → {after}{where}",
+                        span,
+                        "Kafka cannot remove partitions",
+                        subject=change.name,
+                    )
 
 
 @register
@@ -90,18 +122,17 @@ class KeyedPartitionsIncreased(CheckRule):
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         severity = Severity(ctx.head.config.policy.keyed_partition_increase)
         for change, base, head in _changed(ctx):
-            before = effective(ctx.base.config, base.topic).partitions
-            after = effective(ctx.head.config, head.topic).partitions
-            if after > before and head.topic.key != "none":
-                yield self.finding(
-                    f"partitions of keyed topic {change.name} increase {before} → {after}: "
-                    "keys move to other partitions",
-                    _at(head, "partitions"),
-                    "consumers relying on per-key order must agree "
-                    "(policy.keyed_partition_increase sets the severity)",
-                    severity=severity,
-                    subject=change.name,
-                )
+            for before, after, where, span in _counts(ctx, base, head, "partitions"):
+                if after > before and head.topic.key != "none":
+                    yield self.finding(
+                        f"partitions of keyed topic {change.name} increase {before} → {after}{where}: "
+                        "keys move to other partitions",
+                        span,
+                        "consumers relying on per-key order must agree "
+                        "(policy.keyed_partition_increase sets the severity)",
+                        severity=severity,
+                        subject=change.name,
+                    )
 
 
 @register
@@ -117,15 +148,14 @@ class ReplicationFactorDecreased(CheckRule):
 
     def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
         for change, base, head in _changed(ctx):
-            before = effective(ctx.base.config, base.topic).replication_factor
-            after = effective(ctx.head.config, head.topic).replication_factor
-            if after < before:
-                yield self.finding(
-                    f"replication factor of {change.name} decreases {before} → {after}",
-                    _at(head, "replication_factor"),
-                    "fewer copies: a broker loss can lose data",
-                    subject=change.name,
-                )
+            for before, after, where, span in _counts(ctx, base, head, "replication_factor"):
+                if after < before:
+                    yield self.finding(
+                        f"replication factor of {change.name} decreases {before} → {after}{where}",
+                        span,
+                        "fewer copies: a broker loss can lose data",
+                        subject=change.name,
+                    )
 
 
 @register
@@ -330,6 +360,39 @@ class OwnerChanged(CheckRule):
                     f"owner of {change.name} changes {base.topic.owner} → {head.topic.owner}",
                     _at(head, "owner"),
                     f"teams {base.topic.owner} and {head.topic.owner} must both approve",
+                    subject=change.name,
+                )
+
+
+@register
+class PlacementNarrowed(CheckRule):
+    """A topic that stops being placed on a cluster stays there, unmanaged: busctl never deletes it.
+
+    Its data, its ACLs and its consumers' lag stay on that cluster, out of the declarations; no alert
+    watches its groups there any more. A warning, so the reviewers see it.
+
+    **Bad**:  `placement: [env=prod]` → `placement: [prod-eu]` while prod-us still has the topic
+    **Good**: to remove it from prod-us, tombstone it there first (apply with --allow-delete), or keep it
+    """
+
+    id = "BUS513"
+    name = "check.placement-narrowed"
+    severity = Severity.WARNING
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change, base, head in _changed(ctx):
+            left = [
+                c
+                for c in placement(ctx.base.config, base.topic)
+                if c in ctx.head.config.clusters and not is_placed(ctx.head.config, head.topic, c)
+            ]
+            if left:
+                yield self.finding(
+                    f"{change.name} is no longer placed on {', '.join(left)}: it stays there, unmanaged "
+                    "(busctl never deletes it), with no lag alerts",
+                    _at(head, "placement") if head.topic.placement is not None else _at(head, "name"),
+                    "keep it placed there until it is tombstoned and deleted (lifecycle: deleted, apply "
+                    "--allow-delete), or take it over by hand",
                     subject=change.name,
                 )
 
