@@ -129,3 +129,36 @@ def test_pull_request_then_apply_scripts(
     assert blocked.returncode == 1
     assert "! billing.wf-payments.v1" in blocked.stdout
     assert "busctl plan: blocked changes" in blocked.stdout
+
+
+def test_the_scripts_take_a_list_of_clusters(
+    run: Run, kafka_single: Broker, tmp_path: Path, github: FakeGitHub
+) -> None:
+    """The action's `cluster` input as a list: one fleet plan in the comment, one fleet apply. (Both
+    clusters are the same broker here: what is checked is that the scripts plan and apply each.)"""
+    mirror = (
+        f"  mirror:\n    bootstrap_servers: {kafka_single.bootstrap}\n"
+        "    overrides: {replication_factor: 1, config: {min.insync.replicas: 1}}\n"
+    )
+    origin = bus_for(kafka_single, tmp_path / "origin", extra_cluster=mirror)
+    write_files(
+        origin,
+        {
+            "topics/billing/invoice-created.yaml": None,
+            "topics/audit/events.yaml": None,
+            "topics/billing/wfl-invoices.yaml": "name: billing.wfl-invoices.v1\nowner: billing\n"
+            "description: Invoices of the fleet workflow test.\nschema: acme.billing.v1.InvoiceCreated\n",
+        },
+    )
+    git(origin, "init", "-q", "-b", "main")
+    _commit(run, origin, "main")
+    env = {**github.environment(tmp_path), "BUSCTL_CLUSTER": "local,\nmirror", "BUSCTL_COMMENT": "true"}
+    planned = _script("pull-request", origin, env)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    (comment,) = github.ours()
+    assert "| plan `local` | :pencil2: 1 change |" in comment["body"]
+    assert "| plan `mirror` | :pencil2: 1 change |" in comment["body"]
+    applied = _script("apply", origin, {"BUSCTL_CLUSTER": "all"})
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "succeeded: local, mirror; not completed: none" in applied.stdout
+    assert "billing.wfl-invoices.v1" in kafka_single.tool("topics", "--list").split()
