@@ -140,11 +140,12 @@ class AlertedClustersQueryTheirOwnSeries(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         config = ctx.bus.config
-        clusters_of: dict[tuple[str, str], list[str]] = {}
+        clusters_of: dict[tuple[str, str], dict[str, None]] = {}  # a group listed twice: BUS110
         for target in alert_targets(ctx.bus):
-            clusters_of.setdefault((target.group, target.topic), []).append(target.cluster)
+            clusters_of.setdefault((target.group, target.topic), {})[target.cluster] = None
         shared: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for (group, topic), clusters in clusters_of.items():
+        for (group, topic), placed in clusters_of.items():
+            clusters = list(placed)
             for index, first in enumerate(clusters):
                 for second in clusters[index + 1 :]:
                     if cluster_selector(config, first) == cluster_selector(config, second):
