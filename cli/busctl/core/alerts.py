@@ -1,4 +1,4 @@
-"""What lag alerts the declarations ask for: one `AlertRule` per (consumer group, topic, kind).
+"""What lag alerts the declarations ask for: one `AlertRule` per (cluster, consumer group, topic, kind).
 
 Pure: from the bus to a list of rule specifications, grouped by the team that gets paged. The
 PromQL itself lives in the jinja2 templates (one per exporter dialect); this module decides which
