@@ -3,6 +3,7 @@ placeholders, and a plan right after shows no change on the imported cluster and
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ import yaml
 
 from busctl import workspace
 from busctl.core.desired import declared_groups, desired_topics
+from busctl.core.diagnostics import BusctlError
 from busctl.core.diff import DiffOptions, diff
-from busctl.core.importer import PLACEHOLDER_SCHEMA, import_topics, topic_path
+from busctl.core.importer import PLACEHOLDER_SCHEMA, import_topics, selector_of, topic_path
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, ClusterState, ConfigValue, TopicState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
@@ -144,3 +146,14 @@ def test_two_topics_never_share_a_file(bus_repo: Repo) -> None:
         "topics/_imported/Orders.yaml",
         "topics/_imported/orders-2.yaml",
     ]
+
+
+@pytest.mark.parametrize(("cluster", "selector"), [("prod-eu", "prod-eu"), ("prod[1]*", "prod[[]1][*]")])
+def test_placement_names_exactly_the_imported_cluster(cluster: str, selector: str) -> None:
+    assert selector_of(cluster) == selector
+    assert fnmatch.fnmatchcase(cluster, selector) and not fnmatch.fnmatchcase("prod-us", selector)
+
+
+def test_a_cluster_name_no_selector_can_hold_is_a_clear_error() -> None:
+    with pytest.raises(BusctlError, match='cluster "prod eu" cannot be named'):
+        selector_of("prod eu")

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from busctl.core.bus import Bus, Effective, Source, effective, min_insync_problem
+from busctl.core.diagnostics import BusctlError
 from busctl.core.diff import is_protected
 from busctl.core.lock import LOCK_TOPIC
-from busctl.core.model import Topic
+from busctl.core.model import MAX_SELECTOR, SELECTOR_PATTERN, Topic
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
 from busctl.core.topic_configs import Catalogue, ConfigValueError
 
@@ -86,6 +87,18 @@ def import_topics(bus: Bus, state: ClusterState, cluster: str, catalogue: Catalo
     return result
 
 
+def selector_of(cluster: str) -> str:
+    """The placement selector naming exactly `cluster`: its name, glob characters escaped
+    (`prod[1]` -> `prod[[]1]`). A name no selector can hold (a space, an "=") is an error."""
+    escaped = re.sub(r"([*?\[])", r"[\1]", cluster)
+    if "=" in cluster or not re.fullmatch(SELECTOR_PATTERN, escaped) or len(escaped) > MAX_SELECTOR:
+        raise BusctlError(
+            f'cluster "{cluster}" cannot be named in a topic file\'s placement: or per_cluster:',
+            "rename it in bus.yaml to letters, digits and -_. (e.g. prod-eu)",
+        )
+    return escaped
+
+
 def topic_path(name: str, owner: str | None) -> str:
     """Where the file of an imported topic goes, as the repo lays files out: topics/<owner>/<event>.yaml,
     the event being the name without its "<owner>." prefix and a ".v1" suffix (".vN" -> "-vN").
@@ -125,7 +138,7 @@ def _declaration(
         "schema": PLACEHOLDER_SCHEMA,
     }
     if len(bus.config.clusters) > 1:  # seen on this cluster: plans for the others leave it alone
-        document["placement"] = [cluster]
+        document["placement"] = [selector_of(cluster)]
     draft = Topic.model_validate(document)
     known = effective(bus.config, draft, cluster)  # what the defaults and overrides give it there
     own: dict[str, Any] = {}  # the topic's own values, where they win on this cluster
@@ -144,7 +157,7 @@ def _declaration(
         specific["config"] = specific_config
     document.update(own)
     if specific:
-        document["per_cluster"] = {cluster: specific}
+        document["per_cluster"] = {selector_of(cluster): specific}
     producers, consumers = _access(name, acls)
     if producers:
         document["producers"] = producers
