@@ -21,7 +21,7 @@ def why_not_exemptable(code: str) -> str:
     if entry is None:
         return "it names no rule"
     if entry.family == "check":
-        return "it is a check rule: approve an intentional break with approvals: instead"
+        return "it is a check rule, about changes: breaks are approved, not exempted"
     if entry.locked:
         return f"it is locked: {entry.locked}"
     if not issubclass(entry, Rule):
@@ -46,18 +46,23 @@ class ExemptionRule(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         known = registered()
+        by_name = {entry.name: entry.id for entry in known.values()}
         for decl in ctx.bus.topics:
             for index, exemption in enumerate(decl.topic.exemptions):
                 code = exemption.rule
                 problem = why_not_exemptable(code)
                 if not problem:
                     continue
-                by_name = {entry.name: entry.id for entry in known.values()}
                 if code in by_name:
                     hint = f'exemptions name a rule by its id: "{by_name[code]}"'
                 elif code not in known:
                     candidates = [c for c in known if not why_not_exemptable(c)]
                     hint = did_you_mean(code.upper(), candidates) or "`busctl rules` lists the rule ids"
+                elif known[code].family == "check":
+                    hint = (
+                        "remove it; approve the break in the change making it: "
+                        f"approvals: [{{rule: {code}, reason: …}}]"
+                    )
                 else:
                     hint = "remove the exemption; the finding must be fixed"
                 yield self.finding(
