@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from busctl.core.bus import Bus
+from busctl.core.bus import Bus, TopicDecl
 from busctl.core.desired import placed
 from busctl.core.model import AlertSettings, BusConfig, Consumer, LagObjective
 from busctl.core.units import prometheus_duration_seconds
@@ -159,6 +159,11 @@ def alerted_clusters(config: BusConfig) -> list[str]:
     return [name for name, cluster in config.clusters.items() if cluster.alerts.enabled]
 
 
+def watched_topics(bus: Bus, cluster: str) -> list[TopicDecl]:
+    """The live (not tombstoned) topics placed on `cluster`: their consumer groups are watched there."""
+    return [decl for decl in placed(bus, cluster) if decl.topic.lifecycle != "deleted"]
+
+
 def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
     """Every consumer group declared on a live topic placed on `cluster`, sorted by team, topic and
     group."""
@@ -175,8 +180,7 @@ def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
             cluster=cluster,
             selector=selector,
         )
-        for decl in placed(bus, cluster)
-        if decl.topic.lifecycle != "deleted"
+        for decl in watched_topics(bus, cluster)
         for consumer in decl.topic.consumers
     ]
     return sorted(targets, key=lambda t: (t.team, t.topic, t.group))
@@ -185,9 +189,9 @@ def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
 def alert_targets(bus: Bus) -> list[LagTarget]:
     """The targets of every alerted cluster, sorted by team, topic and group, then clusters in bus.yaml
     order: one per cluster a topic is placed on."""
-    clusters = alerted_clusters(bus.config)
-    targets = [t for cluster in clusters for t in lag_targets(bus, cluster)]
-    return sorted(targets, key=lambda t: (t.team, t.topic, t.group, clusters.index(t.cluster)))
+    order = {cluster: index for index, cluster in enumerate(alerted_clusters(bus.config))}
+    targets = [t for cluster in order for t in lag_targets(bus, cluster)]
+    return sorted(targets, key=lambda t: (t.team, t.topic, t.group, order[t.cluster]))
 
 
 def _group_rules(target: LagTarget, settings: AlertSettings) -> Iterator[AlertRule]:

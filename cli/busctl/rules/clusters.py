@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from busctl.core.alerts import alert_targets, cluster_selector
+from busctl.core.alerts import alerted_clusters, cluster_selector, watched_topics
 from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.rules.base import LintContext, Rule, register
 
@@ -140,18 +140,23 @@ class AlertedClustersQueryTheirOwnSeries(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         config = ctx.bus.config
+        selectors = {name: cluster_selector(config, name) for name in alerted_clusters(config)}
+        if len(set(selectors.values())) == len(selectors):  # every cluster its own series
+            return
         clusters_of: dict[tuple[str, str], dict[str, None]] = {}  # a group listed twice: BUS110
-        for target in alert_targets(ctx.bus):
-            clusters_of.setdefault((target.group, target.topic), {})[target.cluster] = None
+        for cluster in selectors:
+            for decl in watched_topics(ctx.bus, cluster):
+                for consumer in decl.topic.consumers:
+                    clusters_of.setdefault((consumer.group, decl.topic.name), {})[cluster] = None
         shared: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for (group, topic), placed in clusters_of.items():
+        for target, placed in clusters_of.items():
             clusters = list(placed)
             for index, first in enumerate(clusters):
                 for second in clusters[index + 1 :]:
-                    if cluster_selector(config, first) == cluster_selector(config, second):
-                        shared.setdefault((first, second), []).append((group, topic))
+                    if selectors[first] == selectors[second]:
+                        shared.setdefault((first, second), []).append(target)
         for (first, second), groups in shared.items():
-            matchers = ", ".join(f'{k}="{v}"' for k, v in cluster_selector(config, first)) or "none"
+            matchers = ", ".join(f'{k}="{v}"' for k, v in selectors[first]) or "none"
             group, topic = groups[0]
             yield self.finding(
                 f"clusters {first} and {second} query the same series (matchers: {matchers}): the "
