@@ -46,7 +46,8 @@ def command(
 ) -> int:
     """Judge each consumer group's lag against its objective.
 
-    Live lag of each declared consumer group against its lag objective, judged as its alerts judge it:
+    Live lag of each consumer group declared on a topic placed on the cluster, against its lag
+    objective, judged as its alerts judge it:
     messages behind and age of the oldest unconsumed message over the objective for its `for`, or
     stuck (lag and no committed progress for `for`). Exit 1 when any group breaks its objective.
 
