@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -117,56 +119,87 @@ def test_import_json_accounts_for_every_topic(run: Run, kafka_single: Broker, tm
     assert summary["skipped"] == len(done["skipped"]) and summary["would_write"] == 0
 
 
-def test_import_into_a_fleet_writes_only_what_this_cluster_needs(
+PROD = "  prod:\n    bootstrap_servers: 127.0.0.1:1\n"  # a second cluster: never contacted
+
+
+def _fill_in(root: Path, moves: dict[str, str]) -> None:
+    """What a human does after import: name the owner and the schema, move the file to the owner's
+    directory; the files of other tests' topics on this broker are dropped."""
+    kept = {root / "topics" / old: root / "topics" / new for old, new in moves.items()}
+    for path in list((root / "topics").rglob("*.yaml")):
+        if path not in kept:
+            path.unlink()
+    for old, new in kept.items():
+        text = old.read_text().replace("TODO-owner", "billing")
+        old.unlink()
+        new.parent.mkdir(parents=True, exist_ok=True)
+        new.write_text(text.replace("TODO.package.v1.Message", "acme.billing.v1.InvoiceCreated"))
+
+
+def _lints_and_plans_clean(run: Run, root: Path, topics: str) -> list[dict[str, Any]]:
+    """The lint notes on the files and topics named `*topics*`, once lint finds no error there and plan
+    no changes."""
+    linted = run("lint", "--repo", str(root), "--no-buf", "--format", "json")
+    found = [d for d in json.loads(linted.out)["diagnostics"] if fnmatch.fnmatch(d["file"], f"*{topics}*")]
+    assert [d for d in found if d["severity"] == "error"] == [], found
+    checked = run(
+        "plan", "--cluster", "local", "--repo", str(root), "--topic", f"*{topics}*", "--detailed-exitcode"
+    )
+    assert checked.code == 0, checked.out + checked.err
+    return [d for d in found if d["severity"] == "note"]
+
+
+def test_import_of_a_legacy_name_exempts_it_and_plans_clean(
     run: Run, kafka_single: Broker, tmp_path: Path
 ) -> None:
-    """A bus of two clusters: what local's overrides explain is not written, what they would beat
-    goes under per_cluster.local, a legacy name is exempted, and the topics stay off prod."""
-    admin = AdminClient(kafka_single.admin_config())
-    topics = [
-        NewTopic("legacy_i3", 2, 1, config={"retention.ms": "3600000"}),
-        NewTopic("billing.i3-strict.v1", 3, 1, config={"min.insync.replicas": "2"}),  # local: 1
-        NewTopic("billing.i3-plain.v1", 3, 1, config={"min.insync.replicas": "1"}),  # = local's
-    ]
-    create_topics_and_wait(admin, topics)
-    prod = "  prod:\n    bootstrap_servers: 127.0.0.1:1\n"
-    root = bus_for(kafka_single, tmp_path / "bus", prod)
+    create_topics_and_wait(
+        AdminClient(kafka_single.admin_config()),
+        [NewTopic("legacy_i3", 2, 1, config={"retention.ms": "3600000"})],
+    )
+    root = bus_for(kafka_single, tmp_path / "bus", PROD)
     write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
 
     result = run("import", "--cluster", "local", "--repo", str(root))
     assert result.code == 0, result.err
     legacy = yaml.safe_load((root / "topics/_imported/legacy_i3.yaml").read_text())
     assert legacy["placement"] == ["local"] and legacy["config"] == {"retention.ms": "1h"}
-    assert [e["rule"] for e in legacy["exemptions"]] == ["BUS101"]
-    strict = yaml.safe_load((root / "topics/billing/i3-strict.yaml").read_text())
+    assert legacy["exemptions"] == [
+        {"rule": "BUS101", "reason": "imported from cluster local by busctl import as it is"}
+    ]
+    _fill_in(root, {"_imported/legacy_i3.yaml": "billing/legacy_i3.yaml"})
+    found = _lints_and_plans_clean(run, root, "legacy_i3")
+    assert [(d["code"], d["severity"]) for d in found] == [("BUS101", "note")]  # shown, exempted
+    listed = assert_report("topics-report", run("topics", "--repo", str(root), "--format", "json").out)
+    assert {t["name"]: t["clusters"] for t in listed["topics"]}["legacy_i3"] == ["local"]  # not on prod
+
+
+def test_import_from_a_cluster_with_overrides_writes_only_what_they_do_not_explain(
+    run: Run, kafka_single: Broker, tmp_path: Path
+) -> None:
+    """local overrides min.insync.replicas to 1: a topic at 1 needs nothing written, one at 2 needs
+    per_cluster.local (a topic-level value would lose to the override) and an exemption (BUS108)."""
+    topics = [
+        NewTopic("billing.i4-strict.v1", 3, 1, config={"min.insync.replicas": "2"}),
+        NewTopic("billing.i4-plain.v1", 3, 1, config={"min.insync.replicas": "1"}),
+    ]
+    create_topics_and_wait(AdminClient(kafka_single.admin_config()), topics)
+    root = bus_for(kafka_single, tmp_path / "bus", PROD)
+    write_files(root, {"topics/billing/invoice-created.yaml": None, "topics/audit/events.yaml": None})
+
+    result = run("import", "--cluster", "local", "--repo", str(root))
+    assert result.code == 0, result.err
+    strict = yaml.safe_load((root / "topics/billing/i4-strict.yaml").read_text())
     assert strict["per_cluster"] == {"local": {"config": {"min.insync.replicas": 2}}}
     assert "config" not in strict
     assert [e["rule"] for e in strict["exemptions"]] == ["BUS108"]  # 2 of 1 replica, as it is
-    plain = yaml.safe_load((root / "topics/billing/i3-plain.yaml").read_text())
-    assert not {"partitions", "replication_factor", "config", "per_cluster"} & plain.keys()
-
-    # a human names the owner and the schemas (topics of other tests on this broker are dropped)
-    for path in (root / "topics").rglob("*.yaml"):
-        if "i3" not in path.name or path.parent.name == "_imported":
-            path.unlink()
-    for name, text in (
-        ("billing/legacy-i3.yaml", yaml.safe_dump(legacy)),
-        ("billing/i3-strict.yaml", None),
-        ("billing/i3-plain.yaml", None),
-    ):
-        path = root / "topics" / name
-        content = text if text is not None else path.read_text()
-        path.write_text(
-            content.replace("TODO-owner", "billing").replace(
-                "TODO.package.v1.Message", "acme.billing.v1.InvoiceCreated"
-            )
-        )
-    linted = run("lint", "--repo", str(root), "--no-buf", "--format", "json")
-    diagnostics = [d for d in yaml.safe_load(linted.out)["diagnostics"] if "i3" in d["file"]]
-    assert [d for d in diagnostics if d["severity"] == "error"] == [], diagnostics
-    assert any(d["code"] == "BUS101" and d["severity"] == "note" for d in diagnostics)
-    checked = run("plan", "--cluster", "local", "--repo", str(root), "--topic", "*i3*", "--detailed-exitcode")
-    assert checked.code == 0, checked.out + checked.err
-    listed = assert_report("topics-report", run("topics", "--repo", str(root), "--format", "json").out)
-    placed = {t["name"]: t["clusters"] for t in listed["topics"]}
-    assert placed["legacy_i3"] == placed["billing.i3-strict.v1"] == ["local"]  # never planned on prod
+    plain = yaml.safe_load((root / "topics/billing/i4-plain.yaml").read_text())
+    assert not {"partitions", "replication_factor", "config", "per_cluster", "exemptions"} & plain.keys()
+    _fill_in(
+        root,
+        {
+            "billing/i4-strict.yaml": "billing/i4-strict.yaml",
+            "billing/i4-plain.yaml": "billing/i4-plain.yaml",
+        },
+    )
+    found = _lints_and_plans_clean(run, root, "i4-")
+    assert [(d["code"], d["severity"]) for d in found] == [("BUS108", "note")]
