@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from busctl.core.alerts import LagTarget, Objective
+from busctl.core.alerts import LagTarget, Objective, lag_targets
 from busctl.core.lag import (
     GroupOffsets,
     LagReport,
@@ -22,6 +22,7 @@ from busctl.core.lag import (
     window_starts,
 )
 from busctl.core.units import format_age
+from busctl.loading.bus import load_bus
 from busctl.render import lag as render
 from tests.conftest import REPO_ROOT, CliResult
 from tests.reports import assert_report
@@ -296,3 +297,34 @@ def test_filters_matching_no_group_name_the_typo(
         in result.err
     )
     assert f"hint: {hint}" in result.err
+
+
+FLEET_BUS = """\
+clusters:
+  local: {bootstrap_servers: 127.0.0.1:9092}
+  prod: {bootstrap_servers: 127.0.0.1:9093}
+policy: {min_replication_factor: 3, platform_team: platform}
+"""
+
+
+def test_a_cluster_has_the_groups_of_the_topics_placed_on_it(
+    bus_repo: Callable[[dict[str, str | None]], Path],
+) -> None:
+    """A group declared only on a topic placed elsewhere is not looked for (nor reported missing)."""
+    root = bus_repo({"bus.yaml": FLEET_BUS})
+    topic_file = root / "topics/billing/invoice-created.yaml"
+    topic_file.write_text(topic_file.read_text() + "placement: [prod]\n")
+    bus, _ = load_bus(root)
+    assert [t.group for t in lag_targets(bus, "prod")] == ["audit-log-writer"]
+    assert lag_targets(bus, "local") == []
+
+
+def test_a_group_filter_names_the_cluster_it_looked_on(
+    run: Callable[..., CliResult], bus_repo: Callable[[dict[str, str | None]], Path]
+) -> None:
+    root = bus_repo({"bus.yaml": FLEET_BUS})
+    topic_file = root / "topics/billing/invoice-created.yaml"
+    topic_file.write_text(topic_file.read_text() + "placement: [prod]\n")
+    result = run("lag", "--cluster", "local", "--group", "audit-log-writer", "--repo", str(root))
+    assert result.code == 1
+    assert "no declared consumer group matches --group audit-log-writer on cluster local" in result.err

@@ -23,7 +23,7 @@ from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, TOPICS_DIR, load_bus
 from busctl.rules.base import CheckContext, CheckRule, apply_overrides, check_rules, registered
-from busctl.rules.breaking import ApprovalUnused
+from busctl.rules.breaking import ApprovalUnused, ExemptionAdded
 
 _QUOTED = re.compile(r'"([A-Za-z_][A-Za-z0-9_.]*)"')
 
@@ -106,6 +106,15 @@ def run_check(repo: Path, ref: str) -> CheckResult:
     findings += [
         Finding(diagnostic=d, topics=[d.subject], teams=[head.topics_by_name[d.subject].topic.owner])
         for d in apply_overrides(_unused_approvals(base, head, findings), settings)
+    ]
+    platform = head.config.policy.platform_team or ""
+    findings += [
+        Finding(
+            diagnostic=d,
+            topics=[d.subject],
+            teams=sorted({head.topics_by_name[d.subject].topic.owner, platform} - {""}),
+        )
+        for d in _added_exemptions(base, head)
     ]
     changed = [FileOwner(path, _owner_of(head, base, path)) for path in changed_files]
     return CheckResult(ref=ref, base_sha=base_point.sha, findings=findings, changed=changed, head=head)
@@ -228,6 +237,27 @@ def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Dia
                 )
             )
     return unused
+
+
+def _added_exemptions(base: Bus, head: Bus) -> list[Diagnostic]:
+    """BUS513 for each exemption the change adds to a topic (a rule its base declaration did not
+    exempt)."""
+    added = []
+    for decl in head.topics:
+        before = base.topics_by_name.get(decl.topic.name)
+        old = {e.rule for e in before.topic.exemptions} if before is not None else set()
+        for index, exemption in enumerate(decl.topic.exemptions):
+            if exemption.rule in old:
+                continue
+            added.append(
+                ExemptionAdded.finding(
+                    f"adds an exemption of {decl.topic.name} from {exemption.rule}: {exemption.reason}",
+                    decl.source.at("exemptions", index),
+                    f"lint reports {exemption.rule}'s findings on this topic as notes from now on",
+                    subject=decl.topic.name,
+                )
+            )
+    return added
 
 
 def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:

@@ -124,3 +124,39 @@ def test_dialect_tests_catch_a_stuck_rule_blind_to_when_the_lag_began(
     outcome = prometheus.test_rules(repo, ["alerts/tests/billing.test.yml"])
     assert not outcome.ok
     assert "KafkaConsumerGroupStuck" in outcome.output
+
+
+# exporter -> the label telling clusters apart: its own (kafka_exporter --kafka.labels=cluster=NAME,
+# kafka-lag-exporter's cluster_name, Burrow's cluster) or, for kminion, one the scrape config adds
+CLUSTER_LABELS = {
+    "kafka_exporter": "cluster",
+    "kminion": "kafka_cluster",
+    "kafka-lag-exporter": "cluster_name",
+    "burrow": "cluster",
+}
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize("exporter", DIALECTS)
+def test_dialect_per_cluster_rules_pass_and_their_tests_catch_a_lost_cluster_matcher(
+    run: Run, bus_repo: MakeRepo, exporter: str
+) -> None:
+    label = CLUSTER_LABELS[exporter]
+    clusters = {
+        name: {"bootstrap_servers": f"127.0.0.1:{port}", "alerts": {"selector": {label: name}}}
+        for name, port in (("prod-eu", 9092), ("prod-us", 9093))
+    }
+    bus = {
+        "clusters": clusters,
+        "policy": {"min_replication_factor": 3, "platform_team": "platform"},
+        "alerts": {"exporter": exporter},
+    }
+    repo = bus_repo({"bus.yaml": yaml.safe_dump(bus), "topics/audit/events.yaml": TOPIC})
+    result = run("alerts", "--repo", str(repo), "--verify")
+    assert result.code == 0, result.out + result.err
+    eu = [r for r in _rules(repo, "audit") if r["labels"]["cluster"] == "prod-eu"]
+    assert eu and all(f'{label}="prod-eu"' in r["expr"] for r in eu)
+    rules = repo / "alerts/audit.rules.yml"
+    rules.write_text(rules.read_text().replace(f', {label}="prod-eu"', ""))  # eu's rules read us's too
+    outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
+    assert not outcome.ok

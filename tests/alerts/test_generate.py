@@ -61,6 +61,7 @@ def test_writes_rules_tests_and_routes_per_paged_team(run: Run, bus_repo: MakeRe
         "owner": "billing",
         "topic": "billing.invoice-created.v1",
         "consumergroup": "audit-log-writer",
+        "cluster": "local",  # the one cluster of the bus; no selector of its own
     }
     assert "clamp_min(kafka_consumergroup_lag{" in lag["expr"]
     assert lag["expr"].rstrip().endswith("> 10000")
@@ -344,6 +345,64 @@ def test_promtool_tests_catch_a_wrong_rule(run: Run, bus_repo: MakeRepo) -> None
             'kafka_consumergroup_lag{consumergroup="audit-log-writer", topic="billing.invoice-created.v1"}',
         )
     )
+    outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
+    assert not outcome.ok
+    assert "KafkaConsumerGroupLagHigh" in outcome.output
+
+
+FLEET_BUS = """\
+clusters:
+  prod-eu:
+    bootstrap_servers: 127.0.0.1:9092
+    alerts: {selector: {kafka_cluster: prod-eu}}
+  prod-us:
+    bootstrap_servers: 127.0.0.1:9093
+    alerts: {selector: {kafka_cluster: prod-us}}
+  dev:
+    bootstrap_servers: 127.0.0.1:9094
+    alerts: {enabled: false}
+policy: {min_replication_factor: 3, platform_team: platform}
+alerts: {selector: {env: prod}}
+"""
+FLEET_TOPICS = {
+    "bus.yaml": FLEET_BUS,
+    "topics/audit/events.yaml": CONSUMER_TOPIC.format(consumers="  - group: eu-only\n")
+    + "placement: [prod-eu, dev]\n",
+}
+
+
+def test_each_cluster_a_topic_is_placed_on_gets_its_own_alerts(run: Run, bus_repo: MakeRepo) -> None:
+    """One rule group per cluster with its `cluster` label and selector; none for a cluster with
+    alerts disabled or one the topic is not placed on."""
+    repo = bus_repo(FLEET_TOPICS)
+    assert run("alerts", "--repo", str(repo)).code == 0
+    groups = yaml.safe_load((repo / "alerts/audit.rules.yml").read_text())["groups"]
+    assert [g["name"] for g in groups] == [
+        "busctl:prod-eu:audit.events.v1:eu-only",
+        "busctl:prod-eu:billing.invoice-created.v1:audit-log-writer",
+        "busctl:prod-us:billing.invoice-created.v1:audit-log-writer",
+    ]
+    for group, cluster in zip(groups[1:], ("prod-eu", "prod-us"), strict=True):
+        lag = group["rules"][0]
+        assert lag["labels"]["cluster"] == cluster
+        assert f'env="prod", kafka_cluster="{cluster}"}}' in lag["expr"]
+    routes = yaml.safe_load((repo / "alerts/alertmanager.yml").read_text())
+    assert "cluster" in routes["route"]["group_by"]
+    assert all("cluster" in rule["equal"] for rule in routes["inhibit_rules"] if "equal" in rule)
+
+
+@pytest.mark.prometheus
+def test_per_cluster_rules_pass_promtool_and_their_tests_catch_a_lost_cluster_matcher(
+    run: Run, bus_repo: MakeRepo
+) -> None:
+    repo = bus_repo(FLEET_TOPICS)
+    result = run("alerts", "--repo", str(repo), "--verify")
+    assert result.code == 0, result.out + result.err
+    tests = (repo / "alerts/tests/audit.test.yml").read_text()
+    assert 'kafka_cluster="prod-us"' in tests and 'cluster: "prod-us"' in tests
+    rules = repo / "alerts/audit.rules.yml"
+    # prod-eu's rules lose their cluster matcher: they would also sum prod-us's lag
+    rules.write_text(rules.read_text().replace(', kafka_cluster="prod-eu"', ""))
     outcome = prometheus.test_rules(repo, ["alerts/tests/audit.test.yml"])
     assert not outcome.ok
     assert "KafkaConsumerGroupLagHigh" in outcome.output

@@ -48,6 +48,28 @@ def test_approved_breaks_are_shown_not_hidden(run: Run, tmp_path: Path) -> None:
     )
 
 
+def test_an_added_exemption_is_a_note_for_review(run: Run, tmp_path: Path) -> None:
+    root = _repo(tmp_path, "exemption-added")
+    result = run("check", "--against", "main", "--repo", str(root))
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert lines[0].endswith("· 1 note") and max(len(line) for line in lines) <= 80
+    text = " ".join(result.out.split())
+    assert "· BUS513 topics/billing/legacy-orders.yaml:6:5: adds an exemption of legacy_orders" in text
+    assert "from BUS101: imported as it is" in text
+    assert "notify: billing (https://chat.example.com/rooms/billing), platform" in text
+    github = run("check", "--against", "main", "--repo", str(root), "--format", "github")
+    assert github.out.startswith(
+        "::notice file=topics/billing/legacy-orders.yaml,line=6,col=5,title=BUS513::"
+    )
+    markdown = run("check", "--against", "main", "--repo", str(root), "--format", "markdown")
+    assert ":information_source: | BUS513" in markdown.out
+    document = assert_report(
+        "check-report", run("check", "--against", "main", "--repo", str(root), "-f", "json").out
+    )
+    assert document["summary"] == {"breaking": 0, "approved": 0, "findings": 1}
+
+
 def test_github_annotations_for_breaks(run: Run, tmp_path: Path) -> None:
     repo = ["--against", "main", "--repo", str(_repo(tmp_path, "schema-type-changed"))]
     result = run("check", *repo, "--format", "github", "--out", str(tmp_path / "check.json"))

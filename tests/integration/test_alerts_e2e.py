@@ -64,7 +64,8 @@ def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
     run: Run, kafka_single: Broker, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    root = bus_for(kafka_single, tmp_path / "bus")
+    # klag-exporter labels every series cluster_name=<its [[clusters]] name>: the cluster's selector
+    root = bus_for(kafka_single, tmp_path / "bus", "    alerts: {selector: {cluster_name: local}}\n")
     write_files(
         root,
         {
@@ -114,6 +115,7 @@ def test_lag_alert_fires_for_the_paged_team_reaches_its_room_and_clears(
         assert alert["labels"]["owner"] == "audit"
         assert alert["labels"]["severity"] == "critical"
         assert alert["labels"]["topic"] == TOPIC
+        assert alert["labels"]["cluster"] == "local"
         assert float(alert["value"]) == 90
         assert alert["annotations"]["description"].startswith(f"Consumer group {GROUP} is 90 messages behind")
 

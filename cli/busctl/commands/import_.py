@@ -32,10 +32,13 @@ def command(
 ) -> int:
     """Declare the topics a cluster has and the repo lacks.
 
-    Write topics/<owner>/<topic>.yaml for every undeclared topic of the cluster (protected topics
+    Write topics/<owner>/<event>.yaml for every undeclared topic of the cluster (protected topics
     excluded), so that `busctl plan` right after shows no changes for them. Owners come from the topic
     name when it starts with a team; schemas are left as placeholders that `busctl lint` reports.
-    --format json lists each topic's file, what became of it and its todos, and the topics skipped.
+    With several clusters in bus.yaml, a topic is placed on this cluster only. Values this cluster's
+    defaults and overrides explain are left out; rules a topic breaks as it is (a legacy name) get
+    an exemption. --format json lists each topic's file, what became of it and its todos, and the
+    topics skipped.
 
     Example: busctl import --cluster prod --dry-run
     """

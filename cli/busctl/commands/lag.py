@@ -46,13 +46,15 @@ def command(
 ) -> int:
     """Judge each consumer group's lag against its objective.
 
-    Live lag of each declared consumer group against its lag objective, judged as its alerts judge it:
+    Live lag of each consumer group declared on a topic placed on the cluster, against its lag
+    objective, judged as its alerts judge it:
     messages behind and age of the oldest unconsumed message over the objective for its `for`, or
     stuck (lag and no committed progress for `for`). Exit 1 when any group breaks its objective.
 
     Example: busctl lag --cluster prod --group 'billing-*'"""
     bus = valid_bus(repo, untouched="nothing was read from the cluster")
-    declared = lag_targets(bus)
+    admin = connect(bus, cluster, timeout)
+    declared = lag_targets(bus, cluster)  # a group of topics placed on other clusters only is not here
     targets = [
         t
         for t in declared
@@ -60,8 +62,7 @@ def command(
         and (group is None or fnmatch.fnmatchcase(t.group, group))
     ]
     if not targets and (topic or group):
-        raise _no_group_matches(declared, topic, group)
-    admin = connect(bus, cluster, timeout)
+        raise _no_group_matches(declared, topic, group, cluster)
     topics, groups = {t.topic for t in targets}, {t.group for t in targets}
     with progress(f"reading the offsets of {len(groups)} consumer group(s) on {cluster}"):
         last = admin.read_offsets(topics, groups)
@@ -88,7 +89,9 @@ def command(
     return 1 if report.failing else 0
 
 
-def _no_group_matches(declared: list[LagTarget], topic: str | None, group: str | None) -> BusctlError:
+def _no_group_matches(
+    declared: list[LagTarget], topic: str | None, group: str | None, cluster: str
+) -> BusctlError:
     """The error for --topic/--group globs selecting nothing, with did-you-mean for a value that
     matches no declared name of its kind (a typo, not a topic and group that do not go together)."""
     given = [
@@ -105,7 +108,9 @@ def _no_group_matches(declared: list[LagTarget], topic: str | None, group: str |
         if not any(fnmatch.fnmatchcase(name, value) for name in names)
     ]
     return BusctlError(
-        "no declared consumer group matches " + " and ".join(f"{flag} {value}" for flag, value, _ in given),
+        "no declared consumer group matches "
+        + " and ".join(f"{flag} {value}" for flag, value, _ in given)
+        + f" on cluster {cluster}",
         next(filter(None, close), "")
         or "`busctl owner TEAM` lists a team's topics; consumer groups are under each topic's consumers:",
     )

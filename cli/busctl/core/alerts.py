@@ -1,4 +1,4 @@
-"""What lag alerts the declarations ask for: one `AlertRule` per (consumer group, topic, kind).
+"""What lag alerts the declarations ask for: one `AlertRule` per (cluster, consumer group, topic, kind).
 
 Pure: from the bus to a list of rule specifications, grouped by the team that gets paged. The
 PromQL itself lives in the jinja2 templates (one per exporter dialect); this module decides which
@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from busctl.core.bus import Bus
-from busctl.core.model import AlertSettings, Consumer, LagObjective
+from busctl.core.bus import Bus, TopicDecl
+from busctl.core.desired import placed
+from busctl.core.model import AlertSettings, BusConfig, Consumer, LagObjective
 from busctl.core.units import prometheus_duration_seconds
 
 DEFAULT_JOBS = {
@@ -101,9 +102,13 @@ class Objective:
         return prometheus_duration_seconds(self.for_)
 
 
+Matchers = tuple[tuple[str, str], ...]  # label matchers, sorted by label
+
+
 @dataclass(frozen=True)
 class LagTarget:
-    """A declared consumer group on a topic, the team paged for it, and its objective."""
+    """A declared consumer group on a topic, the team paged for it, and its objective; with the
+    cluster it is watched on and the label matchers picking that cluster's series."""
 
     team: str
     topic: str
@@ -111,6 +116,8 @@ class LagTarget:
     owner: str
     file: str
     objective: Objective
+    cluster: str = ""
+    selector: Matchers = ()
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,27 @@ def objective_for(consumer: Consumer, default: LagObjective) -> Objective:
     )
 
 
-def lag_targets(bus: Bus) -> list[LagTarget]:
-    """Every declared consumer group on a live topic, sorted by team, topic and group."""
+def cluster_selector(config: BusConfig, cluster: str) -> Matchers:
+    """The matchers picking `cluster`'s series: alerts.selector, then the cluster's own (which wins)."""
+    own = config.clusters[cluster].alerts.selector if cluster in config.clusters else {}
+    return tuple(sorted({**config.alerts.selector, **own}.items()))
+
+
+def alerted_clusters(config: BusConfig) -> list[str]:
+    """The clusters whose consumer groups get alerts (clusters.<name>.alerts.enabled), in bus.yaml order."""
+    return [name for name, cluster in config.clusters.items() if cluster.alerts.enabled]
+
+
+def watched_topics(bus: Bus, cluster: str) -> list[TopicDecl]:
+    """The live (not tombstoned) topics placed on `cluster`: their consumer groups are watched there."""
+    return [decl for decl in placed(bus, cluster) if decl.topic.lifecycle != "deleted"]
+
+
+def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
+    """Every consumer group declared on a live topic placed on `cluster`, sorted by team, topic and
+    group."""
     default = bus.config.alerts.default_lag
+    selector = cluster_selector(bus.config, cluster)
     targets = [
         LagTarget(
             team=consumer.team or decl.topic.owner,
@@ -152,12 +177,21 @@ def lag_targets(bus: Bus) -> list[LagTarget]:
             owner=decl.topic.owner,
             file=decl.file,
             objective=objective_for(consumer, default),
+            cluster=cluster,
+            selector=selector,
         )
-        for decl in bus.topics
-        if decl.topic.lifecycle != "deleted"
+        for decl in watched_topics(bus, cluster)
         for consumer in decl.topic.consumers
     ]
     return sorted(targets, key=lambda t: (t.team, t.topic, t.group))
+
+
+def alert_targets(bus: Bus) -> list[LagTarget]:
+    """The targets of every alerted cluster, sorted by team, topic and group, then clusters in bus.yaml
+    order: one per cluster a topic is placed on."""
+    order = {cluster: index for index, cluster in enumerate(alerted_clusters(bus.config))}
+    targets = [t for cluster in order for t in lag_targets(bus, cluster)]
+    return sorted(targets, key=lambda t: (t.team, t.topic, t.group, order[t.cluster]))
 
 
 def _group_rules(target: LagTarget, settings: AlertSettings) -> Iterator[AlertRule]:
@@ -176,7 +210,7 @@ def rules_by_team(bus: Bus) -> dict[str, list[AlertRule]]:
     """Each paged team's alert rules, in a stable order (team, topic, group, kind)."""
     settings = bus.config.alerts
     by_team: dict[str, list[AlertRule]] = {}
-    for target in lag_targets(bus):  # sorted by team first, so the dict is too
+    for target in alert_targets(bus):  # sorted by team first, so the dict is too
         by_team.setdefault(target.team, []).extend(_group_rules(target, settings))
     return by_team
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -190,3 +191,26 @@ def effective(bus_config: BusConfig, topic: Topic, cluster: str | None = None) -
         for key, value in layer.config.items():
             config[key], config_origins[key] = value, origin
     return Effective(partitions, replication, config, origins, config_origins)
+
+
+def min_insync_problem(settings: Effective) -> tuple[str, str] | None:
+    """(message, hint) when min.insync.replicas makes writes fail or one broker outage stop them."""
+    raw = settings.config.get("min.insync.replicas")
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return None
+    if not re.fullmatch(r"[0-9]{1,19}", str(raw).strip()):
+        return None  # not a number Kafka could hold: BUS402's finding
+    wanted, factor = int(raw), settings.replication_factor
+    if wanted > factor:
+        return (
+            f"min.insync.replicas {wanted} exceeds the replication factor {factor}: every acks=all write "
+            "fails",
+            f"use min.insync.replicas: {max(1, factor - 1)}",
+        )
+    if wanted == factor and factor > 1:
+        return (
+            f"min.insync.replicas {wanted} is not below the replication factor {factor}: one broker down "
+            "stops writes",
+            f"use min.insync.replicas: {factor - 1}",
+        )
+    return None

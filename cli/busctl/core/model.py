@@ -41,7 +41,8 @@ MAX_LAG_SECONDS = (2**63 - 1) // 10**9
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 SELECTOR_PATTERN = r"^([A-Za-z0-9_.*?\[\]-]+|[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9][A-Za-z0-9_.-]*)$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=63)]
-Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN, max_length=255)]
+MAX_SELECTOR = 255
+Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN, max_length=MAX_SELECTOR)]
 
 
 class Strict(BaseModel):

@@ -24,6 +24,7 @@ from busctl.core.alerts import (
     GROUP_KINDS,
     MISSING,
     AlertRule,
+    LagTarget,
     exporter_down_rule,
     job_name,
     promql_string,
@@ -64,8 +65,9 @@ def _promtool_lag(value: int, inputs: Inputs) -> str:
 
 
 def _groupby_target(rules: Iterable[AlertRule]) -> Iterator[tuple[str, list[AlertRule]]]:
+    """A rule group per target: `busctl:CLUSTER:TOPIC:GROUP`, or `busctl:exporter`."""
     for target, group in itertools.groupby(rules, key=lambda r: r.target):
-        name = f"busctl:{target.topic}:{target.group}" if target else "busctl:exporter"
+        name = f"busctl:{target.cluster}:{target.topic}:{target.group}" if target else "busctl:exporter"
         yield name, list(group)
 
 
@@ -90,24 +92,29 @@ def environment(repo: Path, bus: Bus) -> jinja2.Environment:
     env = template_environment(repo)
     extra = dict(sorted(settings.selector.items()))
 
-    def matchers(**labels: object) -> str:
-        """A selector: the given label matchers, then alerts.selector's."""
-        return _label_set({**{k: str(v) for k, v in labels.items()}, **extra}, ", ")
+    def selector(target: LagTarget | None) -> dict[str, str]:
+        """The matchers picking a target's cluster (alerts.selector and the cluster's own)."""
+        return dict(target.selector) if target is not None else extra
 
-    def series_labels(**labels: object) -> str:
-        """A test input series' labels, as the exporter's scrape would carry them (sorted)."""
-        scraped = {**{k: str(v) for k, v in labels.items()}, **extra}
+    def matchers(target: LagTarget | None, **labels: object) -> str:
+        """A selector: the given label matchers, then those picking the target's cluster."""
+        return _label_set({**{k: str(v) for k, v in labels.items()}, **selector(target)}, ", ")
+
+    def series_labels(target: LagTarget | None, **labels: object) -> str:
+        """A test input series' labels, as the exporter's scrape of the target's cluster would carry
+        them (sorted)."""
+        scraped = {**{k: str(v) for k, v in labels.items()}, **selector(target)}
         scraped |= {"instance": "exporter:9308", "job": job_name(settings)}
         return _label_set(dict(sorted(scraped.items())), ",")
 
     def expected_labels(rule: AlertRule, group_label: str, topic_label: str) -> dict[str, str]:
-        static = {"severity", "team", "owner", "topic", "consumergroup"}
+        static = {"severity", "team", "owner", "topic", "consumergroup", "cluster"}
         if rule.target is None:
             found = {"job": job_name(settings)}
         else:
             found = {group_label: rule.target.group, topic_label: rule.target.topic}
             if rule.kind is MISSING:
-                found |= extra
+                found |= selector(rule.target)
         return {k: v for k, v in sorted(found.items()) if k not in static}
 
     def webhook_url(team: str, info: Team) -> str | None:

@@ -22,14 +22,15 @@ def _headline(report: CheckReport) -> str:
     for finding in report.findings:
         counts[finding.status] += 1
     parts = [f"{counts[k]} {k}" for k in ("breaking", "approved", "warning") if counts[k]]
+    parts += [f"{counts['note']} note{'s' * (counts['note'] != 1)}"] if counts["note"] else []
     return (
         f"busctl check · against {report.ref} (merge base {report.merge_base[:10]}) · "
         f"{', '.join(parts) or 'no breaking changes'}"
     )
 
 
-_SYMBOLS = {"breaking": "✗", "approved": "✓", "warning": "!"}
-_TONES = {"breaking": Tone.ERROR, "approved": Tone.OK, "warning": Tone.WARNING}
+_SYMBOLS = {"breaking": "✗", "approved": "✓", "warning": "!", "note": "·"}
+_TONES = {"breaking": Tone.ERROR, "approved": Tone.OK, "warning": Tone.WARNING, "note": Tone.NOTE}
 
 
 def _labelled(label: str, text: str, tone: Tone | None = None, color: bool = False) -> list[str]:
@@ -75,7 +76,12 @@ def as_json(result: CheckResult) -> str:
     return json.as_json(check_report(result))
 
 
-_LEVELS: dict[str, Level] = {"breaking": "error", "warning": "warning", "approved": "notice"}
+_LEVELS: dict[str, Level] = {
+    "breaking": "error",
+    "warning": "warning",
+    "approved": "notice",
+    "note": "notice",
+}
 
 
 def as_github(result: CheckResult) -> str:
@@ -108,7 +114,12 @@ def as_markdown(result: CheckResult) -> str:
 def markdown_from_report(report: CheckReport, owners: bool = True) -> str:
     """Markdown for a check document; `owners=False` leaves out the owners to ask (the PR comment
     lists them in its own table)."""
-    icon = {"breaking": ":x:", "approved": ":white_check_mark:", "warning": ":warning:"}
+    icon = {
+        "breaking": ":x:",
+        "approved": ":white_check_mark:",
+        "warning": ":warning:",
+        "note": ":information_source:",
+    }
     lines = [f"### {_headline(report)}", ""]
     if report.findings:
         lines += ["| | rule | where | what | topics | notify |", "|---|---|---|---|---|---|"]

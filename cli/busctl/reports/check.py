@@ -13,7 +13,7 @@ from busctl.reports import Document
 
 CHECK_FORMAT_VERSION = 1
 
-Status = Literal["breaking", "approved", "warning"]
+Status = Literal["breaking", "approved", "warning", "note"]
 
 
 class CheckSummary(Document):
@@ -29,7 +29,9 @@ class FindingDocument(Document):
 
     code: str = Field(description="rule id: BUSnnn, or buf:RULE for buf breaking's findings")
     severity: Severity
-    status: Status = Field(description="breaking (not approved), approved, or warning")
+    status: Status = Field(
+        description="breaking (not approved), approved, warning, or note (informs: an exemption added)"
+    )
     message: str
     hint: str = Field(description="how to fix it (empty when there is no hint)")
     file: str
@@ -71,11 +73,18 @@ class CheckReport(Document):
     notify: list[NotifyDocument]
 
 
+_STATUS_OF: dict[Severity, Status] = {
+    Severity.ERROR: "breaking",
+    Severity.WARNING: "warning",
+    Severity.NOTE: "note",
+}
+
+
 def status_of(finding: Finding) -> Status:
-    """approved if the change approves it, else breaking (an error) or warning."""
+    """approved if the change approves it, else breaking (an error), warning or note."""
     if finding.approved:
         return "approved"
-    return "breaking" if finding.diagnostic.severity is Severity.ERROR else "warning"
+    return _STATUS_OF[finding.diagnostic.severity]
 
 
 def files_by_team(result: CheckResult) -> dict[str, list[str]]:

@@ -133,6 +133,7 @@ def registered() -> dict[str, type[Entry]]:
         breaking,
         clusters,
         configs,
+        exemptions,
         load,
         placement,
         policy,
@@ -182,10 +183,12 @@ def apply_overrides(
 
 
 def run_rules(ctx: LintContext) -> list[Diagnostic]:
-    """Every rule's findings, at the severities bus.yaml sets; team rules are skipped when teams.yaml
-    failed to load (already reported)."""
+    """Every rule's findings, at the severities bus.yaml sets, those a topic exempts as notes; team
+    rules are skipped when teams.yaml failed to load (already reported)."""
+    from busctl.rules.exemptions import exempted
+
     found = [d for rule in all_rules() if ctx.bus.teams_ok or not rule.needs_teams for d in rule.check(ctx)]
-    return apply_overrides(found, ctx.bus.config.policy.rules)
+    return exempted(ctx.bus, apply_overrides(found, ctx.bus.config.policy.rules))
 
 
 def named(diagnostic: Diagnostic) -> Diagnostic:

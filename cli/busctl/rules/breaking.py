@@ -375,7 +375,7 @@ class PlacementNarrowed(CheckRule):
     **Good**: to remove it from prod-us, tombstone it there first (apply with --allow-delete), or keep it
     """
 
-    id = "BUS513"
+    id = "BUS514"
     name = "check.placement-narrowed"
     severity = Severity.WARNING
 
@@ -411,3 +411,22 @@ class ApprovalUnused(Reported):
     name = "check.approval-unused"
     family = "check"
     severity = Severity.WARNING
+
+
+@register
+class ExemptionAdded(Reported):
+    """A change that adds a lint exemption to a topic says so, for review.
+
+    An exemption (`exemptions:` in a topic file) turns a lint rule's findings on that topic into
+    notes: reviewers see each one the change adds, with its reason, and the platform team, which
+    owns the policy, is asked too. Reported by `busctl check` at the exemption's file:line.
+
+    **Bad**:  an exemption slipped into a large change, unnoticed
+    **Good**: `note BUS513 topics/legacy/orders.yaml:9:5: adds an exemption of legacy_orders from BUS101`
+    """
+
+    id = "BUS513"
+    name = "check.exemption-added"
+    family = "check"
+    severity = Severity.NOTE
+    locked = "it shows what the change exempts; hiding it would hide the exemption"

@@ -6,7 +6,8 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from busctl.core.diagnostics import Diagnostic
+from busctl.core.alerts import alerted_clusters, cluster_selector, watched_topics
+from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.rules.base import LintContext, Rule, register
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -118,3 +119,59 @@ class BootstrapServersValid(Rule):
                         ctx.bus.config_source.at("clusters", name, "bootstrap_servers"),
                         "write host:port entries separated by commas, e.g. kafka-1:9092,kafka-2:9092",
                     )
+
+
+@register
+class AlertedClustersQueryTheirOwnSeries(Rule):
+    """Two clusters whose consumer groups get alerts pick different series (alerts.selector).
+
+    One Prometheus may scrape many clusters' exporters. A group placed on two clusters gets an alert
+    per cluster; with the same matchers both read the same series, so one cluster's lag pages twice,
+    once for a cluster that is fine. Set each cluster's `alerts.selector` to the labels its exporter
+    adds (kafka_exporter `--kafka.labels=cluster=prod`), or turn alerts off for one (`enabled: false`).
+
+    **Bad**:  clusters `prod` and `staging` without `alerts:`, a topic placed on both
+    **Good**: `prod: {alerts: {selector: {cluster: prod}}}` and `staging: {alerts: {enabled: false}}`
+    """
+
+    id = "BUS123"
+    name = "alerts.cluster-selectors-distinct"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        config = ctx.bus.config
+        selectors = {name: cluster_selector(config, name) for name in alerted_clusters(config)}
+        if len(set(selectors.values())) == len(selectors):  # every cluster its own series
+            return
+        clusters_of: dict[tuple[str, str], dict[str, None]] = {}  # a group listed twice: BUS110
+        for cluster in selectors:
+            for decl in watched_topics(ctx.bus, cluster):
+                for consumer in decl.topic.consumers:
+                    clusters_of.setdefault((consumer.group, decl.topic.name), {})[cluster] = None
+        shared: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for target, placed in clusters_of.items():
+            clusters = list(placed)
+            for index, first in enumerate(clusters):
+                for second in clusters[index + 1 :]:
+                    if selectors[first] == selectors[second]:
+                        shared.setdefault((first, second), []).append(target)
+        for (first, second), groups in shared.items():
+            matchers = ", ".join(f'{k}="{v}"' for k, v in selectors[first]) or "none"
+            group, topic = groups[0]
+            yield self.finding(
+                f"clusters {first} and {second} query the same series (matchers: {matchers}): the "
+                f"alerts of {len(groups)} consumer group(s), e.g. {group} on {topic}, fire for both "
+                "when either lags",
+                _alerts_key(ctx, second),
+                f"set clusters.{first}.alerts.selector and clusters.{second}.alerts.selector to the "
+                "labels each cluster's exporter adds (e.g. {cluster: NAME}), or alerts: {enabled: "
+                "false} on one of them",
+            )
+
+
+def _alerts_key(ctx: LintContext, cluster: str) -> Span:
+    """Where bus.yaml sets a cluster's `alerts:`, else the cluster's name."""
+    source = ctx.bus.config_source
+    if ("clusters", cluster, "alerts") in source.keys:
+        return source.key_at("clusters", cluster, "alerts")
+    return source.key_at("clusters", cluster)

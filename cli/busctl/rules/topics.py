@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from busctl.core.bus import Effective, Origin, Source, TopicDecl, effective, placement
+from busctl.core.bus import Origin, Source, TopicDecl, effective, min_insync_problem, placement
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.model import DEFAULT_TOPIC_NAME
 from busctl.core.units import prometheus_duration_problem
@@ -378,13 +378,13 @@ class MinInsyncBelowReplication(Rule):
     def _all(self, ctx: LintContext) -> Iterator[Diagnostic]:
         config = ctx.bus.config
         for decl in ctx.bus.topics:
-            base = _min_insync_problem(effective(config, decl.topic))
+            base = min_insync_problem(effective(config, decl.topic))
             if base:
                 yield self.finding(base[0], self._where(ctx, decl), base[1])
                 continue
             for name in placement(config, decl.topic):
                 settings = effective(config, decl.topic, name)
-                problem = _min_insync_problem(settings)
+                problem = min_insync_problem(settings)
                 if problem:
                     origin, field = max(
                         (settings.config_origins["min.insync.replicas"], "min.insync.replicas"),
@@ -404,29 +404,6 @@ class MinInsyncBelowReplication(Rule):
         if decl.topic.replication_factor is not None:
             return decl.source.at("replication_factor")
         return ctx.bus.config_source.at("defaults", "config", "min.insync.replicas")
-
-
-def _min_insync_problem(settings: Effective) -> tuple[str, str] | None:
-    """(message, hint) when min.insync.replicas makes writes fail or one broker outage stop them."""
-    raw = settings.config.get("min.insync.replicas")
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        return None
-    if not re.fullmatch(r"[0-9]{1,19}", str(raw).strip()):
-        return None  # not a number Kafka could hold: BUS402's finding
-    wanted, factor = int(raw), settings.replication_factor
-    if wanted > factor:
-        return (
-            f"min.insync.replicas {wanted} exceeds the replication factor {factor}: every acks=all write "
-            "fails",
-            f"use min.insync.replicas: {max(1, factor - 1)}",
-        )
-    if wanted == factor and factor > 1:
-        return (
-            f"min.insync.replicas {wanted} is not below the replication factor {factor}: one broker down "
-            "stops writes",
-            f"use min.insync.replicas: {factor - 1}",
-        )
-    return None
 
 
 _DURATION_HINT = 'use a Prometheus duration such as "10m" or "1h30m" (units largest first, at most 292y)'
