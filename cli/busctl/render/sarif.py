@@ -60,7 +60,7 @@ def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
             "shortDescription": {"text": entry.summary()},
             "fullDescription": {"text": doc},
             "help": {"text": doc, "markdown": markdown},
-            "defaultConfiguration": {"level": level(entry.severity)},
+            "defaultConfiguration": {"level": level(entry.severity), "enabled": not entry.opt_in},
         }
     for d, _ in findings:
         if d.code not in rules:

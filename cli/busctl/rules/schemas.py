@@ -132,14 +132,20 @@ class SchemaOwnedByTopicOwner(Rule):
 
 @register
 class OneMessagePerTopicFile(Rule):
-    """The .proto file holding a topic's message defines that one top-level message and no other.
+    """A topic's message is the only top-level message of its .proto file (opt-in).
 
-    **Bad**:  invoice_created.proto defining InvoiceCreated and InvoiceLine at top level
+    Off by default: buf, protoc and Confluent's serializers accept files defining several messages,
+    and "one message type per topic" only asks that a topic's `schema:` names exactly one message.
+    A repo that wants one file per topic message turns it on with `policy: {rules: {BUS305: error}}`
+    (or `warning`); a nested message is then refused as a topic's schema too.
+
+    **Bad**:  (BUS305 on) invoice_created.proto defining InvoiceCreated and InvoiceLine at top level
     **Good**: InvoiceLine nested in InvoiceCreated, or in its own file
     """
 
     id = "BUS305"
     name = "schema.one-message-per-file"
+    opt_in = True
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         reported: set[str] = set()
@@ -152,7 +158,8 @@ class OneMessagePerTopicFile(Rule):
                 yield self.finding(
                     f"topic {decl.topic.name}'s message {message.fqn} is nested inside another message",
                     decl.source.at("schema"),
-                    "a topic carries a top-level message: move it to its own file",
+                    "policy.rules turns BUS305 on: a topic carries a top-level message, move it to its "
+                    "own file",
                 )
                 continue
             others = [m for m in ctx.schemas.files[message.file].top_level_messages if m != message.fqn]
@@ -162,7 +169,7 @@ class OneMessagePerTopicFile(Rule):
                     f"{message.file} holds topic {decl.topic.name}'s message but also defines "
                     f"{', '.join(others)}",
                     decl.source.at("schema"),
-                    "one topic, one message type: move other messages to their own files or nest them",
+                    "policy.rules turns BUS305 on: move the other messages to their own files or nest them",
                 )
 
 
