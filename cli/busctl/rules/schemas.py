@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.model import KEY_KINDS
-from busctl.core.ownership import schema_owner, topics_carrying
+from busctl.core.ownership import schema_owner
 from busctl.rules.base import LintContext, Rule, register
 
 
@@ -173,9 +173,15 @@ class OneMessagePerTopicFile(Rule):
                 )
 
 
+_NAMED_TOPICS = 3  # BUS306 names this many topics, then "and N more"
+
+
 @register
 class MessageCarriedOnce(Rule):
     """A message type is the value schema of one topic only, so its owner and consumers are unambiguous.
+
+    Reported once per shared message, at its definition (or, when it is not defined, at the first
+    topic's `schema:`), naming the topics that carry it. Tombstoned topics do not count.
 
     **Bad**:  two topics with `schema: acme.billing.v1.InvoiceCreated`
     **Good**: one topic per message type (copy the message for a new topic version)
@@ -186,22 +192,16 @@ class MessageCarriedOnce(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        seen: set[str] = set()
-        for decl in ctx.bus.topics:
-            fqn = decl.topic.schema_
-            if fqn in seen or decl.topic.lifecycle == "deleted":
+        for fqn, decls in ctx.bus.topics_by_message.items():
+            carriers = [d for d in decls if d.topic.schema_ == fqn and d.topic.lifecycle != "deleted"]
+            if len(carriers) < 2:
                 continue
-            seen.add(fqn)
-            carriers = [
-                d
-                for d in topics_carrying(ctx.bus, fqn)
-                if d.topic.schema_ == fqn and d.topic.lifecycle != "deleted"
-            ]
-            if len(carriers) > 1:
-                names = ", ".join(d.topic.name for d in carriers)
-                for other in carriers[1:]:
-                    yield self.finding(
-                        f"message {fqn} is the schema of several topics: {names}",
-                        other.source.at("schema"),
-                        "give each topic its own message type",
-                    )
+            names = sorted(d.topic.name for d in carriers)
+            more = len(names) - _NAMED_TOPICS
+            listed = ", ".join(names[:_NAMED_TOPICS]) + (f" and {more} more" if more > 0 else "")
+            message = ctx.schemas.message(fqn)
+            yield self.finding(
+                f"message {fqn} is the schema of {len(names)} topics: {listed}",
+                message.span if message is not None else carriers[0].source.at("schema"),
+                "give each topic its own message type",
+            )
