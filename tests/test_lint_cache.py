@@ -181,11 +181,13 @@ def test_a_message_defined_twice_across_protoc_batches(
 
 
 def test_an_import_busctl_misreads_relints_without_the_cache(run: Run, bus_repo: MakeBus) -> None:
-    """`import "acme/common/" "v1/money.proto";` is one import to protoc and buf; busctl's quick reading
-    before compiling misses it, so protoc's view decides the groups and nothing is cached for buf."""
+    """`import /* the total */ "acme/common/v1/money.proto";` is an import to protoc and buf; busctl's
+    quick reading before compiling misses it, so protoc's view decides the groups and nothing is cached
+    for buf."""
     money = "acme.common.v1.Money"
     proto = FINDINGS[PROTO].replace(
-        "package acme.billing.v1;\n", 'package acme.billing.v1;\n\nimport "acme/common/" "v1/money.proto";\n'
+        "package acme.billing.v1;\n",
+        'package acme.billing.v1;\n\nimport /* the total */ "acme/common/v1/money.proto";\n',
     )
     proto = proto.replace(
         "string invoiceId = 1;", f"string invoiceId = 1;\n  // Total.\n  {money} total = 2;"
@@ -195,3 +197,13 @@ def test_an_import_busctl_misreads_relints_without_the_cache(run: Run, bus_repo:
     assert cold == _lint(run, root, "--no-cache")
     assert "buf:FIELD_LOWER_SNAKE_CASE" in _codes(cold)
     assert {path.parent.parent.name for path in _entries(root)} == {"protoc"}
+
+
+def test_imports_are_read_from_import_lines(tmp_path: Path) -> None:
+    (tmp_path / "a.proto").write_text(
+        'syntax = "proto3";\npackage acme.a.v1;\nimport "b.proto";\n  import public \'c/d.proto\';\n'
+        'import "e/" "f.proto";\n// import "commented.proto";\nmessage M { string s = 1; } // "x.proto"\n'
+    )
+    source = protoc.read_sources(tmp_path, ".")["a.proto"]
+    assert source.package == "acme.a.v1"
+    assert source.imports == {"b.proto", "c/d.proto", "e/f.proto"}

@@ -31,7 +31,8 @@ _MESSAGE_PATH = 4  # FileDescriptorProto.message_type
 _NESTED_PATH = 3  # DescriptorProto.nested_type
 BATCH_FILES = 1000
 _CACHE_KIND = "protoc"
-_QUOTED_PROTO = re.compile(rb"""["']([^"'\n]+\.proto)["']""")  # a superset of a file's imports
+_IMPORT = re.compile(rb"""^[ \t]*import\s+(?:public\s+|weak\s+)?((?:"[^"\n]*"\s*|'[^'\n]*'\s*)+);""", re.M)
+_STRING = re.compile(rb"""["']([^"'\n]*)["']""")
 _PACKAGE = re.compile(rb"^\s*package\s+([\w.]+)\s*;", re.M)
 
 
@@ -57,8 +58,9 @@ def proto_files(repo: Path, schema_root: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ProtoSource:
-    """What busctl reads of a .proto before compiling it: its digest, its package and (a superset of)
-    its imports, every quoted string ending in .proto."""
+    """What busctl reads of a .proto before compiling it: its digest, package and imports, from plain
+    `package` and `import` lines (an import hidden behind a comment is not seen; buf's grouping checks
+    this reading against protoc's)."""
 
     digest: str
     package: str
@@ -75,7 +77,10 @@ def read_sources(repo: Path, schema_root: str) -> dict[str, ProtoSource]:
         sources[name] = ProtoSource(
             digest=digest([data]),
             package=package.group(1).decode() if package else "",
-            imports=frozenset(m.decode(errors="replace") for m in _QUOTED_PROTO.findall(data)),
+            imports=frozenset(
+                b"".join(_STRING.findall(strings)).decode(errors="replace")
+                for strings in _IMPORT.findall(data)
+            ),
         )
     return sources
 
