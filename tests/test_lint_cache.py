@@ -47,7 +47,7 @@ def test_a_hit_reports_what_a_cold_run_reports(run: Run, bus_repo: MakeBus) -> N
     assert not (root / ".busctl-cache").exists()  # --no-cache writes nothing
     cold = _lint(run, root)
     kinds = {path.parent.parent.name for path in _entries(root)}
-    assert kinds == {"protoc", "buf-lint"}
+    assert kinds == {"protoc", "buf-lint", "buf-rules"}
     warm = _lint(run, root)
     assert uncached == cold == warm
     assert {"buf:FIELD_LOWER_SNAKE_CASE", "BUS306"} <= _codes(warm)
@@ -64,6 +64,7 @@ def test_a_hit_compiles_and_lints_nothing(
 
     monkeypatch.setattr(protoc.protoc, "main", refuse)
     monkeypatch.setattr(buf.LintRun, "_run", refuse)
+    monkeypatch.setattr(buf, "_ask_breaking_rules", refuse)
     assert _lint(run, root) == cold
 
 
@@ -196,7 +197,7 @@ def test_an_import_busctl_misreads_relints_without_the_cache(run: Run, bus_repo:
     cold = _lint(run, root)
     assert cold == _lint(run, root, "--no-cache")
     assert "buf:FIELD_LOWER_SNAKE_CASE" in _codes(cold)
-    assert {path.parent.parent.name for path in _entries(root)} == {"protoc"}
+    assert {path.parent.parent.name for path in _entries(root)} == {"protoc", "buf-rules"}
 
 
 def test_imports_are_read_from_import_lines(tmp_path: Path) -> None:

@@ -38,14 +38,15 @@ def load_workspace(
 
     def start_buf(config: BusConfig) -> None:
         root = config.schemas.root
-        sources.update(protoc.read_sources(repo, root))
+        if run_buf or cache is not None:  # what buf groups by and both caches are keyed by
+            sources.update(protoc.read_sources(repo, root))
         if run_buf and sources:
             started.append(buf.start_lint(repo, root, sources, cache))
 
     bus, report = load_bus(repo, on_schemas=start_buf)
     if bus.schemas_ok:
         root = bus.config.schemas.root
-        schemas, problems = protoc.compile_schemas(repo, root, cache=cache, sources=sources)
+        schemas, problems = protoc.compile_schemas(repo, root, cache=cache, sources=sources or None)
         report.extend(named(p) for p in problems)
     else:  # a pipe, device or symlink loop in the tree (reported): protoc and buf could hang on it
         schemas = SchemaSet(root=bus.config.schemas.root, compiled=False)
@@ -60,7 +61,7 @@ def lint(repo: Path, *, run_buf: bool = True, cache: Cache | None = None) -> Wor
         bus=workspace.bus,
         schemas=workspace.schemas,
         catalogue=load_catalogue(),
-        buf_rules=buf.breaking_rules(),
+        buf_rules=buf.breaking_rules(cache),
     )
     workspace.report.extend(run_rules(context))
     workspace.report.extend(settings_note(workspace.bus))

@@ -31,6 +31,7 @@ BUF_TIMEOUT_SECONDS = 300
 BATCH_FILES = 1000  # files linted by one buf process (memory: ~450 MB per 1,000 files)
 _FINDINGS_EXIT = 100
 _CACHE_KIND = "buf-lint"
+_RULES_KIND = "buf-rules"
 _CONFIG_FILES = ("buf.yaml", "buf.lock", "buf.work.yaml")
 
 
@@ -107,14 +108,27 @@ def _breaking_hint(rule: str) -> str:
     )
 
 
-@functools.cache
-def breaking_rules() -> frozenset[str] | None:
+def breaking_rules(cache: Cache | None = None) -> frozenset[str] | None:
     """The ids of every buf breaking rule (deprecated ones too), from the buf binary itself; None when
-    buf is not installed. Asked once per run (`buf config ls-breaking-rules --format json`)."""
+    buf is not installed. Asked once per run (`buf config ls-breaking-rules --format json`), or read
+    from `cache` for the same `buf --version`."""
     try:
         binary = buf_binary()
     except BusctlError:
         return None
+    version = _buf_version() if cache is not None else ""
+    key = cache.key(_RULES_KIND, [version]) if cache is not None and version else ""
+    stored = cache.get(_RULES_KIND, key) if cache is not None and key else None
+    if isinstance(stored, list) and all(isinstance(rule, str) for rule in stored):
+        return frozenset(stored)
+    rules = _ask_breaking_rules(binary)
+    if cache is not None and key:
+        cache.put(_RULES_KIND, key, sorted(rules))
+    return rules
+
+
+@functools.cache
+def _ask_breaking_rules(binary: str) -> frozenset[str]:
     command = [binary, "config", "ls-breaking-rules", "--format", "json", "--include-deprecated"]
     with tempfile.TemporaryDirectory(prefix="busctl-buf-") as empty:  # no buf.yaml decides the version
         done = subprocess.run(command, cwd=empty, capture_output=True, text=True, timeout=BUF_TIMEOUT_SECONDS)
@@ -231,10 +245,10 @@ class LintRun:
     schema_root: str
     cache: Cache | None
     sources: dict[str, ProtoSource]
-    groups: list[_Group] = field(default_factory=list)
-    _outcome: list[tuple[list[_Group], list[dict[str, Any]]]] = field(default_factory=list)
-    _failure: list[BusctlError] = field(default_factory=list)
-    _thread: threading.Thread | None = None
+    groups: list[_Group] = field(default_factory=list, init=False)
+    _outcome: list[tuple[list[_Group], list[dict[str, Any]]]] = field(default_factory=list, init=False)
+    _failure: list[BusctlError] = field(default_factory=list, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self, groups: list[list[str]]) -> None:
         """Look every group up in the cache; lint the others in the background."""
@@ -243,17 +257,19 @@ class LintRun:
         for group in self.groups:
             if self.cache is not None and config:
                 group.key = self.cache.key(_CACHE_KIND, [config, *self._key_parts(group.files)])
-                group.cached = self.cache.get(_CACHE_KIND, group.key)
+                stored = self.cache.get(_CACHE_KIND, group.key)
+                if isinstance(stored, list) and all(isinstance(f, dict) for f in stored):
+                    group.cached = stored
         todo = [g for g in self.groups if g.cached is None]
         self._thread = threading.Thread(target=self._lint, args=(todo,), daemon=True)
         self._thread.start()
 
     def _config_digest(self) -> str:
         """buf's version and configuration files; "" (no caching) when they cannot be read."""
+        version = _buf_version()
         try:
-            version = _buf_version()
-            return digest([version, *(self._read(name) for name in _CONFIG_FILES)])
-        except (OSError, subprocess.SubprocessError, BusctlError):
+            return digest([version, *(self._read(name) for name in _CONFIG_FILES)]) if version else ""
+        except OSError:
             return ""
 
     def _read(self, name: str) -> bytes:
@@ -343,10 +359,14 @@ def _compiled_view(schemas: SchemaSet) -> dict[str, tuple[str, Collection[str]]]
 
 @functools.cache
 def _buf_version() -> str:
-    done = subprocess.run(
-        [buf_binary(), "--version"], capture_output=True, text=True, timeout=BUF_TIMEOUT_SECONDS, check=True
-    )
-    return done.stdout.strip()
+    """`buf --version`; "" when buf cannot say (then nothing buf decides is cached)."""
+    try:
+        done = subprocess.run(
+            [buf_binary(), "--version"], capture_output=True, text=True, timeout=BUF_TIMEOUT_SECONDS
+        )
+    except (OSError, subprocess.SubprocessError, BusctlError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def start_lint(
