@@ -26,7 +26,7 @@ import busctl
 
 CACHE_DIR = ".busctl-cache"  # under the repo unless --cache-dir / BUSCTL_CACHE_DIR say otherwise
 MAX_BYTES = 256 * 1024 * 1024
-_FORMAT = 1  # bump when an entry's payload changes shape
+_FORMAT = 2  # bump when an entry's payload changes shape
 
 
 def digest(parts: Iterable[str | bytes]) -> str:

@@ -8,7 +8,6 @@ With a cache, the SchemaSet of a module whose files are all unchanged is read ba
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import importlib.resources
 import os
@@ -153,9 +152,13 @@ def _key_parts(schema_root: str, sources: dict[str, ProtoSource]) -> list[str]:
 
 
 def _dump(schemas: SchemaSet) -> dict[str, Any]:
+    """The SchemaSet as JSON-able lists (a message's span is always in its own file)."""
     return {
-        "files": [dataclasses.asdict(f) for f in schemas.files.values()],
-        "messages": [dataclasses.asdict(m) for m in schemas.messages.values()],
+        "files": [[f.path, f.package, f.top_level_messages, f.imports] for f in schemas.files.values()],
+        "messages": [
+            [m.fqn, m.file, m.span.line, m.span.col, m.top_level, m.end_line, m.uses]
+            for m in schemas.messages.values()
+        ],
         "enums": sorted(schemas.enums),
     }
 
@@ -164,17 +167,15 @@ def _load(payload: Any, schema_root: str) -> SchemaSet | None:
     """The SchemaSet `_dump` stored, or None when the payload does not have its shape."""
     try:
         files = [
-            ProtoFile(
-                **{**f, "top_level_messages": tuple(f["top_level_messages"]), "imports": tuple(f["imports"])}
-            )
-            for f in payload["files"]
+            ProtoFile(path, package, tuple(top), tuple(imports))
+            for path, package, top, imports in payload["files"]
         ]
         messages = [
-            MessageInfo(**{**m, "span": Span(**m["span"]), "uses": tuple(m["uses"])})
-            for m in payload["messages"]
+            MessageInfo(fqn, file, Span(file, line, col), top_level, end_line, tuple(uses))
+            for fqn, file, line, col, top_level, end_line, uses in payload["messages"]
         ]
         enums = set(payload["enums"])
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
     return SchemaSet(
         root=schema_root,
