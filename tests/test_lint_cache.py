@@ -4,6 +4,7 @@ a damaged entry is a miss; and the batches protoc and buf run in find what one r
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -208,3 +209,23 @@ def test_imports_are_read_from_import_lines(tmp_path: Path) -> None:
     source = protoc.read_sources(tmp_path, ".")["a.proto"]
     assert source.package == "acme.a.v1"
     assert source.imports == {"b.proto", "c/d.proto", "e/f.proto"}
+
+
+def test_concurrent_writers_never_leave_half_an_entry(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    key = cache.key("test", ["shared"])
+    payloads = [[str(n) * 200_000] for n in range(4)]  # large enough for a write to be seen half-done
+
+    def write(payload: list[str]) -> None:
+        for _ in range(20):
+            cache.put("test", key, payload)
+
+    cache.put("test", key, payloads[0])  # from now on, every read must find a whole entry
+    writers = [threading.Thread(target=write, args=(payload,)) for payload in payloads]
+    for writer in writers:
+        writer.start()
+    seen = [cache.get("test", key) for _ in range(200)]
+    for writer in writers:
+        writer.join()
+    assert all(got in payloads for got in seen)  # never half an entry (that would be a miss: None)
+    assert not list(tmp_path.glob("*/*/*.tmp"))  # every temporary file was renamed into place
