@@ -229,3 +229,34 @@ def test_concurrent_writers_never_leave_half_an_entry(tmp_path: Path) -> None:
         writer.join()
     assert all(got in payloads for got in seen)  # never half an entry (that would be a miss: None)
     assert not list(tmp_path.glob("*/*/*.tmp"))  # every temporary file was renamed into place
+
+
+def test_an_error_in_a_file_several_batches_import_is_reported_once(
+    bus_repo: MakeBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def importer(package: str, message: str) -> str:
+        return (
+            f'syntax = "proto3";\n\npackage {package};\n\nimport "acme/common/v1/money.proto";\n\n'
+            f"// A message.\nmessage {message} {{\n  // The total.\n  acme.common.v1.Money total = 1;\n}}\n"
+        )
+
+    root = bus_repo(
+        {
+            "schemas/acme/common/v1/money.proto": 'syntax = "proto3";\nmessage Money {\n',  # unclosed
+            "schemas/acme/audit/v1/audit_event.proto": importer("acme.audit.v1", "AuditEvent"),
+            PROTO: importer("acme.billing.v1", "InvoiceCreated"),
+        }
+    )
+
+    def errors() -> list[tuple[str, int, str]]:
+        found = workspace.lint(root, run_buf=False).report.items
+        return sorted((d.span.file, d.span.line, d.message) for d in found if d.code == "BUS301")
+
+    whole = errors()
+    monkeypatch.setattr(protoc, "BATCH_FILES", 1)
+    batched = errors()
+    money = [e for e in batched if e[0] == "schemas/acme/common/v1/money.proto"]
+    assert money and len(money) == len(set(money)), batched
+    assert {e for e in batched if e[0].endswith("money.proto")} == {
+        e for e in whole if e[0].endswith("money.proto")
+    }

@@ -138,8 +138,9 @@ def compile_schemas(
             for file_proto in descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes()).file:
                 if file_proto.name in own:
                     problems += _index_file(schemas, file_proto, schema_root)
-    if problems:  # as when one protoc run fails: no messages to check against
-        return SchemaSet(root=schema_root, compiled=False), problems
+    if problems:  # as when one protoc run fails: no messages to check against; an error in a file
+        # imported by several batches is reported by each of them, and shown once
+        return SchemaSet(root=schema_root, compiled=False), list(dict.fromkeys(problems))
     if key and cache is not None:
         cache.put(_CACHE_KIND, key, _dump(schemas))
     return schemas, []
