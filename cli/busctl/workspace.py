@@ -36,14 +36,14 @@ def load_workspace(
     started: list[buf.LintRun] = []
     sources: dict[str, protoc.ProtoSource] = {}
 
-    def start_buf(config: BusConfig) -> None:
+    def start_schemas(config: BusConfig) -> None:  # once the tree is vetted, before the topics load
         root = config.schemas.root
         if run_buf or cache is not None:  # what buf groups by and both caches are keyed by
             sources.update(protoc.read_sources(repo, root))
         if run_buf and sources:
             started.append(buf.start_lint(repo, root, sources, cache))
 
-    bus, report = load_bus(repo, on_schemas=start_buf)
+    bus, report = load_bus(repo, on_schemas=start_schemas)
     if bus.schemas_ok:
         root = bus.config.schemas.root
         schemas, problems = protoc.compile_schemas(repo, root, cache=cache, sources=sources or None)
