@@ -13,6 +13,7 @@ import pytest
 from busctl import workspace
 from busctl.adapters import buf, protoc
 from busctl.adapters.cache import Cache
+from busctl.core.diagnostics import BusctlError
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
@@ -260,3 +261,14 @@ def test_an_error_in_a_file_several_batches_import_is_reported_once(
     assert {e for e in batched if e[0].endswith("money.proto")} == {
         e for e in whole if e[0].endswith("money.proto")
     }
+
+
+def test_a_failure_in_the_background_is_raised_not_lost(
+    run: Run, bus_repo: MakeBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise BusctlError("buf failed (exit 2): something", "run `buf lint` in schemas/ to see why")
+
+    monkeypatch.setattr(buf.LintRun, "_run", broken)
+    result = run("lint", "--repo", str(bus_repo(FINDINGS)), "--no-cache")
+    assert result.code == 1 and "buf failed (exit 2)" in result.err and "Traceback" not in result.err

@@ -247,22 +247,23 @@ class LintRun:
     sources: dict[str, ProtoSource]
     groups: list[_Group] = field(default_factory=list, init=False)
     _outcome: list[tuple[list[_Group], list[dict[str, Any]]]] = field(default_factory=list, init=False)
-    _failure: list[BusctlError] = field(default_factory=list, init=False)
+    _failure: list[Exception] = field(default_factory=list, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
 
     def start(self, groups: list[list[str]]) -> None:
-        """Look every group up in the cache; lint the others in the background."""
-        config = self._config_digest()
+        """In the background: look every group up in the cache, lint the others."""
         self.groups = [_Group(files) for files in groups]
+        self._thread = threading.Thread(target=self._lint, daemon=True)
+        self._thread.start()
+
+    def _look_up(self) -> None:
+        config = self._config_digest()
         for group in self.groups:
             if self.cache is not None and config:
                 group.key = self.cache.key(_CACHE_KIND, [config, *self._key_parts(group.files)])
                 stored = self.cache.get(_CACHE_KIND, group.key)
                 if isinstance(stored, list) and all(isinstance(f, dict) for f in stored):
                     group.cached = stored
-        todo = [g for g in self.groups if g.cached is None]
-        self._thread = threading.Thread(target=self._lint, args=(todo,), daemon=True)
-        self._thread.start()
 
     def _config_digest(self) -> str:
         """buf's version and configuration files; "" (no caching) when they cannot be read."""
@@ -288,19 +289,20 @@ class LintRun:
         targets = set(files)
         return [f"{'lint' if n in targets else 'import'}:{n}:{self.sources[n].digest}" for n in sorted(seen)]
 
-    def _lint(self, groups: list[_Group]) -> None:
-        batch: list[_Group] = []
-        for group in [*groups, None]:
-            if group is not None:
-                batch.append(group)
-            size = sum(len(g.files) for g in batch)
-            if batch and (group is None or size >= BATCH_FILES):
-                try:
+    def _lint(self) -> None:
+        """The thread: cache lookups, then buf on the groups missed, in batches; any failure is kept
+        for `result()` to raise (a lost one would look like a clean module)."""
+        try:
+            self._look_up()
+            batch: list[_Group] = []
+            for group in [*(g for g in self.groups if g.cached is None), None]:
+                if group is not None:
+                    batch.append(group)
+                if batch and (group is None or sum(len(g.files) for g in batch) >= BATCH_FILES):
                     self._outcome.append((batch, self._run([f for g in batch for f in g.files])))
-                except BusctlError as err:
-                    self._failure.append(err)
-                    return
-                batch = []
+                    batch = []
+        except Exception as err:  # re-raised in the caller's thread by result()
+            self._failure.append(err)
 
     def _run(self, files: list[str]) -> list[dict[str, Any]]:
         paths = [arg for name in files for arg in ("--path", name)]
