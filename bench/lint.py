@@ -438,12 +438,13 @@ def run_busctl(repo: Path, extra: list[str], env: dict[str, str], out_dir: Path)
     return Run(seconds, cpu, _rss_mb(usage.ru_maxrss), errors, warnings, files, codes)
 
 
-def busctl_env(pycache: Path, buf_cache: Path) -> dict[str, str]:
+def busctl_env(pycache: Path, buf_cache: Path, lint_cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(CLI), env.get("PYTHONPATH", "")) if p)
     env["PYTHONPYCACHEPREFIX"] = str(pycache)  # keep bytecode out of cli/; a fresh one = cold imports
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # else every run compiles busctl from source (~1 s)
     env["BUF_CACHE_DIR"] = str(buf_cache)
+    env["BUSCTL_CACHE_DIR"] = str(lint_cache)  # busctl's own cache, outside the generated repo
     env["NO_COLOR"] = "1"
     return env
 
@@ -468,14 +469,17 @@ def _progress(label: str, which: str, run: Run) -> None:
 
 
 def measure(repo: Path, runs: int, work: Path) -> list[Series]:
-    pycache, buf_cache = work / "pycache", work / "buf-cache"
-    env = busctl_env(pycache, buf_cache)
+    pycache, buf_cache, lint_cache = work / "pycache", work / "buf-cache", work / "lint-cache"
+    env = busctl_env(pycache, buf_cache, lint_cache)
     series: list[Series] = []
-    for label, extra in (("buf lint on", []), ("--no-buf", ["--no-buf"])):
+    modes = (("buf lint on", []), ("--no-buf", ["--no-buf"]), ("--no-cache", ["--no-cache"]))
+    for label, extra in modes:
         cold = None
-        if not series:  # the very first run: no bytecode, empty buf cache, files just written
-            shutil.rmtree(pycache, ignore_errors=True)
+        if label != "--no-cache":  # the first run of a mode: empty caches (and, first, no bytecode)
+            if not series:
+                shutil.rmtree(pycache, ignore_errors=True)
             shutil.rmtree(buf_cache, ignore_errors=True)
+            shutil.rmtree(lint_cache, ignore_errors=True)
             cold = run_busctl(repo, extra, env, work)
             _progress(label, "cold", cold)
         warm = []
@@ -536,7 +540,7 @@ def phases(repo: Path, work: Path) -> None:
     Uses busctl's internals, so it may need updating when they change; it reports instead of failing.
     """
     _busctl_imports()
-    env = busctl_env(work / "pycache", work / "buf-cache")
+    env = busctl_env(work / "pycache", work / "buf-cache", work / "lint-cache")
     startup = []
     for _ in range(3):
         started = time.perf_counter()  # the first run may compile bytecode; best of 3
@@ -547,11 +551,12 @@ def phases(repo: Path, work: Path) -> None:
     rows: list[tuple[str, float]] = [("startup: python -m busctl --version (best of 3)", min(startup))]
     try:
         from busctl.adapters import buf, protoc
+        from busctl.adapters.cache import Cache
         from busctl.core.diagnostics import Diagnostic
         from busctl.core.topic_configs import load_catalogue
         from busctl.loading.bus import load_bus
         from busctl.render import diagnostics as render
-        from busctl.rules.base import LintContext, Rule, all_rules
+        from busctl.rules.base import LintContext, Rule, all_rules, enabled
 
         def timed(label: str, work: Callable[[], T]) -> T:
             started = time.perf_counter()
@@ -561,10 +566,23 @@ def phases(repo: Path, work: Path) -> None:
 
         bus, report_ = timed("load_bus: find, read, parse YAML, validate", lambda: load_bus(repo))
         root = bus.config.schemas.root
-        schemas, _ = timed("protoc: compile + index descriptors", lambda: protoc.compile_schemas(repo, root))
-        timed(
-            "buf lint (subprocess; overlaps loading in busctl)", lambda: buf.start_lint(repo, root).result()
+        sources = timed(
+            "read_sources: digest, package, imports of each .proto", lambda: protoc.read_sources(repo, root)
         )
+        cache = Cache(work / "phases-cache")
+        shutil.rmtree(cache.directory, ignore_errors=True)
+        schemas, _ = timed(
+            "protoc: compile (batches) + index, cold",
+            lambda: protoc.compile_schemas(repo, root, cache=cache, sources=sources),
+        )
+        timed(
+            "protoc: from the cache", lambda: protoc.compile_schemas(repo, root, cache=cache, sources=sources)
+        )
+        timed(
+            "buf lint, cold (groups, batches; overlaps loading in busctl)",
+            lambda: buf.start_lint(repo, root, sources, cache).result(schemas),
+        )
+        timed("buf lint: from the cache", lambda: buf.start_lint(repo, root, sources, cache).result(schemas))
         context = LintContext(bus=bus, schemas=schemas, catalogue=load_catalogue())
         found = list(report_.items)
 
@@ -572,7 +590,8 @@ def phases(repo: Path, work: Path) -> None:
             return list(rule.check(context))
 
         for rule in all_rules():
-            found += timed(f"rule {rule.id} {rule.name}", functools.partial(check, rule))
+            if enabled(type(rule), bus.config.policy.rules):
+                found += timed(f"rule {rule.id} {rule.name}", functools.partial(check, rule))
         ordered = timed("report.sorted()", lambda: sorted(found, key=lambda d: d.sort_key()))
         timed("render as_text", lambda: render.as_text(ordered, len(bus.files) + len(schemas.files)))
     except Exception as err:  # internals moved: say so, keep the rest of the benchmark
@@ -593,7 +612,7 @@ def profile(repo: Path, top: int, run_buf: bool) -> None:
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    result = workspace.lint(repo, run_buf=run_buf)
+    result = workspace.lint(repo, run_buf=run_buf)  # no cache: what a cold run does
     found = result.report.sorted()  # what `busctl lint` does next, before rendering
     profiler.disable()
     seconds = time.perf_counter() - started
@@ -675,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
             profile(repo, args.top, run_buf=not args.profile_no_buf)
     finally:
         if args.keep and not args.dir:
-            for scratch in ("pycache", "buf-cache", "stdout.txt", "stderr.txt"):
+            for scratch in ("pycache", "buf-cache", "lint-cache", "stdout.txt", "stderr.txt"):
                 target = work / scratch
                 if target.is_dir():
                     shutil.rmtree(target)

@@ -108,7 +108,7 @@ def write_topics(root: Path, topics: list[tuple[str, str]], shared_schemas: bool
 
     Each topic names its own message, in a .proto file of its own (one message type per topic, as the
     README asks; plan compiles the schemas and checks them like lint); with shared_schemas all topics of a
-    team carry one message, which makes every topic but one per team a BUS306 warning.
+    team carry one message: one BUS306 warning per team (BUS306 is reported once per shared message).
     """
     for team, name in topics:
         local = name.split(".")[1]
@@ -603,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shared-schemas",
         action="store_true",
-        help="one message per team instead of per topic (N-5 BUS306 warnings: the warnings path of plan)",
+        help="one message per team instead of per topic (5 BUS306 warnings, one per shared message)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)

@@ -53,6 +53,7 @@ def test_lint_sarif(run: Run, bus_repo: Callable[..., Path]) -> None:
     assert [entry.id for entry in entries()] == list(rules)  # load codes, lint and check rules
     assert rules["BUS004"]["shortDescription"]["text"] == REGISTRY["BUS004"].summary()
     assert rules["BUS004"]["defaultConfiguration"] == {"level": "error"}
+    assert rules["BUS305"]["defaultConfiguration"] == {"level": "error", "enabled": False}  # opt-in
     results = log["runs"][0]["results"]
     typo = next(r for r in results if r["ruleId"] == "BUS004")
     assert typo["level"] == "error" and 'did you mean "partitions"' in typo["message"]["text"]

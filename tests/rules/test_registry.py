@@ -90,6 +90,7 @@ def test_listing_fits_80_columns_and_names_every_code(run: Run) -> None:
     assert re.search(r"^BUS001  error    yaml-syntax$", result.out, re.M)  # load errors: locked, unmarked
     assert re.search(r"^BUS104  error    topic\.protected +locked$", result.out, re.M)
     assert re.search(r"^BUS204  warning  team\.github-handle$", result.out, re.M)
+    assert re.search(r"^BUS305  off      schema\.one-message-per-file$", result.out, re.M)  # opt-in
 
 
 def test_one_rule_in_full(run: Run) -> None:
@@ -98,6 +99,8 @@ def test_one_rule_in_full(run: Run) -> None:
     assert result.out.startswith("BUS204 team.github-handle (lint rule, default warning)\n")
     assert "policy: {rules: {BUS204: error|warning|off}}" in result.out
     assert "\nBad:" in result.out and "\nGood:" in result.out and "**" not in result.out
+    opt_in = run("rules", "BUS305")
+    assert opt_in.out.startswith("BUS305 schema.one-message-per-file (lint rule, default off; error when")
     locked = run("rules", "BUS501")
     assert "locked: Kafka cannot remove partitions" in locked.out
     assert max(len(line) for line in locked.out.splitlines()) <= WIDTH
@@ -118,6 +121,8 @@ def test_json_is_the_rules_report(run: Run) -> None:
     assert rules["BUS001"]["family"] == "load" and not rules["BUS001"]["configurable"]
     assert rules["BUS204"]["configurable"] and rules["BUS204"]["locked"] == ""
     assert rules["BUS512"] == {**rules["BUS512"], "family": "check", "severity": "warning"}
+    assert rules["BUS305"]["opt_in"] and rules["BUS305"]["severity"] == "error"
+    assert not rules["BUS204"]["opt_in"]
     assert "**Bad**" in rules["BUS204"]["doc"]
 
 
@@ -126,6 +131,7 @@ def test_markdown_is_the_readme_block(run: Run, tmp_path: Path) -> None:
     assert result.out == render.as_markdown(entries())
     assert "| BUS104 | topic.protected | error | locked: " in result.out
     assert "| BUS204 | team.github-handle | warning | yes |" in result.out
+    assert "| BUS305 | schema.one-message-per-file | off | yes |" in result.out
 
 
 def test_findings_carry_their_entry_name(bus_repo: Callable[[dict[str, str | None]], Path]) -> None:

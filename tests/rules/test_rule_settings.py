@@ -82,6 +82,32 @@ def test_lint_turns_a_rule_off(run: Run, fresh_bus: MakeBus) -> None:
     assert "error BUS203" not in result.out
 
 
+TWO_MESSAGES = {  # BUS305 (opt-in): the topic's file also defines InvoiceLine at top level
+    "schemas/acme/billing/v1/invoice_created.proto": (
+        BASE_BUS / "schemas/acme/billing/v1/invoice_created.proto"
+    )
+    .read_text("utf-8")
+    .replace("  int64 amount_cents = 2;\n}", "  repeated InvoiceLine lines = 2;\n}")
+    + "\n// One line.\nmessage InvoiceLine {\n  // What was sold.\n  string sku = 1;\n}\n"
+}
+
+
+def test_an_opt_in_rule_runs_only_once_a_severity_is_set(run: Run, fresh_bus: MakeBus) -> None:
+    plain = run("lint", "--no-buf", "--repo", str(fresh_bus(TWO_MESSAGES)))
+    assert plain.code == 0 and "BUS305" not in plain.out, plain.out
+    for setting, code in (("error", 1), ("warning", 0)):
+        result = run(
+            "lint",
+            "--no-buf",
+            "--repo",
+            str(fresh_bus({**TWO_MESSAGES, "bus.yaml": _bus_yaml({"BUS305": setting})})),
+        )
+        text = " ".join(result.out.split())
+        assert result.code == code, result.out
+        assert f"{setting} BUS305 schemas/acme/billing/v1/invoice_created.proto holds topic" in text
+        assert f"BUS305 {setting} (default off)" in text
+
+
 def test_plain_yaml_off_is_the_off_setting(fresh_bus: MakeBus) -> None:
     """YAML 1.1 reads an unquoted `off` as false: it still means off."""
     root = fresh_bus({**NO_CHAT, "bus.yaml": _bus_yaml(None) + "  rules: {BUS203: off}\n"})

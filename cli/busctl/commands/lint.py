@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from busctl import workspace
+from busctl.adapters.cache import open_cache
 from busctl.commands.common import (
     FindingsFormat,
     FindingsFormatOption,
@@ -25,18 +27,34 @@ def command(
     output: FindingsFormatOption = FindingsFormat.text,
     no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
     out: ReportOutOption = None,
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Compile and buf-lint every schema; neither read nor write the cache."
+    ),
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            metavar="DIR",
+            envvar="BUSCTL_CACHE_DIR",
+            help="Keep protoc's and buf's results for unchanged schemas here (CI can persist it).",
+            show_default=".busctl-cache in the repo",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> int:
     """Validate the declarations and schemas, offline.
 
     Check bus.yaml, teams.yaml, topics/ and schemas/ (with buf lint): exit 0 clean, 1 on errors.
 
     Every finding has a file:line:col, a rule id (BUSnnn or buf:RULE) and a hint. Warnings are shown
-    but do not fail. `busctl rules` lists the rules.
+    but do not fail. `busctl rules` lists the rules. protoc's and buf's results for unchanged schemas
+    are cached in .busctl-cache/ (--cache-dir, BUSCTL_CACHE_DIR; --no-cache).
 
     Example: busctl lint --format github --out lint.json
     """
     with progress("linting declarations and schemas"):
-        result = workspace.lint(repo, run_buf=not no_buf)
+        cache = open_cache(repo.resolve(), cache_dir, enabled=not no_cache)
+        result = workspace.lint(repo, run_buf=not no_buf, cache=cache)
     found = result.report.sorted()
     files = len(result.bus.files) + len(result.schemas.files)
     if output is FindingsFormat.text:

@@ -26,6 +26,7 @@ class ProtoFile:
     path: str
     package: str
     top_level_messages: tuple[str, ...]
+    imports: tuple[str, ...] = ()  # the files it imports, as written in its import statements
 
 
 @dataclass

@@ -24,7 +24,8 @@ def as_text(entries: Sequence[type[Entry]], color: bool = False) -> str:
             continue
         lines += ["", *(paint(line, Tone.HEADER, color) for line in wrap(f"{title}: {about}."))]
         for entry in members:
-            severity = paint(f"{entry.severity.value:<7}", severity_tone(entry.severity.value), color)
+            default = entry.default()
+            severity = paint(f"{default:<7}", severity_tone(default), color)
             lock = paint("locked", Tone.NOTE, color) if entry.locked and family != "load" else ""
             gap = " " * max(1, WIDTH - 17 - len(entry.name) - len("locked"))
             lines.append(f"{entry.id}  {severity}  {entry.name}{gap if lock else ''}{lock}".rstrip())
@@ -33,7 +34,8 @@ def as_text(entries: Sequence[type[Entry]], color: bool = False) -> str:
         "",
         *wrap(
             "`busctl rules CODE` shows a rule's examples; bus.yaml policy.rules changes "
-            "the severity of any rule not locked, or turns it off."
+            "the severity of any rule not locked, or turns it off; a rule off by default runs once "
+            "it sets its severity."
         ),
     ]
     return "\n".join(lines[1:]) + "\n"
@@ -42,7 +44,8 @@ def as_text(entries: Sequence[type[Entry]], color: bool = False) -> str:
 def as_detail(entry: type[Entry], color: bool = False) -> str:
     """One entry in full: its header, whether bus.yaml may change it, and its documentation."""
     kind = {"load": "load error", "lint": "lint rule", "check": "check rule"}[entry.family]
-    head = f"{entry.id} {entry.name} ({kind}, default {entry.severity.value})"
+    when = f"; {entry.severity.value} when enabled" if entry.opt_in else ""
+    head = f"{entry.id} {entry.name} ({kind}, default {entry.default()}{when})"
     lines = [paint(line, Tone.HEADER, color) for line in wrap(head)]
     if entry.locked:
         lines += wrap(f"locked: {entry.locked}", hang="  ")
@@ -73,7 +76,7 @@ def as_markdown(entries: Sequence[type[Entry]]) -> str:
         else:
             parts.append("| id | name | severity | policy.rules | checks |\n|---|---|---|---|---|")
             parts += [
-                f"| {e.id} | {e.name} | {e.severity.value} | "
+                f"| {e.id} | {e.name} | {e.default()} | "
                 f"{_cell('locked: ' + e.locked) if e.locked else 'yes'} | {_cell(e.summary())} |"
                 for e in members
             ]

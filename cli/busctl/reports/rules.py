@@ -21,7 +21,8 @@ class RuleEntry(Document):
         description="load: reading the repo; lint: one bus; check: the bus before and after a change."
     )
     name: str
-    severity: Severity = Field(description="The default severity.")
+    severity: Severity = Field(description="The severity it reports at, unless bus.yaml sets another.")
+    opt_in: bool = Field(description="Off unless bus.yaml policy.rules sets its severity.")
     summary: str = Field(description="What the rule requires, in one sentence.")
     configurable: bool = Field(description="Whether bus.yaml policy.rules may change or turn it off.")
     locked: str = Field(description='Why it cannot be changed; "" when configurable.')
@@ -44,6 +45,7 @@ def from_entries(entries: Iterable[type[Entry]]) -> RulesReport:
                 family=e.family,
                 name=e.name,
                 severity=e.severity,
+                opt_in=e.opt_in,
                 summary=e.summary(),
                 configurable=not e.locked,
                 locked=e.locked,

@@ -4,7 +4,8 @@
 Three families share its id space. Load codes (BUS0xx, BUS301) are reported by the loaders and protoc
 while reading the repo; they have no check. Lint rules look at one bus (`LintContext`); check rules
 compare the bus before and after a change (`CheckContext`). bus.yaml `policy.rules` may change the
-severity of an entry or turn it off, unless the entry is `locked` (see `overrides`).
+severity of an entry or turn it off, unless the entry is `locked` (see `overrides`); an `opt_in` rule
+is off until `policy.rules` gives it a severity.
 """
 
 from __future__ import annotations
@@ -47,13 +48,20 @@ class CheckContext:
 
 class Entry:
     """A registered code. Subclasses set `id`, `name`, `family` and a docstring whose first line is the
-    summary; `locked` says why bus.yaml cannot change the entry (empty: it can)."""
+    summary; `locked` says why bus.yaml cannot change the entry (empty: it can); an `opt_in` entry
+    runs only when bus.yaml `policy.rules` sets its severity (`severity` is then only a suggestion)."""
 
     id: ClassVar[str]
     name: ClassVar[str]
     family: ClassVar[Family]
     severity: ClassVar[Severity] = Severity.ERROR
     locked: ClassVar[str] = ""
+    opt_in: ClassVar[bool] = False
+
+    @classmethod
+    def default(cls) -> str:
+        """The setting in effect when bus.yaml says nothing: "off" for an opt-in entry, else its severity."""
+        return "off" if cls.opt_in else cls.severity.value
 
     @classmethod
     def summary(cls) -> str:
@@ -169,26 +177,39 @@ def overrides(settings: Mapping[str, RuleSetting]) -> dict[str, RuleSetting]:
     return {code: setting for code, setting in settings.items() if code in known and not known[code].locked}
 
 
+def enabled(entry: type[Entry], settings: Mapping[str, RuleSetting]) -> bool:
+    """Whether `entry` reports under bus.yaml's settings: not turned off, and an opt-in one turned on."""
+    return overrides(settings).get(entry.id, entry.default()) != "off"
+
+
 def apply_overrides(
     diagnostics: Iterable[Diagnostic], settings: Mapping[str, RuleSetting]
 ) -> list[Diagnostic]:
-    """`diagnostics` with bus.yaml's severities: a code set to "off" is dropped, others take the
-    severity set for them."""
+    """`diagnostics` with bus.yaml's severities: a code set to "off" (or opt-in and not set) is
+    dropped, others take the severity set for them."""
     effective = overrides(settings)
+    known = registered()
+    off = {code for code, entry in known.items() if effective.get(code, entry.default()) == "off"}
     return [
         d if d.code not in effective else dataclasses.replace(d, severity=Severity(effective[d.code]))
         for d in diagnostics
-        if effective.get(d.code) != "off"
+        if d.code not in off
     ]
 
 
 def run_rules(ctx: LintContext) -> list[Diagnostic]:
-    """Every rule's findings, at the severities bus.yaml sets, those a topic exempts as notes; team
-    rules are skipped when teams.yaml failed to load (already reported)."""
+    """The findings of every enabled rule, at the severities bus.yaml sets, those a topic exempts as
+    notes; team rules are skipped when teams.yaml failed to load (already reported)."""
     from busctl.rules.exemptions import exempted
 
-    found = [d for rule in all_rules() if ctx.bus.teams_ok or not rule.needs_teams for d in rule.check(ctx)]
-    return exempted(ctx.bus, apply_overrides(found, ctx.bus.config.policy.rules))
+    settings = ctx.bus.config.policy.rules
+    found = [
+        d
+        for rule in all_rules()
+        if (ctx.bus.teams_ok or not rule.needs_teams) and enabled(type(rule), settings)
+        for d in rule.check(ctx)
+    ]
+    return exempted(ctx.bus, apply_overrides(found, settings))
 
 
 def named(diagnostic: Diagnostic) -> Diagnostic:

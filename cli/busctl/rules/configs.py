@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from busctl.core.diagnostics import Diagnostic, Span, did_you_mean
 from busctl.core.source import SourceMap
 from busctl.core.topic_configs import ConfigSpec, ConfigValueError
 from busctl.rules.base import LintContext, Rule, register
 
-ConfigEntry = tuple[str, object, Span, Span]  # key, value, key position, value position
+
+class ConfigEntry(NamedTuple):
+    """A declared config; its positions are looked up only for a finding."""
+
+    key: str
+    value: object
+    source: SourceMap
+    path: tuple[str | int, ...]  # of the config mapping in its file
+
+    def key_span(self) -> Span:
+        return self.source.key_at(*self.path, self.key)
+
+    def value_span(self) -> Span:
+        return self.source.at(*self.path, self.key)
 
 
 def _entries(ctx: LintContext) -> Iterator[ConfigEntry]:
@@ -18,7 +32,7 @@ def _entries(ctx: LintContext) -> Iterator[ConfigEntry]:
 
     def of(config: dict[str, object], source: SourceMap, *path: str | int) -> Iterator[ConfigEntry]:
         for key, value in config.items():
-            yield key, value, source.key_at(*path, key), source.at(*path, key)
+            yield ConfigEntry(key, value, source, path)
 
     bus = ctx.bus
     yield from of(dict(bus.config.defaults.config), bus.config_source, "defaults", "config")
@@ -46,20 +60,21 @@ class ConfigKeyKnown(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         catalogue = ctx.catalogue
-        for key, _value, key_span, _ in _entries(ctx):
+        for entry in _entries(ctx):
+            key = entry.key
             if catalogue.spec(key) is not None:
                 continue
             if key in catalogue.removed_in_4:
                 yield self.finding(
                     f'"{key}" was removed in Kafka 4 ({catalogue.removed_in_4[key]})',
-                    key_span,
+                    entry.key_span(),
                     "delete it: Kafka 4 brokers reject it",
                 )
             elif key.startswith("log.") or catalogue.for_broker_setting(key):
                 topic_config = catalogue.for_broker_setting(key)
                 yield self.finding(
                     f'"{key}" is a broker setting, not a topic config',
-                    key_span,
+                    entry.key_span(),
                     f'use "{topic_config.name}"'
                     if topic_config
                     else did_you_mean(key.removeprefix("log."), catalogue.configs, cutoff=0.5)
@@ -68,7 +83,7 @@ class ConfigKeyKnown(Rule):
             else:
                 yield self.finding(
                     f'unknown topic config "{key}" (Kafka {catalogue.kafka_version})',
-                    key_span,
+                    entry.key_span(),
                     did_you_mean(key, catalogue.configs)
                     or "see https://kafka.apache.org/documentation/#topicconfigs",
                 )
@@ -88,7 +103,8 @@ class ConfigValueValid(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         catalogue = ctx.catalogue
-        for key, value, _, value_span in _entries(ctx):
+        for entry in _entries(ctx):
+            key, value = entry.key, entry.value
             spec = catalogue.spec(key)
             if spec is None or "${" in str(value):  # unknown key: BUS401; ${VAR}: BUS006
                 continue
@@ -96,7 +112,7 @@ class ConfigValueValid(Rule):
                 catalogue.normalise(key, value)
             except ConfigValueError as err:
                 allowed = did_you_mean(str(value), spec.valid_values) if spec.valid_values else ""
-                yield self.finding(f"{key}: {err}", value_span, allowed or _hint(spec))
+                yield self.finding(f"{key}: {err}", entry.value_span(), allowed or _hint(spec))
 
 
 def _hint(spec: ConfigSpec) -> str:

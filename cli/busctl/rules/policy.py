@@ -71,8 +71,7 @@ def settings_note(bus: Bus) -> list[Diagnostic]:
         return []
     known = registered()
     listed = ", ".join(
-        f"{code} {setting} (default {known[code].severity.value})"
-        for code, setting in sorted(in_effect.items())
+        f"{code} {setting} (default {known[code].default()})" for code, setting in sorted(in_effect.items())
     )
     return [
         RuleSettingsInEffect.finding(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.model import KEY_KINDS
-from busctl.core.ownership import schema_owner, topics_carrying
+from busctl.core.ownership import schema_owner
 from busctl.rules.base import LintContext, Rule, register
 
 
@@ -132,14 +132,20 @@ class SchemaOwnedByTopicOwner(Rule):
 
 @register
 class OneMessagePerTopicFile(Rule):
-    """The .proto file holding a topic's message defines that one top-level message and no other.
+    """A topic's message is the only top-level message of its .proto file (opt-in).
 
-    **Bad**:  invoice_created.proto defining InvoiceCreated and InvoiceLine at top level
+    Off by default: buf, protoc and Confluent's serializers accept files defining several messages,
+    and "one message type per topic" only asks that a topic's `schema:` names exactly one message.
+    A repo that wants one file per topic message turns it on with `policy: {rules: {BUS305: error}}`
+    (or `warning`); a nested message is then refused as a topic's schema too.
+
+    **Bad**:  (BUS305 on) invoice_created.proto defining InvoiceCreated and InvoiceLine at top level
     **Good**: InvoiceLine nested in InvoiceCreated, or in its own file
     """
 
     id = "BUS305"
     name = "schema.one-message-per-file"
+    opt_in = True
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
         reported: set[str] = set()
@@ -152,7 +158,8 @@ class OneMessagePerTopicFile(Rule):
                 yield self.finding(
                     f"topic {decl.topic.name}'s message {message.fqn} is nested inside another message",
                     decl.source.at("schema"),
-                    "a topic carries a top-level message: move it to its own file",
+                    "policy.rules turns BUS305 on: a topic carries a top-level message, move it to its "
+                    "own file",
                 )
                 continue
             others = [m for m in ctx.schemas.files[message.file].top_level_messages if m != message.fqn]
@@ -162,13 +169,19 @@ class OneMessagePerTopicFile(Rule):
                     f"{message.file} holds topic {decl.topic.name}'s message but also defines "
                     f"{', '.join(others)}",
                     decl.source.at("schema"),
-                    "one topic, one message type: move other messages to their own files or nest them",
+                    "policy.rules turns BUS305 on: move the other messages to their own files or nest them",
                 )
+
+
+_NAMED_TOPICS = 3  # BUS306 names this many topics, then "and N more"
 
 
 @register
 class MessageCarriedOnce(Rule):
     """A message type is the value schema of one topic only, so its owner and consumers are unambiguous.
+
+    Reported once per shared message, at its definition (or, when it is not defined, at the first
+    topic's `schema:`), naming the topics that carry it. Tombstoned topics do not count.
 
     **Bad**:  two topics with `schema: acme.billing.v1.InvoiceCreated`
     **Good**: one topic per message type (copy the message for a new topic version)
@@ -179,22 +192,16 @@ class MessageCarriedOnce(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        seen: set[str] = set()
-        for decl in ctx.bus.topics:
-            fqn = decl.topic.schema_
-            if fqn in seen or decl.topic.lifecycle == "deleted":
+        for fqn, decls in ctx.bus.topics_by_message.items():
+            carriers = [d for d in decls if d.topic.schema_ == fqn and d.topic.lifecycle != "deleted"]
+            if len(carriers) < 2:
                 continue
-            seen.add(fqn)
-            carriers = [
-                d
-                for d in topics_carrying(ctx.bus, fqn)
-                if d.topic.schema_ == fqn and d.topic.lifecycle != "deleted"
-            ]
-            if len(carriers) > 1:
-                names = ", ".join(d.topic.name for d in carriers)
-                for other in carriers[1:]:
-                    yield self.finding(
-                        f"message {fqn} is the schema of several topics: {names}",
-                        other.source.at("schema"),
-                        "give each topic its own message type",
-                    )
+            names = sorted(d.topic.name for d in carriers)
+            more = len(names) - _NAMED_TOPICS
+            listed = ", ".join(names[:_NAMED_TOPICS]) + (f" and {more} more" if more > 0 else "")
+            message = ctx.schemas.message(fqn)
+            yield self.finding(
+                f"message {fqn} is the schema of {len(names)} topics: {listed}",
+                message.span if message is not None else carriers[0].source.at("schema"),
+                "give each topic its own message type",
+            )
