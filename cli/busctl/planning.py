@@ -120,7 +120,16 @@ def plannable(repo: Path, untouched: str = "nothing was planned") -> Declaration
         groups |= declared_groups or set()
         held.append(NotPlanned(name or "", file, f"{error.span}: {error.code} {error.message}"))
     names = {h.topic for h in held}
-    kept = [decl for decl in bus.topics if decl.file not in first_error and decl.topic.name not in names]
+    kept = []
+    for decl in bus.topics:
+        if decl.file in first_error:
+            continue
+        if decl.topic.name in names:  # a valid file naming a held topic is held with it, groups and all
+            groups |= {c.group for c in decl.topic.consumers}
+            why = f"held with the other declaration of {decl.topic.name}, whose file has lint errors"
+            held.append(NotPlanned(decl.topic.name, decl.file, why))
+            continue
+        kept.append(decl)
     return Declarations(replace(bus, topics=kept), held, frozenset(groups), unknown)
 
 
@@ -280,7 +289,8 @@ def survey_fleet(planners: list[Planner]) -> tuple[FleetPlan, dict[str, ClusterS
         if isinstance(outcome, Exception):
             raise outcome
     surveys = [o for o in outcomes if isinstance(o, Survey)]
-    fleet = FleetPlan([o.plan for o in surveys], [o for o in outcomes if isinstance(o, Unread)])
+    order = [p.options.cluster for p in planners]
+    fleet = FleetPlan([o.plan for o in surveys], [o for o in outcomes if isinstance(o, Unread)], order)
     return fleet, {o.plan.cluster: o.state for o in surveys}
 
 

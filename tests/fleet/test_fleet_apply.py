@@ -33,7 +33,8 @@ def test_a_cluster_the_plan_file_does_not_hold_is_refused(
 @pytest.mark.parametrize(
     "tamper",
     [
-        pytest.param(lambda d: d["clusters"].reverse(), id="clusters-reordered"),
+        pytest.param(lambda d: d["clusters"].append(d["clusters"][0]), id="a-cluster-listed-twice"),
+        pytest.param(lambda d: d.update(clusters=[], plans=[], unread=[]), id="no-cluster"),
         pytest.param(lambda d: d["plans"].append(d["plans"][0]), id="a-part-twice"),
         pytest.param(lambda d: d["plans"][0].pop("fingerprint"), id="a-part-not-a-plan"),
         pytest.param(lambda d: d.update(format_version=9), id="unknown-version"),

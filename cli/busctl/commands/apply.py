@@ -133,7 +133,7 @@ def command(
         topic = _same_options(options["options"], plan_file, topic, allow_delete)
     making = planners(
         repo,
-        selectors or [*(approved_parts or {})],
+        selectors or [*(approved_parts or {}), *unread],
         every=all_clusters,
         topic_filter=topic,
         allow_delete=allow_delete,

@@ -138,13 +138,18 @@ class FleetPlan:
 
     plans: list[Plan]
     unread: list[Unread] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # every cluster, as chosen (default: plans, then unread)
 
     @property
     def clusters(self) -> list[str]:
-        return [p.cluster for p in self.plans] + [u.cluster for u in self.unread]
+        return self.order or [p.cluster for p in self.plans] + [u.cluster for u in self.unread]
 
-    def plan_for(self, cluster: str) -> Plan | None:
-        return next((p for p in self.plans if p.cluster == cluster), None)
+    @property
+    def parts(self) -> list[Plan | Unread]:
+        """Each cluster's plan, or why it has none, in the order chosen."""
+        by_cluster: dict[str, Plan | Unread] = {p.cluster: p for p in self.plans}
+        by_cluster |= {u.cluster: u for u in self.unread}
+        return [by_cluster[c] for c in self.clusters]
 
 
 def first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | None:

@@ -13,6 +13,7 @@ from busctl.core.diagnostics import Severity
 from busctl.core.plan import Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import check as check_render
+from busctl.render import markdown
 from busctl.render import plan as plan_render
 from busctl.reports.check import CheckReport
 from busctl.reports.lint import LintReport
@@ -42,7 +43,7 @@ def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
     if inputs.check is not None or "check" in inputs.missing:
         lines.append(f"| check | {_check_result(inputs.check)} |")
     for name, plan in inputs.plans.items():
-        lines.append(f"| plan `{name}` | {_plan_result(plan)} |")
+        lines.append(f"| plan {markdown.code(name)} | {_plan_result(plan)} |")
     lines += _notify(inputs.check)
     lines += _lint_details(inputs.lint)
     if inputs.check is not None:
@@ -115,7 +116,7 @@ def _lint_details(report: LintReport | None) -> list[str]:
     lines = ["", "### busctl lint", "", "| rule | where | what |", "|---|---|---|"]
     for d in errors[:MAX_LINT_ROWS]:
         where = d.file + (f":{d.line}:{d.column}" if d.line else "")
-        lines.append(f"| {d.code} | `{where}` | {d.message.replace('|', '&#124;')} |")
+        lines.append(f"| {d.code} | {markdown.code(where)} | {markdown.text(d.message)} |")
     if len(errors) > MAX_LINT_ROWS:
         lines.append(f"\n… and {len(errors) - MAX_LINT_ROWS} more: run `busctl lint`.")
     return lines

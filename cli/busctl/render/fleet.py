@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from busctl.core.plan import FleetPlan
+from busctl.core.plan import FleetPlan, Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
+from busctl.render import markdown
 from busctl.render import plan as plan_render
 from busctl.render.github import annotation
 from busctl.render.style import WIDTH, Tone, paint, wrap
@@ -15,23 +16,29 @@ RULE = "─"
 
 def headline(fleet: FleetPlan) -> str:
     """'busctl plan · 3 clusters · prod-eu: 2 changes · prod-us: no changes · staging: unreadable'."""
-    parts = [f"busctl plan · {len(fleet.clusters)} clusters"]
-    parts += [f"{p.cluster}: {plan_render.counts(p)}" for p in fleet.plans]
-    parts += [f"{u.cluster}: not read" for u in fleet.unread]
+    parts = [f"busctl plan · {_clusters(len(fleet.clusters))}"]
+    parts += [
+        f"{p.cluster}: {plan_render.counts(p)}" if isinstance(p, Plan) else f"{p.cluster}: not read"
+        for p in fleet.parts
+    ]
     return " · ".join(parts)
+
+
+def _clusters(count: int) -> str:
+    return f"{count} cluster{'s' * (count != 1)}"
 
 
 def as_text(fleet: FleetPlan, catalogue: Catalogue, color: bool = False) -> str:
     """The fleet headline, then a section per cluster (its whole plan), then the unread clusters."""
     lines = [paint(line, Tone.HEADER, color) for line in wrap(headline(fleet), hang="  ")]
-    for plan in fleet.plans:
-        lines += ["", _rule(f"cluster {plan.cluster}", color)]
-        lines += plan_render.as_text(plan, catalogue, color).rstrip("\n").split("\n")
-    for unread in fleet.unread:
-        lines += ["", _rule(f"cluster {unread.cluster}", color)]
-        lines += [paint(line, Tone.ERROR, color) for line in wrap(f"not read: {unread.error}", hang="  ")]
-        if unread.hint:
-            lines += wrap(f"hint: {unread.hint}", hang="  ")
+    for part in fleet.parts:
+        lines += ["", _rule(f"cluster {part.cluster}", color)]
+        if isinstance(part, Plan):
+            lines += plan_render.as_text(part, catalogue, color).rstrip("\n").split("\n")
+            continue
+        lines += [paint(line, Tone.ERROR, color) for line in wrap(f"not read: {part.error}", hang="  ")]
+        if part.hint:
+            lines += wrap(f"hint: {part.hint}", hang="  ")
         lines += wrap("nothing is planned for it", hang="  ")
     return "\n".join(lines) + "\n"
 
@@ -54,9 +61,13 @@ def as_json(fleet: FleetPlan) -> str:
 
 def as_markdown(fleet: FleetPlan, catalogue: Catalogue) -> str:
     """A summary table of the clusters, then each cluster's plan (a PR comment section each)."""
-    lines = [f"### busctl plan · {len(fleet.clusters)} clusters", "", "| cluster | plan |", "|---|---|"]
-    lines += [f"| `{p.cluster}` | {plan_render.counts(p)} |" for p in fleet.plans]
-    lines += [f"| `{u.cluster}` | :x: not read: {u.error.replace('|', '&#124;')} |" for u in fleet.unread]
+    lines = [f"### busctl plan · {_clusters(len(fleet.clusters))}", "", "| cluster | plan |", "|---|---|"]
+    lines += [
+        f"| {markdown.code(p.cluster)} | {plan_render.counts(p)} |"
+        if isinstance(p, Plan)
+        else f"| {markdown.code(p.cluster)} | :x: not read: {markdown.text(p.error)} |"
+        for p in fleet.parts
+    ]
     for plan in fleet.plans:
         lines += ["", plan_render.as_markdown(plan, catalogue).rstrip("\n")]
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
+from busctl.render import markdown
 from busctl.render.github import annotation
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.plan import plan_report
@@ -119,7 +120,7 @@ def as_json(plan: Plan) -> str:
 def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
     """A PR comment: summary line, risk labels, details collapsed."""
     risky = [c for c in plan.changes if c.risk == "high"]
-    lines = [f"### {headline(plan)}", ""]
+    lines = [f"### {markdown.text(headline(plan))}", ""]
     if not plan.changes:
         lines.append("No changes: the cluster matches the declarations.")
     else:
@@ -128,19 +129,28 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         for change in plan.actionable + plan.blocked:
             target = change.acl.describe() if change.acl else change.topic
             what = "ACL" if change.acl else _describe(change)
-            lines.append(
-                f"| `{SYMBOLS[change.action]}` | `{target}` | {what.replace('|', '&#124;')} | {change.risk} |"
-            )
-        lines += ["", "<details><summary>Details</summary>", "", "```diff"]
-        for change in plan.actionable + plan.blocked:
-            lines += change_lines(change, catalogue)
-        lines += ["```", "", "</details>"]
+            cells = [f"`{SYMBOLS[change.action]}`", markdown.code(target), markdown.text(what), change.risk]
+            lines.append(f"| {' | '.join(cells)} |")
+        details = [
+            line for change in plan.actionable + plan.blocked for line in change_lines(change, catalogue)
+        ]
+        fence = markdown.fence(details)
+        lines += [
+            "",
+            "<details><summary>Details</summary>",
+            "",
+            f"{fence}diff",
+            *details,
+            fence,
+            "",
+            "</details>",
+        ]
     if plan.unmanaged:
         lines += ["", f"Unmanaged topics (left alone): {', '.join(f'`{n}`' for n in plan.unmanaged)}"]
     if plan.not_planned:
         lines += ["", ":x: **Not planned: lint errors**", ""]
-        lines += [f"- `{_held(h)}`: {h.error.replace('|', '&#124;')}" for h in plan.not_planned]
-    lines += [f"> note: {note}" for note in plan.notes]
+        lines += [f"- {markdown.code(_held(h))}: {markdown.text(h.error)}" for h in plan.not_planned]
+    lines += [f"> note: {markdown.text(note)}" for note in plan.notes]
     return "\n".join(lines) + "\n"
 
 

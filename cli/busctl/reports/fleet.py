@@ -77,9 +77,13 @@ def fleet_from_document(document: object) -> FleetPlan:
     report = validated(FleetPlanReport, document)
     plans = [plan_from_document(p) for p in document["plans"]]
     names = [p.cluster for p in plans] + [u.cluster for u in report.unread]
-    if len(set(names)) != len(names) or names != report.clusters:
+    if len(set(names)) != len(names) or sorted(names) != sorted(report.clusters):
         raise ValueError("clusters do not match the plans and unread clusters it holds")
-    return FleetPlan(plans, [Unread(u.cluster, u.error, u.hint) for u in report.unread])
+    if not names:
+        raise ValueError("it holds no cluster")
+    return FleetPlan(
+        plans, [Unread(u.cluster, u.error, u.hint) for u in report.unread], list(report.clusters)
+    )
 
 
 def part_documents(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
