@@ -26,6 +26,7 @@ from confluent_kafka import (
 )
 from confluent_kafka import admin as _admin
 
+from busctl import collector
 from busctl.adapters.kafka_errors import (
     AUTHENTICATION,
     VARIABLE,
@@ -146,6 +147,7 @@ class KafkaAdmin:
 
     # --- reading --------------------------------------------------------------------------------------
 
+    @collector.paused()  # confluent-kafka makes a ConfigEntry (with synonyms) per config entry
     def read_state(self, declared: Collection[str] = ()) -> ClusterState:
         """Metadata (which carries the cluster id, live brokers, replicas, ISRs and leaders), configs and
         ACLs of the whole cluster, in a handful of requests. Declared topics the metadata leaves out are
