@@ -15,9 +15,10 @@ topics, so `busctl plan` shows no changes (checked). Then, in the same run, best
         with --topicctl-src DIR), the same reads; and `topicctl apply --dry-run` of a sample of the topics;
   plan  `busctl plan --cluster bench --repo DIR` as a subprocess: wall clock, peak RSS and CPU of busctl's
         own process (a small launcher waits for it: a child's ru_maxrss starts at its parent's RSS);
-  parts the same plan in-process through busctl's modules: load+validate (planning.valid_bus),
-        schemas (planning.schema_problems: compile + the rules again),
-        connect, read_state, desired+diff (core.diff.diff), render (render.plan.as_text).
+  parts the same plan in-process through busctl's modules, wall and CPU: load+validate
+        (planning.valid_bus), schemas (planning.schema_problems: compile + the rules again), connect,
+        read_state, desired (core.desired.desired_topics), diff (core.diff.diff), render
+        (render.plan.as_text); and, again alone, the desired digest and the state fingerprint of diff.
 
 After the first N (unless --skip-apply), 1,000 more topics are declared and `busctl apply --cluster bench
 --auto-approve` creating them is timed; the plan that follows must show no changes.
@@ -406,23 +407,25 @@ def busctl_env(work: Path) -> dict[str, str]:
     return env
 
 
-PHASES = ("load+validate", "schemas", "connect", "read_state", "desired+diff", "render")
+PHASES = ("load+validate", "schemas", "connect", "read_state", "desired", "diff", "render")
+IN_DIFF = ("digest", "fingerprint")  # parts of diff, timed again on their own
 
 
-def in_process(repo: Path) -> tuple[dict[str, float], Any]:
-    """busctl plan's steps in-process, each timed (planning.Planner.plan + render of commands/plan.py)."""
-    from busctl.core.desired import declared_groups, desired_topics
+def in_process(repo: Path) -> tuple[dict[str, tuple[float, float]], Any]:
+    """busctl plan's steps in-process, each timed: (wall, CPU of the process) by label (planning.Planner.plan
+    + render of commands/plan.py); then the desired digest and the state fingerprint diff computes."""
+    from busctl.core.desired import declared_groups, desired_digest, desired_topics
     from busctl.core.diff import DiffOptions, diff
     from busctl.core.topic_configs import load_catalogue
     from busctl.planning import connect, schema_problems, valid_bus
     from busctl.render.plan import as_text
 
-    times: dict[str, float] = {}
+    times: dict[str, tuple[float, float]] = {}
 
     def timed(label: str, work: Callable[[], T]) -> T:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         value = work()
-        times[label] = time.perf_counter() - started
+        times[label] = (time.perf_counter() - started, time.process_time() - cpu)
         return value
 
     bus = timed("load+validate", lambda: valid_bus(repo))
@@ -431,13 +434,13 @@ def in_process(repo: Path) -> tuple[dict[str, float], Any]:
     admin = timed("connect", lambda: connect(bus, CLUSTER, 30.0))
     state = timed("read_state", admin.read_state)
 
-    def plan_it() -> Any:
-        catalogue = load_catalogue()
-        options = DiffOptions(cluster=CLUSTER, protected=tuple(bus.config.policy.protected_topics))
-        return diff(desired_topics(bus, CLUSTER, catalogue), declared_groups(bus), state, catalogue, options)
-
-    plan = timed("desired+diff", plan_it)
-    timed("render", lambda: as_text(plan, load_catalogue()))
+    catalogue = load_catalogue()
+    options = DiffOptions(cluster=CLUSTER, protected=tuple(bus.config.policy.protected_topics))
+    desired = timed("desired", lambda: desired_topics(bus, CLUSTER, catalogue))
+    plan = timed("diff", lambda: diff(desired, declared_groups(bus), state, catalogue, options))
+    timed("render", lambda: as_text(plan, catalogue))
+    timed("digest", lambda: desired_digest(desired, declared_groups(bus)))
+    timed("fingerprint", lambda: state.fingerprint(lambda name: not name.startswith("__")))
     return times, plan
 
 
@@ -495,7 +498,7 @@ class Result:
     topicctl: list[Proc] = field(default_factory=list)  # `topicctl get topics`
     dry_run: Proc | None = None  # `topicctl apply --dry-run` of a sample
     sample: int = 0  # topics in that sample
-    parts: list[dict[str, float]] = field(default_factory=list)
+    parts: list[dict[str, tuple[float, float]]] = field(default_factory=list)  # in_process's
     lint: str = ""
     startup: float = 0.0
     headline: str = ""
@@ -522,8 +525,9 @@ class Result:
         best = self.topicctl_best
         return None if best is None else self.plan_best / best
 
-    def part(self, label: str) -> float:
-        return min(p[label] for p in self.parts)
+    def part(self, label: str, cpu: bool = False) -> float:
+        """The best run's wall (or CPU) seconds of one in-process step."""
+        return min(p[label][cpu] for p in self.parts)
 
 
 @dataclass
@@ -602,7 +606,7 @@ def measure(n: int, bootstrap: str, work: Path, settings: Settings) -> tuple[Res
         if plan.has_changes or plan.blocked:
             raise SystemExit(f"N={n}: in-process plan has changes")
         result.parts.append(times)
-        print("  in-process: " + "  ".join(f"{k} {v:.3f}" for k, v in times.items()), flush=True)
+        print("  in-process: " + "  ".join(f"{k} {w:.3f}" for k, (w, _) in times.items()), flush=True)
     return result, repo
 
 
@@ -692,14 +696,18 @@ def report(results: list[Result], applied: Applied | None, command: str) -> None
                 end="",
             )
         print()
-    print("\nbreakdown of `busctl plan` in-process (best of runs per step, seconds):")
-    header = f"{'N':>6s} " + " ".join(f"{p:>13s}" for p in PHASES) + f" {'sum':>7s} {'+startup':>9s}"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        parts = [r.part(p) for p in PHASES]
-        cells = " ".join(f"{v:13.3f}" for v in parts)
-        print(f"{r.n:6d} {cells} {sum(parts):7.3f} {sum(parts) + r.startup:9.3f}")
+    for cpu in (False, True):
+        what = "CPU of the process (all threads)" if cpu else "wall clock"
+        print(f"\nbreakdown of `busctl plan` in-process, {what} (best of runs per step, seconds):")
+        labels = [*PHASES, *(f"({p})" for p in IN_DIFF)]
+        header = f"{'N':>6s} " + " ".join(f"{p:>13s}" for p in labels) + f" {'sum':>7s}"
+        print(header + ("" if cpu else f" {'+startup':>9s}"))
+        print("-" * (len(header) + (0 if cpu else 10)))
+        for r in results:
+            parts = [r.part(p, cpu) for p in PHASES]
+            cells = " ".join(f"{v:13.3f}" for v in [*parts, *(r.part(p, cpu) for p in IN_DIFF)])
+            print(f"{r.n:6d} {cells} {sum(parts):7.3f}" + ("" if cpu else f" {sum(parts) + r.startup:9.3f}"))
+    print("(digest) and (fingerprint): desired_digest and ClusterState.fingerprint alone, both part of diff.")
     for r in results:
         print(f"N={r.n}: {r.headline}; bus lint without schemas: {r.lint}")
     if applied is not None:
