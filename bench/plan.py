@@ -1,6 +1,6 @@
 """Benchmark `busctl plan` (and `busctl apply`) against a real Kafka broker with thousands of topics.
 
-    .venv/bin/python bench/plan.py                          # N = 1000 and 5000, own broker on 45000/45100
+    .venv/bin/python bench/plan.py                          # N = 1000, 5000, 10000, own broker on 45000/45100
     .venv/bin/python bench/plan.py --topics 1000 --skip-apply
     .venv/bin/python bench/plan.py --bootstrap 127.0.0.1:45000 --profile
 
@@ -11,10 +11,14 @@ topics, so `busctl plan` shows no changes (checked). Then, in the same run, best
   raw   the bulk read with confluent-kafka alone, the same requests busctl makes: list_topics,
         describe_configs of every topic (500 per call, all futures awaited), the
         broker's config and describe_acls;
-  plan  `busctl plan --cluster bench --repo DIR` as a subprocess, wall clock and peak RSS (os.wait4);
-  parts the same plan in-process through busctl's modules: load+validate (planning.valid_bus),
-        schemas (planning.schema_problems: compile + the rules again),
-        connect, read_state, desired+diff (core.diff.diff), render (render.plan.as_text).
+  topicctl `topicctl get topics` (segmentio/topicctl, Go: --topicctl PATH, .tools/bin/topicctl or built
+        with --topicctl-src DIR), the same reads; and `topicctl apply --dry-run` of a sample of the topics;
+  plan  `busctl plan --cluster bench --repo DIR` as a subprocess: wall clock, peak RSS and CPU of busctl's
+        own process (a small launcher waits for it: a child's ru_maxrss starts at its parent's RSS);
+  parts the same plan in-process through busctl's modules, wall and CPU: load+validate
+        (planning.valid_bus), schemas (planning.schema_problems: compile + the rules again), connect,
+        read_state, desired (core.desired.desired_topics), diff (core.diff.diff), render
+        (render.plan.as_text); and, again alone, the desired digest and the state fingerprint of diff.
 
 After the first N (unless --skip-apply), 1,000 more topics are declared and `busctl apply --cluster bench
 --auto-approve` creating them is timed; the plan that follows must show no changes.
@@ -30,7 +34,6 @@ import cProfile
 import io
 import os
 import pstats
-import resource
 import shlex
 import shutil
 import signal
@@ -53,7 +56,7 @@ from busctl.adapters.kafka import ALL_ACLS, BATCH, SilentLogger, kadmin
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "kafka" / "kafka"
 CLUSTER = "bench"
-TARGET_RATIO = 3.0
+TARGET_RATIO = 2.0  # busctl plan / topicctl get topics
 TEAMS = ["platform", "billing", "orders", "search", "audit"]
 RETENTION_MS = str(7 * 24 * 3600 * 1000)  # 7d, as declared in the topic files
 TOPIC_CONFIG = {"retention.ms": RETENTION_MS, "min.insync.replicas": "1"}  # what apply would set
@@ -209,7 +212,9 @@ def delete_topics(bootstrap: str, names: list[str]) -> None:
 
 
 def _await_topics(admin: Any, names: set[str], present: bool, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
+    """Until the metadata lists all (or none) of the names, within the timeout + 50 ms per name (on a busy
+    machine 10,000 new topics took longer than 3 minutes to appear)."""
+    deadline = time.monotonic() + timeout + 0.05 * len(names)
     while True:
         seen = _existing(admin)
         if (names <= seen) if present else not (names & seen):
@@ -253,9 +258,25 @@ def raw_fetch(bootstrap: str) -> Raw:
 class Proc:
     seconds: float
     rss_mb: float
+    cpu_s: float
     code: int
     out: str
     err: str
+
+
+# A small fresh interpreter starts the measured command and reports its own wall time, exit code, peak RSS
+# and CPU from os.wait4. The launcher matters for the RSS: a child's ru_maxrss starts at its parent's RSS at
+# fork (Linux folds the forked copy in at exec), and this script holds hundreds of MB after the in-process
+# runs; the launcher holds ~10 MB, less than any measured command, so the figure is the command's own.
+LAUNCHER = """\
+import os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - started
+code = os.waitstatus_to_exitcode(status)
+os.write(int(sys.argv[1]), f"{seconds} {code} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}".encode())
+"""
 
 
 def busctl_command() -> list[str]:
@@ -263,27 +284,106 @@ def busctl_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "busctl"]
 
 
-def run_busctl(args: list[str], env: dict[str, str]) -> Proc:
-    """One busctl subprocess: wall clock and its own peak RSS (os.wait4, not the max over all children)."""
+def run_measured(command: list[str], env: dict[str, str]) -> Proc:
+    """One command through LAUNCHER: its wall clock, peak RSS and CPU, stdout and stderr."""
+    read, write = os.pipe()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [*busctl_command(), *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env
-        )
         try:
-            _, status, usage = os.wait4(process.pid, 0)
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+            process = subprocess.Popen(
+                [sys.executable, "-S", "-c", LAUNCHER, str(write), *command],
+                stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, pass_fds=(write,),
+            )  # fmt: skip
+            os.close(write)
+            write = -1
+            try:
+                figures = b""
+                while chunk := os.read(read, 256):
+                    figures += chunk
+                process.wait()
+            except BaseException:
+                process.kill()  # the launcher; the command it started is left to finish on its own
+                process.wait()
+                raise
+        finally:
+            os.close(read)
+            if write >= 0:
+                os.close(write)
         out.seek(0)
         err.seek(0)
+        if process.returncode != 0 or not figures:
+            raise SystemExit(f"launcher failed (exit {process.returncode}): {err.read().decode()[-2000:]}")
+        seconds, code, maxrss, cpu = figures.decode().split()
         return Proc(
-            seconds, usage.ru_maxrss / 1024, process.returncode, out.read().decode(errors="replace"),
+            float(seconds), int(maxrss) / 1024, float(cpu), int(code), out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
         )  # fmt: skip
+
+
+def run_busctl(args: list[str], env: dict[str, str]) -> Proc:
+    return run_measured([*busctl_command(), *args], env)
+
+
+# --- topicctl (Go), the same reads ---------------------------------------------------------------
+TOPICCTL = ROOT / ".tools" / "bin" / "topicctl"
+
+
+def find_topicctl(path: str | None, source: str | None) -> Path | None:
+    """--topicctl PATH, else .tools/bin/topicctl, built first from --topicctl-src (a segmentio/topicctl
+    checkout: `go build ./cmd/topicctl`, modules from the Go proxy) when given; None: no comparison."""
+    if path is not None:
+        if not Path(path).is_file():
+            raise SystemExit(f"--topicctl {path}: no such file")
+        return Path(path).resolve()
+    if source is not None:
+        TOPICCTL.parent.mkdir(parents=True, exist_ok=True)
+        print(f"building topicctl from {source} (go build ./cmd/topicctl) ...", flush=True)
+        build = ["go", "build", "-o", str(TOPICCTL), "./cmd/topicctl"]
+        built = subprocess.run(build, cwd=source, capture_output=True, text=True, timeout=1800, check=False)
+        if built.returncode != 0:
+            raise SystemExit(f"go build of topicctl failed:\n{built.stderr[-3000:]}")
+    return TOPICCTL if TOPICCTL.is_file() else None
+
+
+def write_topicctl(root: Path, bootstrap: str, topics: list[tuple[str, str]]) -> Path:
+    """topicctl's cluster config and one topic config per topic (what the bus declares: partitions 1,
+    rf 1, retention 7d, min.insync.replicas 1); returns the cluster config's path."""
+    (root / "topics").mkdir(parents=True, exist_ok=True)
+    meta = f"  cluster: {CLUSTER}\n  environment: bench\n  region: local\n"
+    cluster = root / "cluster.yaml"
+    cluster.write_text(
+        f"meta:\n  name: {CLUSTER}\n  environment: bench\n  region: local\n"
+        f"  description: Generated by bench/plan.py.\nspec:\n  bootstrapAddrs: [{bootstrap}]\n"
+    )
+    for _, name in topics:
+        (root / "topics" / f"{name}.yaml").write_text(
+            f"meta:\n  name: {name}\n{meta}  description: A generated benchmark topic.\n"
+            "spec:\n  partitions: 1\n  replicationFactor: 1\n  retentionMinutes: 10080\n"
+            "  placement:\n    strategy: any\n  settings:\n    min.insync.replicas: 1\n"
+        )
+    return cluster
+
+
+def topicctl_get(binary: Path, cluster: Path, n: int, env: dict[str, str]) -> Proc:
+    """`topicctl get topics`: metadata + DescribeConfigs of every topic; checked to list all N."""
+    proc = run_measured([str(binary), "get", "topics", "--cluster-config", str(cluster), "--no-spinner"], env)
+    listed = (proc.out + proc.err).count(f".bench-n{n}-")
+    if proc.code != 0 or listed < n:
+        raise SystemExit(
+            f"topicctl get topics: exit {proc.code}, {listed} of {n} topics listed\n{proc.err[-2000:]}"
+        )
+    return proc
+
+
+def topicctl_apply(binary: Path, cluster: Path, files: list[Path], env: dict[str, str]) -> Proc:
+    """`topicctl apply --dry-run --skip-confirm` of the given topic configs; each is checked to complete
+    with nothing to do (they exist as declared)."""
+    command = [str(binary), "apply", "--cluster-config", str(cluster), "--dry-run", "--skip-confirm"]
+    proc = run_measured([*command, "--no-spinner", *map(str, files)], env)
+    log = proc.out + proc.err
+    changes = any(said in log for said in ("Would create", "Skipping update"))
+    if proc.code != 0 or log.count("Apply completed successfully!") != len(files) or changes:
+        raise SystemExit(f"topicctl apply --dry-run: exit {proc.code}\n{proc.err[-3000:]}")
+    return proc
 
 
 def plan_args(repo: Path) -> list[str]:
@@ -309,23 +409,25 @@ def busctl_env(work: Path) -> dict[str, str]:
     return env
 
 
-PHASES = ("load+validate", "schemas", "connect", "read_state", "desired+diff", "render")
+PHASES = ("load+validate", "schemas", "connect", "read_state", "desired", "diff", "render")
+IN_DIFF = ("digest", "fingerprint")  # parts of diff, timed again on their own
 
 
-def in_process(repo: Path) -> tuple[dict[str, float], Any]:
-    """busctl plan's steps in-process, each timed (planning.Planner.plan + render of commands/plan.py)."""
-    from busctl.core.desired import declared_groups, desired_topics
+def in_process(repo: Path) -> tuple[dict[str, tuple[float, float]], Any]:
+    """busctl plan's steps in-process, each timed: (wall, CPU of the process) by label (planning.Planner.plan
+    + render of commands/plan.py); then the desired digest and the state fingerprint diff computes."""
+    from busctl.core.desired import declared_groups, desired_digest, desired_topics
     from busctl.core.diff import DiffOptions, diff
     from busctl.core.topic_configs import load_catalogue
     from busctl.planning import connect, schema_problems, valid_bus
     from busctl.render.plan import as_text
 
-    times: dict[str, float] = {}
+    times: dict[str, tuple[float, float]] = {}
 
     def timed(label: str, work: Callable[[], T]) -> T:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         value = work()
-        times[label] = time.perf_counter() - started
+        times[label] = (time.perf_counter() - started, time.process_time() - cpu)
         return value
 
     bus = timed("load+validate", lambda: valid_bus(repo))
@@ -334,13 +436,13 @@ def in_process(repo: Path) -> tuple[dict[str, float], Any]:
     admin = timed("connect", lambda: connect(bus, CLUSTER, 30.0))
     state = timed("read_state", admin.read_state)
 
-    def plan_it() -> Any:
-        catalogue = load_catalogue()
-        options = DiffOptions(cluster=CLUSTER, protected=tuple(bus.config.policy.protected_topics))
-        return diff(desired_topics(bus, CLUSTER, catalogue), declared_groups(bus), state, catalogue, options)
-
-    plan = timed("desired+diff", plan_it)
-    timed("render", lambda: as_text(plan, load_catalogue()))
+    catalogue = load_catalogue()
+    options = DiffOptions(cluster=CLUSTER, protected=tuple(bus.config.policy.protected_topics))
+    desired = timed("desired", lambda: desired_topics(bus, CLUSTER, catalogue))
+    plan = timed("diff", lambda: diff(desired, declared_groups(bus), state, catalogue, options))
+    timed("render", lambda: as_text(plan, catalogue))
+    timed("digest", lambda: desired_digest(desired, declared_groups(bus)))
+    timed("fingerprint", lambda: state.fingerprint(lambda name: not name.startswith("__")))
     return times, plan
 
 
@@ -395,7 +497,10 @@ class Result:
     create_s: float
     raw: list[Raw] = field(default_factory=list)
     plan: list[Proc] = field(default_factory=list)
-    parts: list[dict[str, float]] = field(default_factory=list)
+    topicctl: list[Proc] = field(default_factory=list)  # `topicctl get topics`
+    dry_run: Proc | None = None  # `topicctl apply --dry-run` of a sample
+    sample: int = 0  # topics in that sample
+    parts: list[dict[str, tuple[float, float]]] = field(default_factory=list)  # in_process's
     lint: str = ""
     startup: float = 0.0
     headline: str = ""
@@ -412,8 +517,19 @@ class Result:
     def ratio(self) -> float:
         return self.plan_best / self.raw_best
 
-    def part(self, label: str) -> float:
-        return min(p[label] for p in self.parts)
+    @property
+    def topicctl_best(self) -> float | None:
+        return min(p.seconds for p in self.topicctl) if self.topicctl else None
+
+    @property
+    def target_ratio(self) -> float | None:
+        """plan / topicctl get topics (the target: at most TARGET_RATIO); None without topicctl."""
+        best = self.topicctl_best
+        return None if best is None else self.plan_best / best
+
+    def part(self, label: str, cpu: bool = False) -> float:
+        """The best run's wall (or CPU) seconds of one in-process step."""
+        return min(p[label][cpu] for p in self.parts)
 
 
 @dataclass
@@ -439,39 +555,60 @@ def lint_summary(repo: Path) -> str:
     return ", ".join(f"{count} {code}" for code, count in sorted(codes.items())) or "no findings"
 
 
-def measure(n: int, bootstrap: str, work: Path, runs: int, shared_schemas: bool) -> tuple[Result, Path]:
+@dataclass(frozen=True)
+class Settings:
+    runs: int
+    shared_schemas: bool
+    topicctl: Path | None
+    apply_sample: int  # topics for `topicctl apply --dry-run` (0: not timed)
+
+
+def measure(n: int, bootstrap: str, work: Path, settings: Settings) -> tuple[Result, Path]:
+    runs = settings.runs
     repo = work / f"bus-{n}"
     topics = topic_names(f"n{n}", n)
     print(f"\nN = {n:,}: creating {n:,} topics with AdminClient (batches of {BATCH}) ...", flush=True)
     created = create_topics(bootstrap, [name for _, name in topics])
     write_bus(repo, bootstrap)
-    write_topics(repo, topics, shared_schemas)
+    write_topics(repo, topics, settings.shared_schemas)
     result = Result(n, created, lint=lint_summary(repo))
+    cluster = write_topicctl(work / f"topicctl-{n}", bootstrap, topics[: settings.apply_sample])
     print(f"  created in {created:.1f} s; bus repo {repo}; lint (no schemas): {result.lint}", flush=True)
     env = busctl_env(work)
     warm = run_busctl(plan_args(repo), env)  # also compiles bytecode into the pycache prefix
     result.headline = check_clean(warm, f"N={n} warm-up")
     print(f"  warm-up plan {warm.seconds:.2f} s: {result.headline}", flush=True)
     result.startup = min(run_busctl(["--version"], env).seconds for _ in range(3))
-    for index in range(runs):  # interleaved, so load on the machine hits both alike
+    for index in range(runs):  # interleaved, so load on the machine hits all alike
         raw = raw_fetch(bootstrap)
         result.raw.append(raw)
+        go = ""
+        if settings.topicctl is not None:
+            result.topicctl.append(topicctl_get(settings.topicctl, cluster, n, env))
+            go = f"topicctl get topics {result.topicctl[-1].seconds:6.3f} s   "
         proc = run_busctl(plan_args(repo), env)
         check_clean(proc, f"N={n} run {index + 1}")
         result.plan.append(proc)
         print(
             f"  run {index + 1}: raw {raw.seconds:6.3f} s ({raw.topics} topics, "
-            f"{raw.config_entries:,} config entries, acls: {raw.acls})   "
-            f"plan {proc.seconds:6.3f} s  {proc.rss_mb:4.0f} MB   "
+            f"{raw.config_entries:,} config entries, acls: {raw.acls})   {go}"
+            f"plan {proc.seconds:6.3f} s  {proc.rss_mb:4.0f} MB {proc.cpu_s:5.2f} s CPU   "
             f"load {os.getloadavg()[0]:.1f}",
             flush=True,
+        )
+    if settings.topicctl is not None and settings.apply_sample:
+        files = sorted((cluster.parent / "topics").glob("*.yaml"))
+        result.sample = len(files)
+        result.dry_run = topicctl_apply(settings.topicctl, cluster, files, env)
+        print(
+            f"  topicctl apply --dry-run of {len(files):,} topics: {result.dry_run.seconds:.2f} s", flush=True
         )
     for _ in range(runs):
         times, plan = in_process(repo)
         if plan.has_changes or plan.blocked:
             raise SystemExit(f"N={n}: in-process plan has changes")
         result.parts.append(times)
-        print("  in-process: " + "  ".join(f"{k} {v:.3f}" for k, v in times.items()), flush=True)
+        print("  in-process: " + "  ".join(f"{k} {w:.3f}" for k, (w, _) in times.items()), flush=True)
     return result, repo
 
 
@@ -519,43 +656,62 @@ def apply_more(repo: Path, bootstrap: str, count: int, work: Path, shared_schema
 # --- report -----------------------------------------------------------------------------------------
 def report(results: list[Result], applied: Applied | None, command: str) -> None:
     print(
-        f"\n=== busctl plan vs raw bulk fetch ({os.cpu_count()} cores, load now "
-        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}) ==="
+        f"\n=== busctl plan vs topicctl get topics (Go) and the raw bulk fetch ({os.cpu_count()} cores, "
+        f"load now {' '.join(f'{x:.1f}' for x in os.getloadavg())}) ==="
     )
     print(f"command: {command}")
     header = (
-        f"{'N':>6s} {'raw fetch s':>11s} {'plan s':>7s} {'plan/raw':>8s} {'target':>13s} "
-        f"{'plan RSS MB':>11s} {'startup s':>9s} {'create s':>8s}"
+        f"{'N':>6s} {'topicctl s':>10s} {'raw fetch s':>11s} {'plan s':>7s} {'plan/topicctl':>13s} "
+        f"{'target':>11s} {'plan/raw':>8s} {'plan MB':>7s} {'plan CPU s':>10s} {'startup s':>9s}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
-        verdict = "met" if r.ratio <= TARGET_RATIO else "NOT met"
-        rss = max(p.rss_mb for p in r.plan)
+        ratio, best = r.target_ratio, r.topicctl_best
+        verdict = (
+            "-"
+            if ratio is None
+            else f"<={TARGET_RATIO:g}x " + ("met" if ratio <= TARGET_RATIO else "NOT met")
+        )
         print(
-            f"{r.n:6d} {r.raw_best:11.3f} {r.plan_best:7.3f} {r.ratio:7.1f}x {'<=3x ' + verdict:>13s} "
-            f"{rss:11.0f} {r.startup:9.3f} {r.create_s:8.1f}"
+            f"{r.n:6d} {'-' if best is None else f'{best:.3f}':>10s} {r.raw_best:11.3f} {r.plan_best:7.3f} "
+            f"{'-' if ratio is None else f'{ratio:.2f}x':>13s} {verdict:>11s} {r.ratio:7.2f}x "
+            f"{max(p.rss_mb for p in r.plan):7.0f} {min(p.cpu_s for p in r.plan):10.2f} {r.startup:9.3f}"
         )
     print(
-        "\nraw = best of runs, confluent-kafka alone; plan = best of runs, `busctl plan` subprocess wall "
-        "clock;\nstartup = `busctl --version` (interpreter + CLI imports), best of 3; plan RSS = max over "
-        "the plan runs (os.wait4)."
+        "\ntopicctl = best of runs, `topicctl get topics` wall clock (metadata, configs of every topic);"
+        "\nraw = best of runs, confluent-kafka alone; plan = best of runs, `busctl plan` wall clock;"
+        "\nplan MB = busctl's own peak RSS (max over runs), plan CPU = its user+system time (best run);"
+        "\nstartup = `busctl --version` (interpreter + CLI imports), best of 3. Subprocesses are timed by a "
+        "small launcher (os.wait4)."
     )
-    print("\nbreakdown of `busctl plan` in-process (best of runs per step, seconds):")
-    header = f"{'N':>6s} " + " ".join(f"{p:>13s}" for p in PHASES) + f" {'sum':>7s} {'+startup':>9s}"
-    print(header)
-    print("-" * len(header))
     for r in results:
-        parts = [r.part(p) for p in PHASES]
-        cells = " ".join(f"{v:13.3f}" for v in parts)
-        print(f"{r.n:6d} {cells} {sum(parts):7.3f} {sum(parts) + r.startup:9.3f}")
+        if r.topicctl:
+            go = min(r.topicctl, key=lambda p: p.seconds)
+            print(f"N={r.n}: topicctl get topics {go.cpu_s:.2f} s CPU, {go.rss_mb:.0f} MB", end="")
+        if r.dry_run is not None:
+            per = r.dry_run.seconds / r.sample
+            print(
+                f"; topicctl apply --dry-run of {r.sample:,} topics {r.dry_run.seconds:.2f} s "
+                f"({per * 1000:.1f} ms per topic, x{r.n:,} = {per * r.n:.0f} s, "
+                f"{per * r.n / r.plan_best:.0f}x busctl plan)",
+                end="",
+            )
+        print()
+    for cpu in (False, True):
+        what = "CPU of the process (all threads)" if cpu else "wall clock"
+        print(f"\nbreakdown of `busctl plan` in-process, {what} (best of runs per step, seconds):")
+        labels = [*PHASES, *(f"({p})" for p in IN_DIFF)]
+        header = f"{'N':>6s} " + " ".join(f"{p:>13s}" for p in labels) + f" {'sum':>7s}"
+        print(header + ("" if cpu else f" {'+startup':>9s}"))
+        print("-" * (len(header) + (0 if cpu else 10)))
+        for r in results:
+            parts = [r.part(p, cpu) for p in PHASES]
+            cells = " ".join(f"{v:13.3f}" for v in [*parts, *(r.part(p, cpu) for p in IN_DIFF)])
+            print(f"{r.n:6d} {cells} {sum(parts):7.3f}" + ("" if cpu else f" {sum(parts) + r.startup:9.3f}"))
+    print("(digest) and (fingerprint): desired_digest and ClusterState.fingerprint alone, both part of diff.")
     for r in results:
         print(f"N={r.n}: {r.headline}; bus lint without schemas: {r.lint}")
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(
-        f"largest waited-for child over the whole run (RUSAGE_CHILDREN ru_maxrss, includes the kafka "
-        f"script's format JVM): {children:.0f} MB"
-    )
     if applied is not None:
         print("\n=== busctl apply --auto-approve ===")
         print(
@@ -592,13 +748,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--topics", type=int, nargs="+", default=[1000, 5000], help="values of N (1000 5000)")
+    parser.add_argument(
+        "--topics", type=int, nargs="+", default=[1000, 5000, 10000], help="values of N (1000 5000 10000)"
+    )
     parser.add_argument("--bootstrap", help="use this broker (HOST:PORT) instead of starting one")
     parser.add_argument("--base-port", type=int, default=45000, help="own broker's port (+100: controller)")
     parser.add_argument("--runs", type=int, default=3, help="best of how many runs (default 3)")
     parser.add_argument("--skip-apply", action="store_true", help="do not time apply")
     parser.add_argument("--apply-topics", type=int, default=1000, help="topics apply creates (default 1000)")
-    parser.add_argument("--profile", action="store_true", help="always profile (default: when plan/raw > 3x)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help=f"always profile (default: when plan/topicctl > {TARGET_RATIO:g}x)",
+    )
+    parser.add_argument("--topicctl", metavar="PATH", help="topicctl binary (default: .tools/bin/topicctl)")
+    parser.add_argument(
+        "--topicctl-src",
+        metavar="DIR",
+        help="build .tools/bin/topicctl from this segmentio/topicctl checkout",
+    )
+    parser.add_argument(
+        "--topicctl-apply", type=int, default=200, metavar="K",
+        help="time `topicctl apply --dry-run` of K declared topics per N (default 200; 0: skip)",
+    )  # fmt: skip
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument(
         "--shared-schemas",
@@ -609,6 +781,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    topicctl = find_topicctl(args.topicctl, args.topicctl_src)
+    if topicctl is None:
+        print(
+            "no topicctl (.tools/bin/topicctl): the Go comparison is skipped; build it with --topicctl-src "
+            "DIR (a segmentio/topicctl checkout) or pass --topicctl PATH"
+        )
+    settings = Settings(args.runs, args.shared_schemas, topicctl, args.topicctl_apply)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # finally blocks stop the broker
     work = Path(tempfile.mkdtemp(prefix="busctl-bench-plan-"))
     sys.pycache_prefix = str(work / "pycache")  # in-process imports of busctl: no bytecode in cli/
@@ -621,10 +800,13 @@ def main(argv: list[str] | None = None) -> int:
                 created: list[str] = []
                 try:
                     created = [name for _, name in topic_names(f"n{n}", n)]
-                    result, repo = measure(n, broker.bootstrap, work, args.runs, args.shared_schemas)
+                    result, repo = measure(n, broker.bootstrap, work, settings)
                     results.append(result)
-                    if args.profile or result.ratio > TARGET_RATIO:
-                        print(f"\nN={n}: plan/raw = {result.ratio:.1f}x -> profiling in-process", flush=True)
+                    ratio = result.target_ratio
+                    if args.profile or (ratio is not None and ratio > TARGET_RATIO):
+                        print(
+                            f"\nN={n}: plan/topicctl = {ratio or 0:.1f}x -> profiling in-process", flush=True
+                        )
                         profile(repo, args.top)
                     if index == 0 and not args.skip_apply:
                         created += [name for _, name in topic_names("apply", args.apply_topics)]

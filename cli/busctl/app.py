@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from busctl import __version__
+from busctl import __version__, collector
 from busctl.commands.common import exit_with_code, interactive
 from busctl.core.diagnostics import BusctlError
 from busctl.interrupts import exit_code, install
@@ -54,7 +54,8 @@ class LazyCommands(typer.core.TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
-        module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
+        with collector.paused():  # a command's modules live as long as busctl: never worth collecting
+            module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
         single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
         single.command(cmd_name)(exit_with_code(module.command))
         return typer.main.get_command(single)

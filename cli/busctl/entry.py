@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 
+from busctl import collector
+
 
 def run() -> None:
     try:
-        from busctl.app import main
+        with collector.paused():  # what is imported lives as long as busctl: never worth collecting
+            from busctl.app import main
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         raise SystemExit(130) from None

@@ -7,6 +7,7 @@ environment here and nowhere else; secrets are never logged or returned.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 import time
@@ -26,6 +27,7 @@ from confluent_kafka import (
 )
 from confluent_kafka import admin as _admin
 
+from busctl import collector
 from busctl.adapters.kafka_errors import (
     AUTHENTICATION,
     VARIABLE,
@@ -146,6 +148,7 @@ class KafkaAdmin:
 
     # --- reading --------------------------------------------------------------------------------------
 
+    @collector.paused()  # confluent-kafka makes a ConfigEntry (with synonyms) per config entry
     def read_state(self, declared: Collection[str] = ()) -> ClusterState:
         """Metadata (which carries the cluster id, live brokers, replicas, ISRs and leaders), configs and
         ACLs of the whole cluster, in a handful of requests. Declared topics the metadata leaves out are
@@ -209,33 +212,24 @@ class KafkaAdmin:
     def _configs(self, names: list[str]) -> dict[str, dict[str, ConfigValue]]:
         """DescribeConfigs for every topic: all batches in flight at once, each converted as it lands.
 
-        Thousands of topics repeat the same few hundred (value, source) pairs: they are interned."""
-        result: dict[str, dict[str, ConfigValue]] = {}
+        Thousands of topics repeat the same few hundred (value, source) pairs: they are interned, in
+        loops that run in C (map, zip), not in Python code per entry."""
         pending: list[dict[Any, Future[Any]]] = []
         for start in range(0, len(names), BATCH):
             batch = [
                 kadmin.ConfigResource(kadmin.ResourceType.TOPIC, n) for n in names[start : start + BATCH]
             ]
             pending.append(self.admin.describe_configs(batch, request_timeout=self.timeout))
-        interned: dict[tuple[Any, ...], ConfigValue] = {}
-        sources = {int(member.value): member.name for member in kadmin.ConfigSource}
+        result: dict[str, dict[str, ConfigValue]] = {}
+        interned = _Interned()
         for futures in pending:
             for resource, future in futures.items():
-                converted: dict[str, ConfigValue] = {}
                 again = partial(self._describe_configs, resource)
-                for key, entry in self._wait(future, f"describe configs of {resource.name}", again).items():
-                    signature = (entry.value, entry.source, entry.is_read_only, entry.is_sensitive)
-                    value = interned.get(signature)
-                    if value is None:
-                        value = interned[signature] = ConfigValue(
-                            value=None if entry.is_sensitive else entry.value,
-                            source=sources.get(int(entry.source), "UNKNOWN_CONFIG"),
-                            read_only=bool(entry.is_read_only),
-                            sensitive=bool(entry.is_sensitive),
-                        )
-                    converted[key] = value
-                result[resource.name] = converted
-            futures.clear()
+                entries = self._wait(future, f"describe configs of {resource.name}", again)
+                result[resource.name] = dict(
+                    zip(entries, map(interned.__getitem__, map(_SIGNATURE, entries.values())), strict=True)
+                )
+            futures.clear()  # the ConfigEntries go as soon as they are converted
         return result
 
     def _acls(self, broker: int) -> tuple[AclBinding, ...] | None:
@@ -677,6 +671,25 @@ def _shows(configs: dict[str, ConfigValue], key: str, value: str | None) -> bool
     if value is None:
         return current is None or current.source != DYNAMIC_TOPIC_CONFIG
     return current is not None and current.source == DYNAMIC_TOPIC_CONFIG and current.value == value
+
+
+# What makes two config entries the same ConfigValue: value, source, read-only, sensitive.
+_SIGNATURE = operator.attrgetter("value", "source", "is_read_only", "is_sensitive")
+_SOURCES = {int(member.value): member.name for member in kadmin.ConfigSource}
+
+
+class _Interned(dict[tuple[Any, ...], ConfigValue]):
+    """ConfigValues by _SIGNATURE, each made once: the first lookup of a signature makes it."""
+
+    def __missing__(self, signature: tuple[Any, ...]) -> ConfigValue:
+        value, source, read_only, sensitive = signature
+        made = self[signature] = ConfigValue(
+            value=None if sensitive else value,
+            source=_SOURCES.get(int(source), "UNKNOWN_CONFIG"),
+            read_only=bool(read_only),
+            sensitive=bool(sensitive),
+        )
+        return made
 
 
 @dataclass(frozen=True)

@@ -92,28 +92,47 @@ class ClusterState:
     def fingerprint(self, selected: Callable[[str], bool] = lambda _: True) -> str:
         """A digest of everything the diff reads, for the selected topics: live and offline brokers,
         topics the principal cannot see, every topic's replicas, partition health and effective configs
-        from every source (value and source), and the ACLs on them."""
+        from every source (value and source), and the ACLs on them.
+
+        It is the SHA-256 of the sorted-keys JSON document {"acls", "brokers", "cluster_id", "invisible",
+        "offline_brokers", "topics": {name: {"configs": {key: [value, source]}, "offline", "replicas",
+        "under_replicated"}}}, written a topic at a time: thousands of topics share a few hundred
+        ConfigValues, and each is encoded once."""
         names = sorted(n for n in self.topics if selected(n))
         topics = set(names)
-        document = {
+        head = {
             "cluster_id": self.cluster_id,
             "brokers": list(self.brokers),
             "offline_brokers": list(self.offline_brokers),
             "invisible": sorted(self.invisible),
-            "topics": {
-                name: {
-                    "replicas": [list(r) for r in self.topics[name].replicas],
-                    "offline": self.topics[name].offline_partitions,
-                    "under_replicated": self.topics[name].under_replicated_partitions,
-                    "configs": {k: [v.value, v.source] for k, v in sorted(self.topics[name].configs.items())},
-                }
-                for name in names
-            },
             "acls": None
             if self.acls is None
             else [asdict(a) for a in sorted(self.acls) if _touches(a, topics)],
         }
-        return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]
+        encode = json.JSONEncoder(sort_keys=True).encode
+        pairs: dict[tuple[str, int], str] = {}  # (key, id(value)): every ConfigValue is alive meanwhile
+        replicas: dict[tuple[tuple[int, ...], ...], str] = {}
+
+        def pair(key: str, value: ConfigValue) -> str:
+            text = pairs[key, id(value)] = f"{encode(key)}: {encode([value.value, value.source])}"
+            return text
+
+        digest = hashlib.sha256(encode(head)[:-1].encode())  # "topics" sorts after every key of head
+        digest.update(b', "topics": {')
+        for index, name in enumerate(names):
+            topic = self.topics[name]
+            placed = replicas.get(topic.replicas)
+            if placed is None:
+                placed = replicas[topic.replicas] = encode([list(r) for r in topic.replicas])
+            items = sorted(topic.configs.items())
+            configs = ", ".join([pairs.get((k, id(v))) or pair(k, v) for k, v in items])
+            digest.update(
+                f'{", " if index else ""}{encode(name)}: {{"configs": {{{configs}}}, '
+                f'"offline": {topic.offline_partitions}, "replicas": {placed}, '
+                f'"under_replicated": {topic.under_replicated_partitions}}}'.encode()
+            )
+        digest.update(b"}}")
+        return digest.hexdigest()[:16]
 
 
 def _touches(acl: AclBinding, topics: set[str]) -> bool:

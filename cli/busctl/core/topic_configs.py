@@ -10,7 +10,7 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -27,6 +27,7 @@ from busctl.core.units import (
 
 _INTEGER_BITS = {"short": 16, "int": 32, "long": 64}
 _INTEGER_TYPES = set(_INTEGER_BITS)
+_REMEMBERED = (str, int, bool)  # exact types whose equal values normalise alike (not float: -0.0 == 0.0)
 
 
 class ConfigValueError(ValueError):
@@ -56,6 +57,10 @@ class Catalogue:
     kafka_version: str
     configs: dict[str, ConfigSpec]
     removed_in_4: dict[str, str]
+    # normalise's answers for str/int/bool values: a plan normalises the same few values for every topic
+    _normalised: dict[tuple[str, type, object], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def spec(self, key: str) -> ConfigSpec | None:
         return self.configs.get(key)
@@ -66,10 +71,14 @@ class Catalogue:
 
     def normalise(self, key: str, value: object) -> str:
         """Kafka's string form of `value` for `key`; ConfigValueError when type or range is wrong."""
+        remembered = (key, type(value), value) if type(value) in _REMEMBERED else None
+        if remembered is not None and remembered in self._normalised:
+            return self._normalised[remembered]
         spec = self.configs.get(key)
-        if spec is None:
-            return _plain(value)
-        return _normalise(spec, value)
+        text = _plain(value) if spec is None else _normalise(spec, value)
+        if remembered is not None:
+            self._normalised[remembered] = text
+        return text
 
     def human(self, key: str, kafka_value: str) -> str | None:
         """The human unit form of a positive duration or size ("7d", "512MiB"); None for other values."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from busctl import collector
 from busctl.core.bus import Bus, TopicDecl
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
 from busctl.core.errors import LoadError
@@ -94,7 +93,7 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
         )
     topics: list[TopicDecl] = []
     topic_files = find_topic_files(repo, report)
-    with _no_gc_pauses():
+    with collector.paused():
         for rel in topic_files:
             topic, source = _load_one(repo, rel, Topic, report)
             if topic is not None and source is not None:
@@ -112,19 +111,6 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
     )
     report.items = [named(d) for d in report.items]
     return bus, report
-
-
-@contextlib.contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Loading builds millions of small acyclic objects; the cycle collector only slows it down."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()  # what was loaded lives as long as the command: keep it out of later collections
-            gc.enable()
 
 
 def _load_one(
