@@ -18,11 +18,15 @@ from busctl.core.errors import LoadError
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
 from busctl.core.ports import ClusterReader
 from busctl.core.schemas import SchemaSet
-from busctl.core.state import ClusterState, state_from_dict
+from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
+from busctl.loading import files
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus
 from busctl.loading.yamlfile import load_yaml_file
+from busctl.reports.state import state_from_document
 from busctl.rules.base import LintContext, run_rules
+
+MAX_STATE_BYTES = 1024 * 1024 * 1024  # a recorded state of the largest real clusters is well below
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Planner:
     @property
     def admin(self) -> KafkaAdmin:
         """The live cluster's client, which apply needs (a recorded state cannot be applied to)."""
+        if isinstance(self.reader, Unconnected):
+            raise self.reader.error
         if not isinstance(self.reader, KafkaAdmin):
             raise BusctlError(
                 f"cluster {self.options.cluster} was read from a recorded state: apply needs the cluster",
@@ -230,10 +236,7 @@ def planners(
     declarations = plannable(repo, untouched)
     bus = declarations.bus
     clusters = chosen_clusters(bus, selectors, every)
-    admins: list[ClusterReader] = [
-        connect(bus, cluster, timeout) if recorded is None else RecordedState(recorded, cluster)
-        for cluster in clusters
-    ]
+    admins = [_reader(bus, cluster, timeout, recorded) for cluster in clusters]
     compiled = compiled_schemas(repo.resolve(), bus)
     problems = schema_problems(repo.resolve(), bus, compiled)
     return [
@@ -294,6 +297,28 @@ def survey_fleet(planners: list[Planner]) -> tuple[FleetPlan, dict[str, ClusterS
     return fleet, {o.plan.cluster: o.state for o in surveys}
 
 
+def _reader(bus: Bus, cluster: str, timeout: float, recorded: Path | None) -> ClusterReader:
+    """The cluster's reader: its recorded state, its admin client, or (when the client cannot even be
+    made, e.g. a credential variable is not set) the error, raised when it is read: one cluster's
+    settings do not stop a fleet."""
+    if recorded is not None:
+        return RecordedState(recorded, cluster)
+    try:
+        return connect(bus, cluster, timeout)
+    except BusctlError as err:
+        return Unconnected(err)
+
+
+@dataclass(frozen=True)
+class Unconnected:
+    """A cluster whose client could not be made: reading it (or applying to it) raises why."""
+
+    error: BusctlError
+
+    def read_state(self, declared: Collection[str] = ()) -> ClusterState:
+        raise self.error
+
+
 @dataclass(frozen=True)
 class RecordedState:
     """A cluster read from the state `plan --save-state DIR` recorded (DIR/CLUSTER.json): a plan made
@@ -308,12 +333,16 @@ class RecordedState:
 
     def read_state(self, declared: Collection[str] = ()) -> ClusterState:
         try:
-            return state_from_dict(json.loads(self.path.read_text("utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise BusctlError(
-                f"{self.path} is not a recorded state of cluster {self.cluster}: {err}",
-                f"record one with `busctl plan --cluster {self.cluster} --save-state {self.directory}`",
-            ) from None
+            raw = files.read_regular_file(self.directory, self.path.name, MAX_STATE_BYTES)
+            return state_from_document(json.loads(raw))
+        except LoadError as err:
+            problem = err.diagnostic.message
+        except (ValueError, RecursionError, OverflowError) as err:  # not JSON, not a state's shape, too deep
+            problem = str(err)
+        raise BusctlError(
+            f"{self.path} is not a recorded state of cluster {self.cluster}: {problem}",
+            f"record one with `busctl plan --cluster {self.cluster} --save-state {self.directory}`",
+        )
 
 
 def chosen_clusters(bus: Bus, selectors: list[str], every: bool) -> list[str]:

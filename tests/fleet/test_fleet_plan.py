@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,14 +183,58 @@ def test_a_recorded_state_plans_offline_with_the_same_fingerprints(
     assert offline.out == live.out  # the same plans, digests and all: a reviewer can reproduce it
 
 
-def test_a_broken_recorded_state_is_named(fleet: Path, run: Callable[..., CliResult], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.write_text('{"cluster_id": "x"}'), "brokers: Field required"),
+        (
+            lambda p: p.write_text('{"cluster_id": "x", "brokers": "x", "topics": {}, "acls": null}'),
+            "brokers",
+        ),
+        (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "not a recorded state"),
+        (lambda p: p.write_bytes(b"\xff\xfe"), "not a recorded state"),
+        (lambda p: os.mkfifo(p), "not a regular file"),  # would block a plain read
+        (lambda p: p.symlink_to("/dev/zero"), "not a recorded state"),  # endless, and out of the directory
+    ],
+)
+def test_a_broken_recorded_state_is_named(
+    fleet: Path, run: Callable[..., CliResult], tmp_path: Path, make: Callable[[Path], object], problem: str
+) -> None:
     states = tmp_path / "states"
     states.mkdir()
-    (states / "staging.json").write_text('{"cluster_id": "x"}')
+    make(states / "staging.json")
     result = run("plan", "--cluster", "staging", "--repo", str(fleet), "--state", str(states))
     assert result.code == 1
     assert f"{states / 'staging.json'} is not a recorded state of cluster staging" in result.err
-    assert "Traceback" not in result.err
+    assert problem in result.err
+    assert "Traceback" not in result.err and "unexpected error" not in result.err
+
+
+def test_a_saved_state_is_a_cluster_state_document(
+    fleet: Path, run: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    states = tmp_path / "states"
+    run("plan", "--cluster", "prod-eu", "--repo", str(fleet), "--save-state", str(states))
+    document = assert_report("cluster-state", (states / "prod-eu.json").read_text())
+    assert document["cluster_id"] == "c-eu"
+
+
+def test_a_cluster_whose_client_cannot_be_made_is_not_read_and_the_others_are_planned(
+    fleet: Path, run: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credential variable missing for one cluster (a fork's pull request) does not stop the fleet."""
+    bus = fleet / "bus.yaml"
+    bus.write_text(
+        bus.read_text().replace("bootstrap_servers: 127.0.0.1:9094", "bootstrap_servers: ${NOT_SET_X}")
+    )
+    monkeypatch.undo()  # the real connect: prod-us fails before any read
+    monkeypatch.delenv("NOT_SET_X", raising=False)
+    result = run("plan", "--all-clusters", "--repo", str(fleet), "--format", "json", "--timeout", "1")
+    document = assert_report("fleet-plan-report", result.out)  # no broker at all: each cluster unread
+    assert [u["cluster"] for u in document["unread"]] == ["staging", "prod-eu", "prod-us"]
+    (unread,) = [u for u in document["unread"] if u["cluster"] == "prod-us"]
+    assert "NOT_SET_X" in unread["error"]
+    assert result.code == 1
 
 
 def test_the_pr_comment_shows_every_cluster_of_a_fleet_plan(

@@ -108,3 +108,34 @@ def test_an_error_outside_topic_files_refuses_the_whole_plan(
     assert result.code == 1
     assert "bus.yaml" in result.err and "BUS114" in result.err
     assert "nothing was planned" in result.err
+
+
+def test_a_copy_under_the_same_name_holds_back_both_and_keeps_their_group_acls(
+    bus_repo: Callable[[dict[str, str | None]], Path],
+    run: Callable[..., CliResult],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BUS103 flags the second file only; the first, valid one is held with it, and the group ACL it
+    declares stays (the hostile test saw it removed)."""
+    record(
+        monkeypatch,
+        {"local": cluster_state("c-local", acls=[_group_acl("audit-log-writer", "User:audit-log")])},
+    )
+    billing = (Path(__file__).parents[1] / "rules/base/topics/billing/invoice-created.yaml").read_text()
+    audit = (Path(__file__).parents[1] / "rules/base/topics/audit/events.yaml").read_text()
+    shared = "consumers:\n  - {group: audit-log-writer, principal: \"User:audit-reader\"}\n"
+    root = bus_repo(
+        {"topics/billing/zz.yaml": billing.split("producers:")[0], "topics/audit/events.yaml": audit + shared}
+    )
+    result = run("plan", "--cluster", "local", "--repo", str(root), "--format", "json")
+    assert result.code == 1, result.err
+    document = assert_report("plan-report", result.out)
+    held = {(h["topic"], h["file"]) for h in document["not_planned"]}
+    assert held == {
+        ("billing.invoice-created.v1", "topics/billing/invoice-created.yaml"),
+        ("billing.invoice-created.v1", "topics/billing/zz.yaml"),
+    }
+    # audit's consumer shares the group: its ACL is added, billing's (held) is not removed
+    assert not [c for c in document["changes"] if c["action"] == "delete-acl"]
+    added = [c["acl"]["principal"] for c in document["changes"] if c["action"] == "create-acl"]
+    assert "User:audit-reader" in added

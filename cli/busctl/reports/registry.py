@@ -16,12 +16,14 @@ from busctl.reports.lint import LintReport
 from busctl.reports.owner import OwnerReport
 from busctl.reports.plan import PlanReport
 from busctl.reports.rules import RulesReport
+from busctl.reports.state import ClusterStateDocument
 from busctl.reports.topics import TopicsReport
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
     "alerts-report": (AlertsReport, "busctl alerts --format json"),
     "apply-report": (ApplyReport, "busctl apply --format json"),
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
+    "cluster-state": (ClusterStateDocument, "a cluster's state, as plan --save-state records it"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
     "describe-report": (DescribeReport, "busctl describe TOPIC --format json"),
     "fleet-apply-report": (FleetApplyReport, "busctl apply --format json for several clusters"),
