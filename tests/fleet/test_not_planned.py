@@ -123,7 +123,7 @@ def test_a_copy_under_the_same_name_holds_back_both_and_keeps_their_group_acls(
     )
     billing = (Path(__file__).parents[1] / "rules/base/topics/billing/invoice-created.yaml").read_text()
     audit = (Path(__file__).parents[1] / "rules/base/topics/audit/events.yaml").read_text()
-    shared = "consumers:\n  - {group: audit-log-writer, principal: \"User:audit-reader\"}\n"
+    shared = 'consumers:\n  - {group: audit-log-writer, principal: "User:audit-reader"}\n'
     root = bus_repo(
         {"topics/billing/zz.yaml": billing.split("producers:")[0], "topics/audit/events.yaml": audit + shared}
     )

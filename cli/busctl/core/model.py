@@ -41,6 +41,16 @@ MAX_LAG_SECONDS = (2**63 - 1) // 10**9
 LABEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 SELECTOR_PATTERN = r"^([A-Za-z0-9_.*?\[\]-]+|[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0-9][A-Za-z0-9_.-]*)$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=63)]
+# A cluster's name: also a file name (plan --save-state) and a --cluster value, so no "/", "=" or glob.
+ClusterName = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=100)]
+# What a value not matching a pattern must be, and an example, for its error.
+PATTERN_WORDS = {
+    LABEL_PATTERN: ("letters, digits, '.', '_' and '-', starting with a letter or digit", "prod-eu"),
+    SELECTOR_PATTERN: (
+        "a cluster name, a glob of names (prod-*) or one label as key=value (env=prod)",
+        "placement: [prod-eu, env=staging]",
+    ),
+}
 MAX_SELECTOR = 255
 Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN, max_length=MAX_SELECTOR)]
 
@@ -307,7 +317,10 @@ class SchemaSettings(Strict):
 class BusConfig(Strict):
     """bus.yaml."""
 
-    clusters: dict[str, Cluster] = Field(default_factory=dict)
+    clusters: dict[ClusterName, Cluster] = Field(
+        default_factory=dict,
+        description="Clusters by name: letters, digits, '.', '_' and '-', starting with a letter or digit.",
+    )
     defaults: Defaults = Field(default_factory=Defaults)
     policy: Policy = Field(default_factory=Policy)
     alerts: AlertSettings = Field(default_factory=AlertSettings)

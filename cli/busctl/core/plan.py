@@ -171,10 +171,11 @@ def _first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | No
     ):
         if approved.get(key) != now.get(key):
             return f"it was made for {what} {approved.get(key)!r}, now {now.get(key)!r}"
-    if approved.get("fingerprint") != now.get("fingerprint"):
-        return "the cluster changed since it was made (its state fingerprint differs)"
+    # the declarations first: they also decide which topics the fingerprint covers
     if approved.get("desired_digest") != now.get("desired_digest"):
         return "it was made from other declarations (their digest differs)"
+    if approved.get("fingerprint") != now.get("fingerprint"):
+        return "the cluster changed since it was made (its state fingerprint differs)"
     for key in ("changes", "blocked"):
         difference = _list_difference(key, approved.get(key) or [], now.get(key) or [])
         if difference:

@@ -10,7 +10,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from busctl.core.diagnostics import Diagnostic, did_you_mean
-from busctl.core.model import MAX_LAG_MESSAGES, MAX_LAG_SECONDS, MAX_PARTITIONS, MAX_REPLICATION_FACTOR
+from busctl.core.model import (
+    MAX_LAG_MESSAGES,
+    MAX_LAG_SECONDS,
+    MAX_PARTITIONS,
+    MAX_REPLICATION_FACTOR,
+    PATTERN_WORDS,
+)
 from busctl.core.source import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -101,6 +107,21 @@ def _invalid(path: tuple[Any, ...], errors: list[dict[str, Any]], source: Source
             else f"the file should be a mapping of fields, got {_describe(value)}",
             span=source.at(),
             hint="write the fields as `key: value` lines, e.g. `name: ...`",
+        )
+    if kind == "string_pattern_mismatch" and errors[0].get("ctx", {}).get("pattern") in PATTERN_WORDS:
+        what, example = PATTERN_WORDS[errors[0]["ctx"]["pattern"]]
+        return Diagnostic(
+            code="BUS005",
+            message=f"{_dotted(path)} {_describe(value)} is not allowed here: it must be {what}",
+            span=source.at(*path),
+            hint=f"e.g. {example}",
+        )
+    if kind == "too_short" and path and path[-1] == "placement":
+        return Diagnostic(
+            code="BUS005",
+            message="placement is empty: the topic would live on no cluster",
+            span=source.at(*path),
+            hint="name at least one cluster, or remove placement: to place the topic on every cluster",
         )
     if len(errors) > 1:  # a union: name every accepted type
         names = [_TYPE_NAMES.get(str(e["loc"][-1]), str(e["loc"][-1])) for e in errors]
