@@ -48,6 +48,7 @@ def test_a_failed_change_carries_the_error_name_and_message_and_its_topics_later
         "unconfirmed": 0,
         "not_started": 1,
         "blocked": 1,
+        "not_planned": 0,
     }
     assert [b["topic"] for b in document["blocked"]] == ["stuck.t.v1"]
     assert [c["action"] for c in document["changes"]][:2] == ["create", "create"]  # execution order

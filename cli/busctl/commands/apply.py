@@ -232,14 +232,27 @@ def _apply_fleet(
 ) -> int:
     """Apply to each cluster in turn, each part on its own (a failure on one does not stop the next;
     an interrupt stops before the next); then what happened on every cluster."""
+    refused: list[ClusterApplied] = []  # parts of the plan file that differ from what busctl plans now
     if not run.auto_approve and not run.as_document:
         _need_terminal()
         with progress(f"reading clusters {', '.join(p.options.cluster for p in making)}"):
             shown = plan_fleet(making)
         for shown_plan in shown.plans:
             if approved is not None and shown_plan.cluster in approved:
-                _refuse_if_different(approved[shown_plan.cluster], shown_plan, run.source)
+                try:
+                    _refuse_if_different(approved[shown_plan.cluster], shown_plan, run.source)
+                except BusctlError as err:  # that part only, as with --auto-approve
+                    refused.append(
+                        ClusterApplied(
+                            cluster=shown_plan.cluster, status="failed", error=err.message, hint=err.hint
+                        )
+                    )
+        shown.plans = [p for p in shown.plans if p.cluster not in {r.cluster for r in refused}]
         echo_text(fleet_render.as_text(shown, load_catalogue(), color=use_color()))
+        for result in refused:
+            echo_text(
+                error_text(BusctlError(f"cluster {result.cluster}: {result.error}", result.hint or ""), True)
+            )
         changing = [p for p in shown.plans if p.has_changes]
         if shown.unread:
             unread_names = ", ".join(u.cluster for u in shown.unread)
@@ -248,7 +261,7 @@ def _apply_fleet(
                 "fix the connection (see above), or apply to the others with --cluster",
             )
         if not changing:
-            return 1 if any(p.blocked or p.not_planned for p in shown.plans) else 0
+            return 1 if refused or any(p.blocked or p.not_planned for p in shown.plans) else 0
         total = sum(len(p.actionable) for p in changing)
         names = ", ".join(p.cluster for p in changing)
         if not typer.confirm(f"\nApply {total} change(s) to clusters {names}?", default=False):
@@ -256,7 +269,7 @@ def _apply_fleet(
             return 1
         approved = {p.cluster: plan_document(p) for p in shown.plans}
     chosen = [p.options.cluster for p in making]
-    results = [
+    results = refused + [
         ClusterApplied(cluster=c, status="not-read", error="it could not be read when it was planned")
         for c in unread
         if c in chosen
@@ -425,13 +438,17 @@ def _progress(what: str, done: int, total: int) -> None:
 
 def fleet_summary(results: list[ClusterApplied], color: bool = False) -> str:
     """One line per cluster (what happened there), then which succeeded; every line within WIDTH."""
-    lines = ["", paint(f"fleet apply · {len(results)} clusters", Tone.HEADER, color)]
+    count = f"{len(results)} cluster{'s' * (len(results) != 1)}"
+    lines = ["", paint(f"fleet apply · {count}", Tone.HEADER, color)]
     column = min(max((len(r.cluster) for r in results), default=0), 24)
     for result in results:
         tone = Tone.OK if result.succeeded else Tone.ERROR
         what = result.status + (f": {result.error}" if result.error else "")
-        if result.apply is not None and result.apply.summary.blocked:
-            what += f" ({result.apply.summary.blocked} blocked)"
+        counted = result.apply.summary if result.apply is not None else None
+        if counted is not None and (counted.blocked or counted.not_planned):
+            held = [f"{counted.blocked} blocked"] * bool(counted.blocked)
+            held += [f"{counted.not_planned} not planned: lint errors"] * bool(counted.not_planned)
+            what += f" ({', '.join(held)})"
         first, *rest = wrap(f"  {result.cluster:<{column}}  {what}", hang=" " * (column + 4))
         lines += [paint(first, tone, color), *rest]
     ok = [r.cluster for r in results if r.succeeded]

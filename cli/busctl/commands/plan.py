@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -136,8 +137,7 @@ def command(
         fleet, states = survey_fleet(making)
     if save_state is not None:
         for cluster, observed in states.items():
-            text = json.dumps(state_to_dict(observed), indent=1) + "\n"
-            write_file(save_state / f"{cluster}.json", text, parents=True)
+            _save(save_state / f"{cluster}.json", json.dumps(state_to_dict(observed), indent=1) + "\n")
     if is_fleet(selectors, all_clusters):
         _show_fleet(fleet, output, out)
         plans, failed = fleet.plans, bool(fleet.unread)
@@ -151,6 +151,13 @@ def command(
     if detailed_exitcode and any(p.has_changes or p.blocked for p in plans):
         return 2
     return 0
+
+
+def _save(path: Path, text: str) -> None:
+    """Write a recorded state atomically (a temporary file renamed over it), never through a symlink."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_file(temporary, text, parents=True)
+    os.replace(temporary, path)
 
 
 def _show_plan(plan: Plan, output: OutputFormat, out: Path | None) -> None:

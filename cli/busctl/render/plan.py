@@ -91,7 +91,8 @@ def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
     for change in sorted(topic_changes, key=lambda c: c.topic) + acl_changes + plan.blocked:
         lines += change_lines(change, catalogue, color)
     if not plan.changes:
-        lines.append(paint("The cluster matches the declarations.", Tone.OK, color))
+        matches = "the topics planned" if plan.not_planned else "the declarations"
+        lines.append(paint(f"The cluster matches {matches}.", Tone.OK, color))
     if plan.unmanaged:
         unmanaged = "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)
         lines += ["", *wrap(unmanaged, hang="  ")]

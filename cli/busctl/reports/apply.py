@@ -51,6 +51,7 @@ class ApplySummary(Document):
     unconfirmed: int
     not_started: int
     blocked: int
+    not_planned: int = Field(0, description="declared topics held back by lint errors in their files")
 
 
 class LockDocument(Document):
@@ -112,6 +113,7 @@ def apply_report(plan: Plan, executed: Executed, plan_file: str | None, lock: He
             unconfirmed=counts[Status.UNCONFIRMED],
             not_started=counts[Status.NOT_STARTED],
             blocked=len(plan.blocked),
+            not_planned=len(plan.not_planned),
         ),
         changes=[_applied(outcome) for outcome in executed.outcomes],
         blocked=[change_document(change) for change in plan.blocked],
