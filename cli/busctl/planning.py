@@ -382,7 +382,8 @@ def schema_problems(
     schemas, problems = compiled or compiled_schemas(repo, bus)
     context = LintContext(bus=bus, schemas=schemas, catalogue=load_catalogue())
     errors = sorted(
-        (d for d in [*problems, *run_rules(context)] if d.severity is Severity.ERROR), key=Diagnostic.sort_key
+        (d for d in [*problems, *run_rules(context, schema_rules_only=True)] if d.severity is Severity.ERROR),
+        key=Diagnostic.sort_key,
     )
     by_file = {decl.file: decl.topic.name for decl in bus.topics}
     found: dict[str, str] = {}

@@ -105,6 +105,7 @@ class BaseRule(Entry, Generic[C]):
     """A rule with a check: subclasses implement `check`."""
 
     needs_teams: ClassVar[bool] = False  # skipped when teams.yaml could not be loaded
+    reads_schemas: ClassVar[bool] = False  # looks at the compiled schemas (the plan's schema gate runs these)
     unapprovable: ClassVar[str] = ""  # a check rule: why no approval can make its break happen
 
     def check(self, ctx: C) -> Iterator[Diagnostic]:
@@ -197,16 +198,19 @@ def apply_overrides(
     ]
 
 
-def run_rules(ctx: LintContext) -> list[Diagnostic]:
-    """The findings of every enabled rule, at the severities bus.yaml sets, those a topic exempts as
-    notes; team rules are skipped when teams.yaml failed to load (already reported)."""
+def run_rules(ctx: LintContext, schema_rules_only: bool = False) -> list[Diagnostic]:
+    """The findings of every enabled rule (or of those reading the compiled schemas), at the severities
+    bus.yaml sets, those a topic exempts as notes; team rules are skipped when teams.yaml failed to
+    load (already reported)."""
     from busctl.rules.exemptions import exempted
 
     settings = ctx.bus.config.policy.rules
     found = [
         d
         for rule in all_rules()
-        if (ctx.bus.teams_ok or not rule.needs_teams) and enabled(type(rule), settings)
+        if (ctx.bus.teams_ok or not rule.needs_teams)
+        and enabled(type(rule), settings)
+        and (rule.reads_schemas or not schema_rules_only)
         for d in rule.check(ctx)
     ]
     return exempted(ctx.bus, apply_overrides(found, settings))

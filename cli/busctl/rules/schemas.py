@@ -39,6 +39,7 @@ class BufConfigPresent(Rule):
     **Good**: schemas/buf.yaml with `version: v2`
     """
 
+    reads_schemas = True
     id = "BUS300"
     name = "schema.buf-config"
     severity = Severity.WARNING
@@ -61,6 +62,7 @@ class SchemaMessageExists(Rule):
     **Good**: `schema: acme.billing.v1.InvoiceCreated`
     """
 
+    reads_schemas = True
     id = "BUS302"
     name = "schema.message-exists"
 
@@ -81,6 +83,7 @@ class KeyValid(Rule):
     **Good**: `key: string` or `key: acme.zones.v1.ZoneKey`
     """
 
+    reads_schemas = True
     id = "BUS303"
     name = "schema.key-valid"
 
@@ -109,6 +112,7 @@ class SchemaOwnedByTopicOwner(Rule):
     **Good**: billing topic with `schema: acme.billing.v1.InvoiceCreated` (acme/billing owned by billing)
     """
 
+    reads_schemas = True
     needs_teams = True
     id = "BUS304"
     name = "schema.owned-by-topic-owner"
@@ -143,6 +147,7 @@ class OneMessagePerTopicFile(Rule):
     **Good**: InvoiceLine nested in InvoiceCreated, or in its own file
     """
 
+    reads_schemas = True
     id = "BUS305"
     name = "schema.one-message-per-file"
     opt_in = True
@@ -187,6 +192,7 @@ class MessageCarriedOnce(Rule):
     **Good**: one topic per message type (copy the message for a new topic version)
     """
 
+    reads_schemas = True
     id = "BUS306"
     name = "schema.message-carried-once"
     severity = Severity.WARNING

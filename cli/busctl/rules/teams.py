@@ -164,6 +164,7 @@ class ProtoFileOwned(Rule):
     **Good**: `teams: {search: {schemas: [acme/misc]}}`
     """
 
+    reads_schemas = True
     needs_teams = True
     id = "BUS207"
     name = "team.proto-owned"
