@@ -253,5 +253,6 @@ def test_the_pr_comment_shows_every_cluster_of_a_fleet_plan(
     body = run("comment", "--plan", str(plan_file)).out
     assert "| plan `staging` | :pencil2: 1 change |" in body
     assert "| plan `prod-us` | :pencil2: 2 changes |" in body
-    assert "| plan `prod-eu` | :grey_question: no plan" in body  # unread when planned
+    assert "| plan `prod-eu` | :x: not read: cannot reach cluster prod-eu" in body  # unread when planned
+    assert "### busctl plan · cluster prod-eu · not read" in body
     assert "### busctl plan · cluster prod-us (id c-us) · 2 changes" in body

@@ -13,7 +13,7 @@ import typer
 from busctl import __version__
 from busctl.adapters import github
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import FleetPlan, Plan
+from busctl.core.plan import FleetPlan, Plan, Unread
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.comment import MARKER, CommentInputs, render_comment
 from busctl.reports import validated
@@ -69,13 +69,13 @@ def command(
     missing: list[str] = []
     lint_report = _read(lint, "lint", _lint, missing)
     check_report = _read(check, "check", _check, missing)
-    plan_docs: dict[str, Plan | None] = {}
+    plan_docs: dict[str, Plan | Unread | None] = {}
     for path in plans or []:
         fleet = _read(path, "plan", _plans, missing)
         if fleet is None:
             plan_docs[path.name] = None
             continue
-        plan_docs |= {p.cluster: p for p in fleet.plans} | {u.cluster: None for u in fleet.unread}
+        plan_docs |= {part.cluster: part for part in fleet.parts}
     inputs = CommentInputs(lint_report, check_report, plan_docs, __version__, tuple(missing))
     body = render_comment(inputs, load_catalogue())
     if not post:

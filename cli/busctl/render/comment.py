@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from busctl.core.diagnostics import Severity
-from busctl.core.plan import Plan
+from busctl.core.plan import Plan, Unread
 from busctl.core.topic_configs import Catalogue
 from busctl.render import check as check_render
 from busctl.render import markdown
@@ -30,7 +30,7 @@ class CommentInputs:
 
     lint: LintReport | None
     check: CheckReport | None
-    plans: dict[str, Plan | None]  # label (cluster name) -> its plan, None when the plan is missing
+    plans: dict[str, Plan | Unread | None]  # cluster -> its plan, why it was not read, or None: missing
     version: str
     missing: tuple[str, ...] = ()
 
@@ -48,9 +48,14 @@ def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
     lines += _lint_details(inputs.lint)
     if inputs.check is not None:
         lines += ["", check_render.markdown_from_report(inputs.check, owners=False).rstrip("\n")]
-    for plan in inputs.plans.values():
-        if plan is not None:
+    for name, plan in inputs.plans.items():
+        if isinstance(plan, Plan):
             lines += ["", plan_render.as_markdown(plan, catalogue).rstrip("\n")]
+        elif isinstance(plan, Unread):
+            lines += ["", f"### busctl plan · cluster {markdown.text(name)} · not read", ""]
+            lines += [f"> {markdown.text(plan.error)}"] + (
+                [f"> hint: {markdown.text(plan.hint)}"] if plan.hint else []
+            )
     footer = f"<sub>busctl {inputs.version} · this comment is updated on every push.</sub>"
     body = "\n".join(lines)
     if len(body) + len(footer) > MAX_CHARS:
@@ -79,9 +84,11 @@ def _check_result(report: CheckReport | None) -> str:
     return f":white_check_mark: nothing breaks {against}{approved}"
 
 
-def _plan_result(plan: Plan | None) -> str:
+def _plan_result(plan: Plan | Unread | None) -> str:
     if plan is None:
         return ":grey_question: no plan: see the plan step's log (is the cluster reachable?)"
+    if isinstance(plan, Unread):
+        return f":x: not read: {markdown.text(plan.error)}"
     mark = (
         ":no_entry:"
         if plan.blocked or plan.not_planned

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from busctl.core.bus import TopicDecl, is_placed, per_cluster_entries, placement, selected
 from busctl.core.diagnostics import Diagnostic, did_you_mean
 from busctl.core.model import BusConfig, ClusterValues
+from busctl.core.topic_configs import Catalogue, ConfigValueError
 from busctl.rules.base import LintContext, Rule, register
 
 
@@ -103,9 +104,8 @@ class PerClusterValuesAgree(Rule):
         for decl in ctx.bus.topics:
             reported: set[tuple[str, str]] = set()
             for cluster in placement(config, decl.topic):
-                yield from self._conflicts(
-                    decl, cluster, per_cluster_entries(config, decl.topic, cluster), reported
-                )
+                entries = per_cluster_entries(config, decl.topic, cluster)
+                yield from self._conflicts(decl, cluster, entries, reported, ctx.catalogue)
 
     def _conflicts(
         self,
@@ -113,6 +113,7 @@ class PerClusterValuesAgree(Rule):
         cluster: str,
         entries: list[tuple[str, ClusterValues]],
         reported: set[tuple[str, str]],
+        catalogue: Catalogue,
     ) -> Iterator[Diagnostic]:
         first: dict[str, tuple[str, object]] = {}
         for selector, values in entries:
@@ -121,7 +122,7 @@ class PerClusterValuesAgree(Rule):
                     first[key] = (selector, value)
                     continue
                 earlier, previous = first[key]
-                if previous != value and (selector, key) not in reported:
+                if not _same(catalogue, key, previous, value) and (selector, key) not in reported:
                     reported.add((selector, key))
                     yield self.finding(
                         f'per_cluster "{earlier}" and "{selector}" both select cluster {cluster} and set '
@@ -130,6 +131,17 @@ class PerClusterValuesAgree(Rule):
                         f"set {key} in one entry only (or to the same value in both)",
                         subject=decl.topic.name,
                     )
+
+
+def _same(catalogue: Catalogue, key: str, one: object, other: object) -> bool:
+    """Equal as Kafka will see them: configs in Kafka's units (1d is 86400000)."""
+    if one == other or not key.startswith("config "):
+        return one == other
+    name = key.removeprefix("config ")
+    try:
+        return catalogue.normalise(name, one) == catalogue.normalise(name, other)
+    except ConfigValueError:  # BUS402 reports the value Kafka would refuse
+        return False
 
 
 def _values(values: ClusterValues) -> Iterator[tuple[str, object]]:
