@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from busctl.core.topic_configs import load_catalogue
 from busctl.loading import files
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus
 from busctl.loading.yamlfile import load_yaml_file
-from busctl.reports.state import state_from_document
+from busctl.reports.state import state_from_json
 from busctl.rules.base import LintContext, run_rules
 
 MAX_STATE_BYTES = 1024 * 1024 * 1024  # a recorded state of the largest real clusters is well below
@@ -334,7 +333,7 @@ class RecordedState:
     def read_state(self, declared: Collection[str] = ()) -> ClusterState:
         try:
             raw = files.read_regular_file(self.directory, self.path.name, MAX_STATE_BYTES)
-            return state_from_document(json.loads(raw))
+            return state_from_json(raw)
         except LoadError as err:
             problem = err.diagnostic.message
         except (ValueError, RecursionError, OverflowError) as err:  # not JSON, not a state's shape, too deep

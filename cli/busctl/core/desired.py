@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import astuple, dataclass, field, fields
+import operator
+from dataclasses import dataclass, field, fields
 
 from busctl.core.bus import Bus, Origin, TopicDecl, effective, is_placed
 from busctl.core.state import AclBinding
@@ -89,10 +90,11 @@ def desired_digest(topics: list[DesiredTopic], groups: set[str]) -> str:
 
 
 _DIGESTED = [f.name for f in fields(DesiredTopic) if f.compare]
+_ACL_FIELDS = operator.attrgetter(*(f.name for f in fields(AclBinding)))  # astuple, without its deep copy
 
 
 def _digested(topic: DesiredTopic) -> dict[str, object]:
     """What of a desired topic the diff reads (not where its values come from)."""
     document: dict[str, object] = {name: getattr(topic, name) for name in _DIGESTED}
-    document["acls"] = sorted(astuple(a) for a in topic.acls)
+    document["acls"] = sorted(_ACL_FIELDS(a) for a in topic.acls)
     return document

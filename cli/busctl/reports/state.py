@@ -3,12 +3,10 @@ and `plan --state DIR` reads back, checked to be exactly this shape before it is
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import Field, ValidationError
 
-from pydantic import Field
-
-from busctl.core.state import ClusterState, state_from_dict
-from busctl.reports import Document, validated
+from busctl.core.state import AclBinding, ClusterState, ConfigValue, TopicState
+from busctl.reports import Document
 from busctl.reports.plan import AclDocument
 
 
@@ -42,6 +40,34 @@ class ClusterStateDocument(Document):
     )
 
 
-def state_from_document(document: Any) -> ClusterState:
-    """A recorded state read back; ValueError naming the first field that is not a state's."""
-    return state_from_dict(validated(ClusterStateDocument, document).model_dump())
+def state_from_json(raw: bytes) -> ClusterState:
+    """A recorded state read back from its JSON text; ValueError naming the first field that is not a
+    state's. Equal config values become one object, as when read from a cluster."""
+    try:
+        document = ClusterStateDocument.model_validate_json(raw)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the document"
+        raise ValueError(f"{where}: {first['msg']}") from None
+    values: dict[tuple[str | None, str, bool, bool], ConfigValue] = {}
+
+    def value_of(c: ConfigValueDocument) -> ConfigValue:
+        key = (c.value, c.source, c.read_only, c.sensitive)
+        return values.get(key) or values.setdefault(key, ConfigValue(*key))
+
+    return ClusterState(
+        cluster_id=document.cluster_id,
+        brokers=tuple(document.brokers),
+        topics={
+            name: TopicState(
+                name=name,
+                replicas=tuple(tuple(r) for r in t.replicas),
+                configs={k: value_of(v) for k, v in t.configs.items()},
+                isrs=tuple(tuple(r) for r in t.isrs),
+                leaders=tuple(t.leaders),
+            )
+            for name, t in document.topics.items()
+        },
+        acls=None if document.acls is None else tuple(AclBinding(**a.model_dump()) for a in document.acls),
+        invisible=tuple(document.invisible),
+    )
