@@ -110,11 +110,12 @@ class ClusterState:
             else [asdict(a) for a in sorted(self.acls) if _touches(a, topics)],
         }
         encode = json.JSONEncoder(sort_keys=True).encode
-        pairs: dict[tuple[str, ConfigValue], str] = {}
+        # by identity: readers share one ConfigValue among equal configs (hashing 370,000 would cost more)
+        pairs: dict[tuple[str, int], str] = {}
         replicas: dict[tuple[tuple[int, ...], ...], str] = {}
 
         def pair(key: str, value: ConfigValue) -> str:
-            text = pairs[key, value] = f"{encode(key)}: {encode([value.value, value.source])}"
+            text = pairs[key, id(value)] = f"{encode(key)}: {encode([value.value, value.source])}"
             return text
 
         digest = hashlib.sha256(encode(head)[:-1].encode())  # "topics" sorts after every key of head
@@ -125,7 +126,7 @@ class ClusterState:
             if placed is None:
                 placed = replicas[topic.replicas] = encode([list(r) for r in topic.replicas])
             items = sorted(topic.configs.items())
-            configs = ", ".join([pairs.get((k, v)) or pair(k, v) for k, v in items])
+            configs = ", ".join([pairs.get((k, id(v))) or pair(k, v) for k, v in items])
             digest.update(
                 f'{", " if index else ""}{encode(name)}: {{"configs": {{{configs}}}, '
                 f'"offline": {topic.offline_partitions}, "replicas": {placed}, '
