@@ -19,7 +19,8 @@ placement live on all three). Then, in the same run, interleaved (the order alte
 both checked to exit 0 (no changes); wall clock, CPU (user + system) and busctl's own peak RSS, from
 bench/plan.py's launcher (os.wait4). Then the same in-process (wall and CPU of the whole process), split into
 prepare (planning.planners: load, lint, schemas, connect; shared by the clusters) and the reads + diffs
-(planning.survey_fleet: concurrent threads), and the three surveys one after the other for comparison.
+(planning.survey_fleet: concurrent threads), and the three surveys one after the other for comparison; and
+the CPU the three brokers' JVMs used during each plan (they share the cores with busctl here).
 Prints the ratio fleet/single and PASS/MISS against TARGET_RATIO; --check exits 1 on a MISS. The brokers and
 the temporary directory are removed at the end, also on Ctrl-C and SIGTERM (--keep keeps the directory).
 See bench/README.md ("fleet").
@@ -63,6 +64,20 @@ class Fleet:
         for cluster in CLUSTERS:
             broker = single_bench.start_broker(self.works[cluster], self.ports[cluster])
             self.bootstraps[cluster] = broker.bootstrap
+
+    def cpu(self) -> float:
+        """User + system CPU seconds the brokers' JVMs used so far (/proc/PID/stat): the brokers share the
+        machine's cores with busctl here, as remote clusters would not."""
+        total = 0
+        for work in self.works.values():
+            for pid_file in work.glob("node*/kafka.pid"):
+                try:
+                    stat = Path(f"/proc/{pid_file.read_text().strip()}/stat").read_text()
+                except (OSError, ValueError):
+                    continue
+                fields = stat.rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         for cluster in CLUSTERS:
@@ -116,6 +131,7 @@ class Run:
     single: single_bench.Proc
     fleet: single_bench.Proc
     load: float
+    brokers: dict[str, float]  # the brokers' CPU seconds during each plan
 
 
 def in_process(repo: Path) -> dict[str, tuple[float, float]]:
@@ -157,18 +173,24 @@ def report(runs: list[Run], parts: list[dict[str, tuple[float, float]]], n: int,
     )
     print(f"command: {command}")
     header = (
-        f"{'plan':<34s} {'wall best s':>11s} {'wall median s':>13s} {'CPU best s':>10s} {'peak RSS MB':>11s}"
+        f"{'plan':<34s} {'wall best s':>11s} {'wall median s':>13s} {'CPU best s':>10s} {'peak RSS MB':>11s} "
+        f"{'brokers CPU s':>13s}"
     )
     print(header)
     print("-" * len(header))
-    for label, procs in (
-        (f"--cluster {CLUSTERS[0]} (1 x {n:,})", single),
-        (f"--all-clusters (3 x {n:,})", fleet),
+    for label, which, procs in (
+        (f"--cluster {CLUSTERS[0]} (1 x {n:,})", "single", single),
+        (f"--all-clusters (3 x {n:,})", "fleet", fleet),
     ):
         print(
             f"{label:<34s} {best(procs):11.3f} {statistics.median(p.seconds for p in procs):13.3f} "
-            f"{best(procs, 'cpu_s'):10.2f} {max(p.rss_mb for p in procs):11.0f}"
+            f"{best(procs, 'cpu_s'):10.2f} {max(p.rss_mb for p in procs):11.0f} "
+            f"{statistics.median(r.brokers[which] for r in runs):13.2f}"
         )
+    print(
+        "CPU = busctl's user+system time, peak RSS = busctl's own (max over runs), brokers CPU = the three"
+        f"\nJVMs' CPU during the plan (median), on the same {os.cpu_count()} cores (remote ones would not)"
+    )
     cpu_ratio = best(fleet, "cpu_s") / best(single, "cpu_s")
     floor = best(fleet, "cpu_s") / (os.cpu_count() or 1)
     print(
@@ -184,7 +206,8 @@ def report(runs: list[Run], parts: list[dict[str, tuple[float, float]]], n: int,
         print(
             f"  run {index}: single {r.single.seconds:6.3f} s {r.single.cpu_s:5.2f} s CPU "
             f"{r.single.rss_mb:4.0f} MB   fleet {r.fleet.seconds:6.3f} s {r.fleet.cpu_s:5.2f} s CPU "
-            f"{r.fleet.rss_mb:4.0f} MB"
+            f"{r.fleet.rss_mb:4.0f} MB   brokers' CPU during single {r.brokers['single']:.2f} s, "
+            f"fleet {r.brokers['fleet']:.2f} s"
             f"   ratio {r.fleet.seconds / r.single.seconds:.2f}x   load {r.load:.1f}"
         )
     if parts:
@@ -245,14 +268,17 @@ def main(argv: list[str] | None = None) -> int:
         runs: list[Run] = []
         for index in range(args.runs):  # interleaved, the order alternating, so load hits both alike
             measured: dict[str, single_bench.Proc] = {}
+            brokers: dict[str, float] = {}
             for which in ("single", "fleet") if index % 2 == 0 else ("fleet", "single"):
+                before = fleet.cpu()
                 if which == "single":
                     measured[which] = single_bench.run_busctl(single_args(repo), env)
                     single_bench.check_clean(measured[which], f"run {index + 1} single")
                 else:
                     measured[which] = single_bench.run_busctl(fleet_args(repo), env)
                     check_fleet(measured[which], f"run {index + 1} fleet")
-            run = Run(measured["single"], measured["fleet"], os.getloadavg()[0])
+                brokers[which] = fleet.cpu() - before
+            run = Run(measured["single"], measured["fleet"], os.getloadavg()[0], brokers)
             runs.append(run)
             print(
                 f"  run {index + 1}: single {run.single.seconds:6.3f} s   fleet {run.fleet.seconds:6.3f} s   "
