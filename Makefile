@@ -39,10 +39,12 @@ unit: setup
 	$(BIN)/pytest -m "not kafka and not prometheus"
 
 ## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch;
-## the apply lock's acquire, refuse, handover and crashed-holder times.
+## a fleet plan of 3 clusters x 5,000 topics vs one cluster; the apply lock's acquire, refuse, handover
+## and crashed-holder times.
 bench: setup
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/lock.py
 
 clean:
