@@ -184,3 +184,14 @@ def test_prefixed_query_suggests_names_of_its_kind(run: Run) -> None:
     assert result.code == 1
     assert 'did you mean "invoice-mailer"' in result.err
     assert "search" not in owner(run, "group:nosuch").err.split("a query is")[0]  # a team, not a group
+
+
+def test_a_topic_whose_file_has_lint_errors_is_named_with_its_file(
+    bus_repo: Callable[[dict[str, str | None]], Path], run: Callable[..., CliResult]
+) -> None:
+    billing = (BASE_BUS / "topics/billing/invoice-created.yaml").read_text()
+    root = bus_repo({"topics/billing/invoice-created.yaml": billing + "bogus: 1\n"})
+    result = run("owner", "billing.invoice-created.v1", "--repo", str(root))
+    assert result.code == 1
+    assert "is declared in topics/billing/invoice-created.yaml, which has lint errors" in result.err
+    assert 'BUS004 unknown field "bogus"' in result.err

@@ -20,8 +20,7 @@ from busctl.core.schemas import SchemaSet
 from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading import files
-from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus
-from busctl.loading.yamlfile import load_yaml_file
+from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus, raw_identity
 from busctl.reports.state import state_from_json
 from busctl.rules.base import LintContext, run_rules
 
@@ -119,7 +118,7 @@ def plannable(repo: Path, untouched: str = "nothing was planned") -> Declaration
     for file, error in sorted(first_error.items()):
         decl = declared.get(file)
         name, declared_groups = (
-            (decl.topic.name, {c.group for c in decl.topic.consumers}) if decl else _raw_identity(repo, file)
+            (decl.topic.name, {c.group for c in decl.topic.consumers}) if decl else raw_identity(repo, file)
         )
         unknown |= declared_groups is None
         groups |= declared_groups or set()
@@ -136,24 +135,6 @@ def plannable(repo: Path, untouched: str = "nothing was planned") -> Declaration
             continue
         kept.append(decl)
     return Declarations(replace(bus, topics=kept), held, frozenset(groups), unknown)
-
-
-def _raw_identity(repo: Path, file: str) -> tuple[str | None, set[str] | None]:
-    """The topic name and consumer groups a topic file that failed to load still states, as far as
-    they can be read (None where they cannot)."""
-    try:
-        data = load_yaml_file(repo, file).data
-    except (LoadError, OSError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    name = data.get("name") if isinstance(data.get("name"), str) else None
-    consumers = data.get("consumers", [])
-    if not isinstance(consumers, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("group"), str) for c in consumers
-    ):
-        return name, None
-    return name, {c["group"] for c in consumers}
 
 
 def _linted(repo: Path) -> tuple[Bus, Report]:

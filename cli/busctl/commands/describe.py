@@ -53,6 +53,12 @@ def command(
     else:
         reader = planner(repo, cluster, topic_filter=topic, timeout=timeout)
         bus = reader.bus
+        for held in reader.options.held:
+            if held.topic == topic:
+                raise BusctlError(
+                    f"topic {topic} is declared in {held.file}, which has lint errors: {held.error}",
+                    "fix the file (`busctl lint` shows every error), then describe it again",
+                )
         decl = _declared(bus.topics_by_name, topic)
         _placed_on(bus, decl, cluster)
         with progress(f"reading cluster {cluster}"):

@@ -16,6 +16,7 @@ from busctl.commands.common import (
 )
 from busctl.core.diagnostics import BusctlError
 from busctl.core.ownership import EXPLICIT_KINDS, Ambiguous, NotFound, resolve_owner
+from busctl.loading.bus import raw_identity
 from busctl.render import owner as render
 from busctl.reports.owner import from_ownership
 
@@ -54,6 +55,7 @@ def command(
             f"ask for one: {' or '.join(f'{k}:{query}' for k in ambiguous.kinds)}",
         ) from None
     except NotFound as missing:
+        _refuse_if_held(loaded, repo.resolve(), query)
         kinds = f"{QUERIES}; to name a kind, prefix {', '.join(f'{k}:' for k in EXPLICIT_KINDS)}"
         raise BusctlError(
             f'nothing in the bus matches "{query}"',
@@ -62,3 +64,16 @@ def command(
     report = from_ownership(loaded.bus, found)
     echo_document(output, report, lambda: render.as_text(report), lambda: render.as_markdown(report))
     return 0
+
+
+def _refuse_if_held(loaded: workspace.Workspace, repo: Path, query: str) -> None:
+    """A topic whose file has lint errors is not in the bus, but its file still names it: say so."""
+    loaded_files = {decl.file for decl in loaded.bus.topics}
+    for error in loaded.report.errors:
+        file = error.span.file
+        if file.startswith("topics/") and file not in loaded_files and raw_identity(repo, file)[0] == query:
+            raise BusctlError(
+                f'topic "{query}" is declared in {file}, which has lint errors: {error.span}: {error.code} '
+                f"{error.message}",
+                "fix the file (`busctl lint` shows every error), then ask again",
+            )

@@ -150,3 +150,21 @@ def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnos
                 )
             )
     return problems
+
+
+def raw_identity(repo: Path, file: str) -> tuple[str | None, set[str] | None]:
+    """The topic name and consumer groups a topic file that failed to load still states, as far as
+    they can be read (None where they cannot)."""
+    try:
+        data = load_yaml_file(repo, file).data
+    except (LoadError, OSError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    consumers = data.get("consumers", [])
+    if not isinstance(consumers, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("group"), str) for c in consumers
+    ):
+        return name, None
+    return name, {c["group"] for c in consumers}
