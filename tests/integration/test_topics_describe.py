@@ -106,6 +106,7 @@ def test_drift_and_describe_match_kafka(run: Run, repo: Callable[..., Path], kaf
         "key": "retention.ms",
         "desired": "604800000",
         "source": "declared",
+        "set_by": "the topic",
         "actual": "1000",
         "kafka_source": "DYNAMIC_TOPIC_CONFIG",
         "differs": True,
