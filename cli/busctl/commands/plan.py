@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -162,33 +163,51 @@ def _save(path: Path, text: str) -> None:
 
 def _show_plan(plan: Plan, output: OutputFormat, out: Path | None) -> None:
     catalogue = load_catalogue()
-    if out is not None:
-        write_file(out, render.as_json(plan))  # the same bytes as --format json
-    if output is OutputFormat.json:
-        typer.echo(render.as_json(plan), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(plan, catalogue), nl=False)
-    else:
-        echo_text(render.as_text(plan, catalogue, color=use_color()))
-        if output is OutputFormat.github:
-            typer.echo(render.as_github(plan), nl=False)
-        if out is not None:
-            typer.echo(f"\nplan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}")
+    _show(
+        output,
+        out,
+        as_json=lambda: render.as_json(plan),
+        as_markdown=lambda: render.as_markdown(plan, catalogue),
+        as_text=lambda: render.as_text(plan, catalogue, color=use_color()),
+        as_github=lambda: render.as_github(plan),
+        saved=f"plan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}",
+    )
 
 
 def _show_fleet(fleet: FleetPlan, output: OutputFormat, out: Path | None) -> None:
     catalogue = load_catalogue()
+    _show(
+        output,
+        out,
+        as_json=lambda: fleet_render.as_json(fleet),
+        as_markdown=lambda: fleet_render.as_markdown(fleet, catalogue),
+        as_text=lambda: fleet_render.as_text(fleet, catalogue, color=use_color()),
+        as_github=lambda: fleet_render.as_github(fleet),
+        saved=f"fleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}",
+    )
+
+
+def _show(
+    output: OutputFormat,
+    out: Path | None,
+    *,
+    as_json: Callable[[], str],
+    as_markdown: Callable[[], str],
+    as_text: Callable[[], str],
+    as_github: Callable[[], str],
+    saved: str,
+) -> None:
+    """Save the JSON document to `out` (the same bytes as --format json) and print the format asked."""
+    document = as_json() if out is not None or output is OutputFormat.json else ""
     if out is not None:
-        write_file(out, fleet_render.as_json(fleet))  # the same bytes as --format json
+        write_file(out, document)
     if output is OutputFormat.json:
-        typer.echo(fleet_render.as_json(fleet), nl=False)
+        typer.echo(document, nl=False)
     elif output is OutputFormat.markdown:
-        typer.echo(fleet_render.as_markdown(fleet, catalogue), nl=False)
+        typer.echo(as_markdown(), nl=False)
     else:
-        echo_text(fleet_render.as_text(fleet, catalogue, color=use_color()))
+        echo_text(as_text())
         if output is OutputFormat.github:
-            typer.echo(fleet_render.as_github(fleet), nl=False)
+            typer.echo(as_github(), nl=False)
         if out is not None:
-            typer.echo(
-                f"\nfleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}"
-            )
+            typer.echo(f"\n{saved}")

@@ -141,30 +141,8 @@ def _touches(acl: AclBinding, topics: set[str]) -> bool:
 
 
 def state_to_dict(state: ClusterState) -> dict[str, Any]:
-    """A ClusterState's JSON form (what `plan --save-state` records and state_from_dict reads)."""
+    """A ClusterState's JSON form (what `plan --save-state` records and busctl.reports.state reads back)."""
     document = asdict(state)
     for topic in document["topics"].values():
         del topic["name"]
     return document
-
-
-def state_from_dict(document: dict[str, Any]) -> ClusterState:
-    """A ClusterState from its JSON form (recorded cluster states: `plan --state`, the golden tests)."""
-    topics = {
-        name: TopicState(
-            name=name,
-            replicas=tuple(tuple(r) for r in t["replicas"]),
-            configs={k: ConfigValue(**v) for k, v in t.get("configs", {}).items()},
-            isrs=tuple(tuple(r) for r in t.get("isrs", [])),
-            leaders=tuple(t.get("leaders", [])),
-        )
-        for name, t in document["topics"].items()
-    }
-    acls = document.get("acls")
-    return ClusterState(
-        cluster_id=document["cluster_id"],
-        brokers=tuple(document["brokers"]),
-        topics=topics,
-        acls=None if acls is None else tuple(AclBinding(**a) for a in acls),
-        invisible=tuple(document.get("invisible", [])),
-    )
