@@ -38,17 +38,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plan as single_bench  # bench/plan.py: bus repo, brokers, launcher
 
 CLUSTERS = ("c1", "c2", "c3")
 TARGET_RATIO = 1.5  # fleet plan (3 clusters) / single-cluster plan, wall clock
-T = TypeVar("T")
 
 
 @dataclass
@@ -139,14 +136,8 @@ def in_process(repo: Path) -> dict[str, tuple[float, float]]:
     surveys one after the other (the same planners)."""
     from busctl.planning import planners, survey_fleet
 
-    times: dict[str, tuple[float, float]] = {}
-
-    def timed(label: str, work: Callable[[], T]) -> T:
-        started, cpu = time.perf_counter(), time.process_time()
-        value = work()
-        times[label] = (time.perf_counter() - started, time.process_time() - cpu)
-        return value
-
+    timed = single_bench.Stopwatch()
+    times = timed.times
     one = timed("single: prepare", lambda: planners(repo, [CLUSTERS[0]]))
     timed("single: read+diff", lambda: survey_fleet(one))
     every = timed("fleet: prepare", lambda: planners(repo, [], every=True))

@@ -423,6 +423,19 @@ PHASES = ("load+validate", "schemas", "connect", "read_state", "desired", "diff"
 IN_DIFF = ("digest", "fingerprint")  # parts of diff, timed again on their own
 
 
+class Stopwatch:
+    """Runs labelled steps, keeping each one's (wall, process CPU) seconds in `times`."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, tuple[float, float]] = {}
+
+    def __call__(self, label: str, work: Callable[[], T]) -> T:
+        started, cpu = time.perf_counter(), time.process_time()
+        value = work()
+        self.times[label] = (time.perf_counter() - started, time.process_time() - cpu)
+        return value
+
+
 def in_process(repo: Path) -> tuple[dict[str, tuple[float, float]], Any]:
     """busctl plan's steps in-process, each timed: (wall, CPU of the process) by label (planning.Planner.plan
     + render of commands/plan.py); then the desired digest and the state fingerprint diff computes."""
@@ -432,14 +445,8 @@ def in_process(repo: Path) -> tuple[dict[str, tuple[float, float]], Any]:
     from busctl.planning import connect, schema_problems, valid_bus
     from busctl.render.plan import as_text
 
-    times: dict[str, tuple[float, float]] = {}
-
-    def timed(label: str, work: Callable[[], T]) -> T:
-        started, cpu = time.perf_counter(), time.process_time()
-        value = work()
-        times[label] = (time.perf_counter() - started, time.process_time() - cpu)
-        return value
-
+    timed = Stopwatch()
+    times = timed.times
     bus = timed("load+validate", lambda: valid_bus(repo))
     problems = timed("schemas", lambda: schema_problems(repo, bus))
     assert not problems, problems  # the bench bus is lint-clean, schemas included
