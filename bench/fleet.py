@@ -149,7 +149,7 @@ def in_process(repo: Path) -> dict[str, tuple[float, float]]:
 
 
 def best(procs: list[single_bench.Proc], attr: str = "seconds") -> float:
-    return min(getattr(p, attr) for p in procs)
+    return float(min(getattr(p, attr) for p in procs))
 
 
 def report(runs: list[Run], parts: list[dict[str, tuple[float, float]]], n: int, command: str) -> bool:
@@ -191,6 +191,12 @@ def report(runs: list[Run], parts: list[dict[str, tuple[float, float]]], n: int,
     print(
         f"fleet/single CPU: {cpu_ratio:.2f}x; the fleet's CPU over {os.cpu_count()} cores = {floor:.2f} s = "
         f"{floor / best(single):.2f}x the single plan's wall (a floor of the wall ratio on an idle machine)"
+    )
+    brokers = statistics.median(r.brokers["fleet"] for r in runs)
+    shared = (best(fleet, "cpu_s") + brokers) / (os.cpu_count() or 1)
+    print(
+        f"with the brokers' CPU (they share busctl's cores here): {shared:.2f} s = "
+        f"{shared / best(single):.2f}x the single plan's wall: no fleet plan of this CPU can take less here"
     )
     print("\nper run (interleaved):")
     for index, r in enumerate(runs, 1):

@@ -3,6 +3,7 @@ a damaged entry is a miss; and the batches protoc and buf run in find what one r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from busctl import workspace
+from busctl import planning, workspace
 from busctl.adapters import buf, protoc
 from busctl.adapters.cache import Cache
 from busctl.core.diagnostics import BusctlError
+from busctl.loading import parsed
 from tests.conftest import CliResult
 
 Run = Callable[..., CliResult]
@@ -49,7 +51,7 @@ def test_a_hit_reports_what_a_cold_run_reports(run: Run, bus_repo: MakeBus) -> N
     assert not (root / ".busctl-cache").exists()  # --no-cache writes nothing
     cold = _lint(run, root)
     kinds = {path.parent.parent.name for path in _entries(root)}
-    assert kinds == {"protoc", "buf-lint", "buf-rules"}
+    assert kinds == {"protoc", "buf-lint", "buf-rules", "yaml"}
     warm = _lint(run, root)
     assert uncached == cold == warm
     assert {"buf:FIELD_LOWER_SNAKE_CASE", "BUS306"} <= _codes(warm)
@@ -67,7 +69,55 @@ def test_a_hit_compiles_and_lints_nothing(
     monkeypatch.setattr(protoc.protoc, "main", refuse)
     monkeypatch.setattr(buf.LintRun, "_run", refuse)
     monkeypatch.setattr(buf, "_ask_breaking_rules", refuse)
+    monkeypatch.setattr(parsed, "parse_yaml", refuse)
     assert _lint(run, root) == cold
+
+
+def test_a_changed_topic_file_is_parsed_again(run: Run, bus_repo: MakeBus) -> None:
+    root = bus_repo(FINDINGS)
+    assert "BUS106" not in _codes(_lint(run, root))
+    topic = root / "topics/billing/invoice-issued.yaml"
+    topic.write_text(topic.read_text() + "partitions: 100000\n")
+    found = [d for d in _lint(run, root)["diagnostics"] if d["code"] == "BUS106"]  # type: ignore[attr-defined]
+    assert [(d["file"], d["line"]) for d in found] == [("topics/billing/invoice-issued.yaml", 5)]
+
+
+def _yaml_entry(root: Path) -> tuple[Cache, str, dict[str, object]]:
+    cache = Cache(root / ".busctl-cache")
+    key = cache.key("yaml", [])
+    stored = cache.get("yaml", key)
+    assert isinstance(stored, dict) and stored
+    return cache, key, stored
+
+
+@pytest.mark.parametrize("shape", [[], [1, 2, 3, 4, 5], ["data", [["x"]], [], [], []], None, "text"])
+def test_a_stored_document_of_another_shape_is_parsed_again(
+    run: Run, bus_repo: MakeBus, shape: object
+) -> None:
+    root = bus_repo(FINDINGS)
+    cold = _lint(run, root)
+    cache, key, stored = _yaml_entry(root)
+    cache.put("yaml", key, dict.fromkeys(stored, shape))  # a valid entry, documents of the wrong shape
+    assert _lint(run, root) == cold
+
+
+def test_apply_never_reads_a_parsed_document_from_the_cache(run: Run, bus_repo: MakeBus) -> None:
+    """A cache anyone else wrote cannot change what apply applies: a forged document (a valid entry) for
+    a topic file's exact bytes reaches plan, which only shows, and never the declarations apply uses."""
+    root = bus_repo(FINDINGS)
+    _lint(run, root)
+    cache, key, stored = _yaml_entry(root)
+    digest = hashlib.sha256((root / "topics/billing/invoice-issued.yaml").read_bytes()).hexdigest()
+    forged = json.loads(json.dumps(stored[digest]))
+    forged[0]["partitions"] = 7
+    cache.put("yaml", key, {**stored, digest: forged})
+
+    def partitions(**parse: bool) -> int | None:
+        planner = planning.planners(root, ["local"], cache=cache, **parse)[0]
+        return planner.bus.topic("billing.invoice-issued.v1").topic.partitions  # type: ignore[union-attr]
+
+    assert partitions(parsed=True) == 7  # the forgery works where the cache is read
+    assert partitions() is None  # as the file says (no partitions: the defaults')
 
 
 def test_a_changed_file_invalidates(run: Run, bus_repo: MakeBus) -> None:
@@ -199,7 +249,7 @@ def test_an_import_busctl_misreads_relints_without_the_cache(run: Run, bus_repo:
     cold = _lint(run, root)
     assert cold == _lint(run, root, "--no-cache")
     assert "buf:FIELD_LOWER_SNAKE_CASE" in _codes(cold)
-    assert {path.parent.parent.name for path in _entries(root)} == {"protoc", "buf-rules"}
+    assert {path.parent.parent.name for path in _entries(root)} == {"protoc", "buf-rules", "yaml"}
 
 
 def test_imports_are_read_from_import_lines(tmp_path: Path) -> None:

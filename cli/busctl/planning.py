@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from busctl.adapters import protoc
+from busctl.adapters.cache import Cache
 from busctl.adapters.kafka import KafkaAdmin
+from busctl.adapters.kafka_fork import ForkedRead
 from busctl.core.bus import Bus, selected
 from busctl.core.desired import DesiredTopic, declared_groups, desired_topics
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.errors import LoadError
+from busctl.core.model import BusConfig
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
 from busctl.core.ports import ClusterReader
 from busctl.core.schemas import SchemaSet
@@ -21,6 +25,7 @@ from busctl.core.state import ClusterState
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading import files
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus, raw_identity
+from busctl.loading.parsed import ParsedFiles
 from busctl.reports.state import state_from_json
 from busctl.rules.base import LintContext, run_rules
 
@@ -102,10 +107,17 @@ class Declarations:
     groups_unknown: bool
 
 
-def plannable(repo: Path, untouched: str = "nothing was planned") -> Declarations:
+def plannable(
+    repo: Path,
+    untouched: str = "nothing was planned",
+    on_config: Callable[[BusConfig], None] | None = None,
+    parsed: ParsedFiles | None = None,
+) -> Declarations:
     """The declarations plan and apply work from: a lint error in one topic file holds back that topic
-    only ("not planned"); an error anywhere else (bus.yaml, teams.yaml, the schema tree) refuses all."""
-    bus, report = _linted(repo)
+    only ("not planned"); an error anywhere else (bus.yaml, teams.yaml, the schema tree) refuses all.
+    `on_config`: called with bus.yaml's settings as soon as they are read and valid; `parsed`: files
+    parsed before are taken from it."""
+    bus, report = _linted(repo, on_config, parsed)
     topic_files = set(bus.files) - {BUS_FILE, TEAMS_FILE}
     _refuse_errors([e for e in report.errors if e.span.file not in topic_files], untouched)
     first_error: dict[str, Diagnostic] = {}
@@ -137,9 +149,13 @@ def plannable(repo: Path, untouched: str = "nothing was planned") -> Declaration
     return Declarations(replace(bus, topics=kept), held, frozenset(groups), unknown)
 
 
-def _linted(repo: Path) -> tuple[Bus, Report]:
+def _linted(
+    repo: Path,
+    on_config: Callable[[BusConfig], None] | None = None,
+    parsed: ParsedFiles | None = None,
+) -> tuple[Bus, Report]:
     """The bus and its lint report (schemas and buf aside)."""
-    bus, report = load_bus(repo.resolve())
+    bus, report = load_bus(repo.resolve(), on_config=on_config, parsed=parsed)
     context = LintContext(
         bus=bus, schemas=SchemaSet(root=bus.config.schemas.root, compiled=False), catalogue=load_catalogue()
     )
@@ -158,15 +174,15 @@ def _refuse_errors(found: list[Diagnostic], untouched: str) -> None:
         )
 
 
-def connect(bus: Bus, cluster: str, timeout: float) -> KafkaAdmin:
+def connect(config: BusConfig, cluster: str, timeout: float) -> KafkaAdmin:
     """An admin client for a cluster named in bus.yaml."""
-    if cluster not in bus.config.clusters:
-        raise _unknown_cluster(bus, cluster)
-    return KafkaAdmin(cluster, bus.config.clusters[cluster], timeout=timeout)
+    if cluster not in config.clusters:
+        raise _unknown_cluster(config, cluster)
+    return KafkaAdmin(cluster, config.clusters[cluster], timeout=timeout)
 
 
-def _unknown_cluster(bus: Bus, selector: str) -> BusctlError:
-    known = ", ".join(bus.config.clusters) or "none"
+def _unknown_cluster(config: BusConfig, selector: str) -> BusctlError:
+    known = ", ".join(config.clusters) or "none"
     if is_pattern(selector):
         return BusctlError(
             f'--cluster "{selector}" selects no cluster of bus.yaml (clusters: {known})',
@@ -174,7 +190,7 @@ def _unknown_cluster(bus: Bus, selector: str) -> BusctlError:
         )
     return BusctlError(
         f'cluster "{selector}" is not defined in bus.yaml (clusters: {known})',
-        did_you_mean(selector, bus.config.clusters) or "add it under clusters: in bus.yaml",
+        did_you_mean(selector, config.clusters) or "add it under clusters: in bus.yaml",
     )
 
 
@@ -209,16 +225,47 @@ def planners(
     timeout: float = 30.0,
     untouched: str = "nothing was planned",
     recorded: Path | None = None,
+    early: bool = False,
+    cache: Cache | None = None,
+    parsed: bool = False,
 ) -> list[Planner]:
     """A planner per cluster chosen (`chosen_clusters`), from one reading of the declarations (topics
     with lint errors held back) and one compilation of the schemas; nothing is read from the clusters
-    yet. With `recorded`, each cluster is read from the state recorded in that directory instead."""
-    declarations = plannable(repo, untouched)
-    bus = declarations.bus
-    clusters = chosen_clusters(bus, selectors, every)
-    admins = [_reader(bus, cluster, timeout, recorded) for cluster in clusters]
-    compiled = compiled_schemas(repo.resolve(), bus)
-    problems = schema_problems(repo.resolve(), bus, compiled)
+    yet, unless `early`: then each cluster's bulk read starts, in a process of its own, as soon as
+    bus.yaml is read (for a plan that only reads; apply needs its clients in this process). With
+    `recorded`, each cluster is read from the state recorded in that directory instead; with `cache`,
+    the compiled schemas of an unchanged module come from it, and with `parsed` also the files parsed
+    before (never for apply: what it applies is parsed afresh)."""
+    started: dict[str, ForkedRead] = {}
+
+    def read_early(config: BusConfig) -> None:
+        try:
+            clusters = chosen_clusters(config, selectors, every)
+        except BusctlError:  # reported below, once the declarations are read
+            return
+        for cluster in clusters:
+            forked = ForkedRead.start(cluster, partial(connect, config, cluster, timeout), timeout)
+            if forked is not None:
+                started[cluster] = forked
+
+    try:
+        declarations = plannable(
+            repo,
+            untouched,
+            read_early if early and recorded is None else None,
+            ParsedFiles(cache) if parsed and cache is not None else None,
+        )
+        bus = declarations.bus
+        clusters = chosen_clusters(bus.config, selectors, every)
+        compiled = compiled_schemas(repo.resolve(), bus, cache)
+        problems = schema_problems(repo.resolve(), bus, compiled)
+    except BaseException:
+        for forked in started.values():
+            forked.close()
+        raise
+    for cluster in started.keys() - set(clusters):
+        started.pop(cluster).close()
+    admins = [started.get(cluster) or _reader(bus, cluster, timeout, recorded) for cluster in clusters]
     return [
         Planner(
             bus,
@@ -284,7 +331,7 @@ def _reader(bus: Bus, cluster: str, timeout: float, recorded: Path | None) -> Cl
     if recorded is not None:
         return RecordedState(recorded, cluster)
     try:
-        return connect(bus, cluster, timeout)
+        return connect(bus.config, cluster, timeout)
     except BusctlError as err:
         return Unconnected(err)
 
@@ -325,28 +372,32 @@ class RecordedState:
         )
 
 
-def chosen_clusters(bus: Bus, selectors: list[str], every: bool) -> list[str]:
+def chosen_clusters(config: BusConfig, selectors: list[str], every: bool) -> list[str]:
     """The clusters `--cluster` selectors (names, globs, key=value labels) or `--all-clusters` name,
     in bus.yaml order; an error for a selector that picks none."""
     if every:
-        if not bus.config.clusters:
+        if not config.clusters:
             raise BusctlError("bus.yaml defines no clusters", "add them under clusters: in bus.yaml")
-        return list(bus.config.clusters)
+        return list(config.clusters)
     chosen: set[str] = set()
     for selector in selectors:
-        picked = selected(bus.config, selector)
+        picked = selected(config, selector)
         if not picked:
-            raise _unknown_cluster(bus, selector)
+            raise _unknown_cluster(config, selector)
         chosen.update(picked)
-    return [name for name in bus.config.clusters if name in chosen]
+    return [name for name in config.clusters if name in chosen]
 
 
-def compiled_schemas(repo: Path, bus: Bus) -> tuple[SchemaSet, list[Diagnostic]]:
-    """The repo's schemas compiled, with their compile errors; none (an empty set) when the schema tree
-    has unsafe entries (`bus.schemas_ok` false: valid_bus refused them already)."""
+def compiled_schemas(repo: Path, bus: Bus, cache: Cache | None = None) -> tuple[SchemaSet, list[Diagnostic]]:
+    """The repo's schemas compiled (read back from `cache` when unchanged), with their compile errors;
+    none (an empty set) when the schema tree has unsafe entries (`bus.schemas_ok` false: valid_bus
+    refused them already)."""
     if not bus.schemas_ok:
         return SchemaSet(root=bus.config.schemas.root), []
-    return protoc.compile_schemas(repo, bus.config.schemas.root)
+    result = protoc.compile_schemas(repo, bus.config.schemas.root, cache=cache)
+    if cache is not None:
+        cache.prune()
+    return result
 
 
 def schema_problems(

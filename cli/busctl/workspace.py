@@ -13,6 +13,7 @@ from busctl.core.model import BusConfig
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading.bus import load_bus
+from busctl.loading.parsed import ParsedFiles
 from busctl.rules.base import LintContext, named, run_rules
 from busctl.rules.policy import settings_note
 
@@ -30,7 +31,8 @@ def load_workspace(
     repo: Path, *, run_buf: bool = False, cache: Cache | None = None
 ) -> tuple[Workspace, buf.LintRun | None]:
     """Load declarations and compile schemas; with run_buf, `buf lint` runs meanwhile in the background.
-    With `cache`, protoc's and buf's results for unchanged schemas are read from it.
+    With `cache`, protoc's and buf's results for unchanged schemas, and unchanged files parsed, are
+    read from it.
 
     Neither protoc nor buf sees a schema tree the loader found unsafe (pipes, devices, symlink loops)."""
     started: list[buf.LintRun] = []
@@ -43,7 +45,8 @@ def load_workspace(
         if run_buf and sources:
             started.append(buf.start_lint(repo, root, sources, cache))
 
-    bus, report = load_bus(repo, on_schemas=start_schemas)
+    parsed = ParsedFiles(cache) if cache is not None else None
+    bus, report = load_bus(repo, on_schemas=start_schemas, parsed=parsed)
     if bus.schemas_ok:
         root = bus.config.schemas.root
         schemas, problems = protoc.compile_schemas(repo, root, cache=cache, sources=sources or None)

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -148,39 +148,61 @@ class KafkaAdmin:
 
     # --- reading --------------------------------------------------------------------------------------
 
-    @collector.paused()  # confluent-kafka makes a ConfigEntry (with synonyms) per config entry
     def read_state(self, declared: Collection[str] = ()) -> ClusterState:
         """Metadata (which carries the cluster id, live brokers, replicas, ISRs and leaders), configs and
-        ACLs of the whole cluster, in a handful of requests. Declared topics the metadata leaves out are
-        asked for by name: Kafka lists only the topics the principal may DESCRIBE, and answers
-        TOPIC_AUTHORIZATION_FAILED for the others whether they exist or not."""
+        ACLs of the whole cluster, in a handful of requests (`read_listing`), then the declared topics the
+        listing leaves out (`with_declared`)."""
+        return self.with_declared(self.read_listing(), declared)
+
+    @collector.paused()  # confluent-kafka makes a ConfigEntry (with synonyms) per config entry
+    def read_listing(self) -> ClusterState:
+        """The cluster as its metadata lists it: every topic the principal may DESCRIBE, with its
+        configs, the brokers and the ACLs."""
         metadata = self.metadata()
         partitions: dict[str, list[Any]] = {}
-        invisible: set[str] = set()
+        invisible = []
         for name, topic in metadata.topics.items():
             if topic.error is not None and topic.error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
-                invisible.add(name)
+                invisible.append(name)
             elif topic.partitions:
                 partitions[name] = [topic.partitions[p] for p in sorted(topic.partitions)]
-        missing = sorted(set(declared) - partitions.keys() - invisible)
-        invisible |= self._invisible(missing, partitions)
-        configs = self._configs(sorted(n for n in partitions if n != LOCK_TOPIC))  # busctl's own: not needed
         return ClusterState(
             cluster_id=str(metadata.cluster_id),
             brokers=tuple(sorted(metadata.brokers)),
-            topics={
-                name: TopicState(
-                    name,
-                    replicas=tuple(tuple(p.replicas) for p in parts),
-                    configs=configs.get(name, {}),
-                    isrs=tuple(tuple(p.isrs) for p in parts),
-                    leaders=tuple(int(p.leader) for p in parts),
-                )
-                for name, parts in partitions.items()
-            },
+            topics=self._topics(partitions),
             acls=self._acls(min(metadata.brokers)),
             invisible=tuple(sorted(invisible)),
         )
+
+    @collector.paused()
+    def with_declared(self, state: ClusterState, declared: Collection[str]) -> ClusterState:
+        """The state with the declared topics its listing left out asked for by name: Kafka lists only
+        the topics the principal may DESCRIBE, and answers TOPIC_AUTHORIZATION_FAILED for the others
+        whether they exist or not. Any that exist after all (created since the listing) are added."""
+        missing = sorted(set(declared) - state.topics.keys() - set(state.invisible))
+        if not missing:
+            return state
+        partitions: dict[str, list[Any]] = {}
+        hidden = self._invisible(missing, partitions)
+        return replace(
+            state,
+            topics={**state.topics, **self._topics(partitions)},
+            invisible=tuple(sorted({*state.invisible, *hidden})),
+        )
+
+    def _topics(self, partitions: dict[str, list[Any]]) -> dict[str, TopicState]:
+        """Each topic's state from its partitions and its configs (read here)."""
+        configs = self._configs(sorted(n for n in partitions if n != LOCK_TOPIC))  # busctl's own: not needed
+        return {
+            name: TopicState(
+                name,
+                replicas=tuple(tuple(p.replicas) for p in parts),
+                configs=configs.get(name, {}),
+                isrs=tuple(tuple(p.isrs) for p in parts),
+                leaders=tuple(int(p.leader) for p in parts),
+            )
+            for name, parts in partitions.items()
+        }
 
     def _invisible(self, names: list[str], partitions: dict[str, list[Any]]) -> set[str]:
         """Of declared topics the listing lacks, those the principal may not DESCRIBE; any that exist

@@ -17,8 +17,11 @@ from typing import Annotated, Any
 
 import typer
 
+from busctl.adapters.cache import open_cache
 from busctl.adapters.kafka_lock import ApplyLock, when
 from busctl.commands.common import (
+    CacheDirOption,
+    NoCacheOption,
     OutputFormat,
     RepoOption,
     TextJsonFormatOption,
@@ -98,6 +101,8 @@ def command(
     timeout: TimeoutOption = 30.0,
     lock_timeout: LockTimeoutOption = "0",
     output: TextJsonFormatOption = OutputFormat.text,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
 ) -> int:
     """Apply the plan to one or more clusters, each under its lock.
 
@@ -139,6 +144,7 @@ def command(
         allow_delete=allow_delete,
         timeout=timeout,
         untouched="nothing was applied",
+        cache=open_cache(repo.resolve(), cache_dir, enabled=not no_cache),
     )
     if approved_parts is not None:
         _in_plan_file(making, approved_parts, unread, plan_file)

@@ -56,6 +56,21 @@ RepoOption = Annotated[
         show_default="current directory",
     ),
 ]
+NoCacheOption = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Compile (and buf-lint) every schema; neither read nor write the cache."),
+]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        envvar="BUSCTL_CACHE_DIR",
+        help="Keep protoc's and buf's results for unchanged schemas here (CI can persist it).",
+        show_default=".busctl-cache in the repo",
+        file_okay=False,
+    ),
+]
 FormatOption = Annotated[
     OutputFormat,
     typer.Option(

@@ -45,7 +45,7 @@ def command(
     as_document = wants_json(output, "import")
     bus = valid_bus(repo)
     with progress(f"reading cluster {cluster}"):
-        state = connect(bus, cluster, timeout).read_state()
+        state = connect(bus.config, cluster, timeout).read_state()
     found = import_topics(bus, state, cluster, load_catalogue())
     files = [_write(repo, item, dry_run) for item in found.imported]
     if as_document:

@@ -53,7 +53,7 @@ def command(
 
     Example: busctl lag --cluster prod --group 'billing-*'"""
     bus = valid_bus(repo, untouched="nothing was read from the cluster")
-    admin = connect(bus, cluster, timeout)
+    admin = connect(bus.config, cluster, timeout)
     declared = lag_targets(bus, cluster)  # a group of topics placed on other clusters only is not here
     targets = [
         t

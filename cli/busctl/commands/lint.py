@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from busctl import workspace
 from busctl.adapters.cache import open_cache
 from busctl.commands.common import (
+    CacheDirOption,
     FindingsFormat,
     FindingsFormatOption,
+    NoCacheOption,
     RepoOption,
     ReportOutOption,
     echo_text,
@@ -27,20 +28,8 @@ def command(
     output: FindingsFormatOption = FindingsFormat.text,
     no_buf: bool = typer.Option(False, "--no-buf", help="Skip `buf lint` on the .proto files."),
     out: ReportOutOption = None,
-    no_cache: bool = typer.Option(
-        False, "--no-cache", help="Compile and buf-lint every schema; neither read nor write the cache."
-    ),
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--cache-dir",
-            metavar="DIR",
-            envvar="BUSCTL_CACHE_DIR",
-            help="Keep protoc's and buf's results for unchanged schemas here (CI can persist it).",
-            show_default=".busctl-cache in the repo",
-            file_okay=False,
-        ),
-    ] = None,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
 ) -> int:
     """Validate the declarations and schemas, offline.
 

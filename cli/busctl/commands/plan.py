@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
+from busctl.adapters.cache import open_cache
 from busctl.commands.common import (
+    CacheDirOption,
     FormatOption,
+    NoCacheOption,
     OutputFormat,
     RepoOption,
     echo_text,
@@ -111,6 +114,8 @@ def command(
     timeout: TimeoutOption = 30.0,
     state: StateOption = None,
     save_state: SaveStateOption = None,
+    no_cache: NoCacheOption = False,
+    cache_dir: CacheDirOption = None,
 ) -> int:
     """Show what apply would change on one or more clusters.
 
@@ -132,6 +137,9 @@ def command(
         allow_delete=allow_delete,
         timeout=timeout,
         recorded=state,
+        early=True,
+        cache=open_cache(repo.resolve(), cache_dir, enabled=not no_cache),
+        parsed=True,
     )
     names = ", ".join(p.options.cluster for p in making)
     with progress(f"reading cluster{'s' * (len(making) > 1)} {names}"):

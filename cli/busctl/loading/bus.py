@@ -15,6 +15,7 @@ from busctl.core.errors import LoadError
 from busctl.core.model import BusConfig, TeamsFile, Topic
 from busctl.core.source import SourceMap
 from busctl.loading import files
+from busctl.loading.parsed import ParsedFiles
 from busctl.loading.validate import validate
 from busctl.loading.yamlfile import YamlDocument, load_yaml_file
 from busctl.rules.base import named
@@ -60,11 +61,19 @@ def vet_schema_tree(repo: Path, config: BusConfig, source: SourceMap) -> list[Di
     return tree.problems
 
 
-def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) -> tuple[Bus, Report]:
+def load_bus(
+    repo: Path,
+    on_schemas: Callable[[BusConfig], None] | None = None,
+    on_config: Callable[[BusConfig], None] | None = None,
+    parsed: ParsedFiles | None = None,
+) -> tuple[Bus, Report]:
     """The bus declared in `repo` and the problems found while loading it.
 
     `on_schemas` is called with bus.yaml's settings once the schema tree is vetted, before the topics
     are read (to start slow schema work early); not at all when the schema tree is unsafe to read.
+    `on_config` is called with them as soon as bus.yaml is read, if it is valid (to start reading the
+    clusters early). With `parsed`, files parsed before (same bytes) are not parsed again; what this load
+    used is stored back in its cache.
     """
     if not os.path.lexists(repo / BUS_FILE):
         raise BusctlError(
@@ -72,7 +81,9 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
             "run busctl from the repo's top directory, pass --repo DIR, or create one with busctl init",
         )
     report = Report()
-    config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, env_allowed=("clusters",))
+    config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, parsed, env_allowed=("clusters",))
+    if on_config is not None and config is not None and not report.errors:
+        on_config(config)
     settings = config or BusConfig()
     schema_problems = vet_schema_tree(repo, settings, config_source or SourceMap(BUS_FILE))
     report.extend(schema_problems)
@@ -81,7 +92,7 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
     teams_file, teams_source = (None, None)
     has_teams = os.path.lexists(repo / TEAMS_FILE)
     if has_teams:
-        teams_file, teams_source = _load_one(repo, TEAMS_FILE, TeamsFile, report)
+        teams_file, teams_source = _load_one(repo, TEAMS_FILE, TeamsFile, report, parsed)
     else:
         report.add(
             Diagnostic(
@@ -95,7 +106,7 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
     topic_files = find_topic_files(repo, report)
     with collector.paused():
         for rel in topic_files:
-            topic, source = _load_one(repo, rel, Topic, report)
+            topic, source = _load_one(repo, rel, Topic, report, parsed)
             if topic is not None and source is not None:
                 topics.append(TopicDecl(topic=topic, file=rel, source=source))
     bus = Bus(
@@ -110,6 +121,8 @@ def load_bus(repo: Path, on_schemas: Callable[[BusConfig], None] | None = None) 
         schemas_ok=not schema_problems,
     )
     report.items = [named(d) for d in report.items]
+    if parsed is not None:
+        parsed.save()
     return bus, report
 
 
@@ -118,10 +131,11 @@ def _load_one(
     rel: str,
     model: type[M],
     report: Report,
+    parsed: ParsedFiles | None,
     env_allowed: tuple[str, ...] = (),
 ) -> tuple[M | None, SourceMap | None]:
     try:
-        doc = load_yaml_file(repo, rel)
+        doc = parsed.load(repo, rel) if parsed is not None else load_yaml_file(repo, rel)
     except LoadError as err:
         report.add(err.diagnostic)
         return None, None

@@ -70,7 +70,11 @@ class YamlDocument:
 def read_text(root: Path, rel: str, max_bytes: int = MAX_YAML_BYTES) -> str:
     """Read a repo file as UTF-8 text, refusing huge, binary, non-UTF-8, escaping or non-regular files
     (pipes, devices, symlink loops: see `files.read_regular_file`, which never blocks)."""
-    raw = read_regular_file(root, rel, max_bytes)
+    return decode_text(read_regular_file(root, rel, max_bytes), rel)
+
+
+def decode_text(raw: bytes, rel: str) -> str:
+    """A repo file's bytes as UTF-8 text; LoadError for binary or non-UTF-8 content."""
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
         raise LoadError(
