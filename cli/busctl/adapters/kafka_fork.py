@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from busctl import collector
-from busctl.adapters.kafka import KafkaAdmin
+from busctl.adapters.kafka import KafkaAdmin, plain_described_configs
 from busctl.core.diagnostics import BusctlError
 from busctl.core.ports import ClusterReader
 from busctl.core.state import ClusterState
@@ -152,6 +152,7 @@ def _serve(connect: Callable[[], ClusterReader], parent: int, results: int, requ
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it quietly: the parent reports it
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with(parent)
+        plain_described_configs()
         try:
             reader = connect()
             admin = reader if isinstance(reader, KafkaAdmin) else None

@@ -81,7 +81,8 @@ def load_bus(
             "run busctl from the repo's top directory, pass --repo DIR, or create one with busctl init",
         )
     report = Report()
-    config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, parsed, env_allowed=("clusters",))
+    # bus.yaml is parsed every time: it is small, and `on_config` should not wait for the cache
+    config, config_source = _load_one(repo, BUS_FILE, BusConfig, report, None, env_allowed=("clusters",))
     if on_config is not None and config is not None and not report.errors:
         on_config(config)
     settings = config or BusConfig()

@@ -12,6 +12,7 @@ by anyone else can never change what is applied.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,13 @@ class ParsedFiles:
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
         self.key = cache.key(_KIND, [])
-        stored = cache.get(_KIND, self.key)
-        self.known: dict[str, Any] = stored if isinstance(stored, dict) else {}
         self.used: dict[str, Any] = {}
+
+    @functools.cached_property
+    def known(self) -> dict[str, Any]:
+        """What the cache holds, read at the first file loaded (not before: bus.yaml is read first)."""
+        stored = self.cache.get(_KIND, self.key)
+        return stored if isinstance(stored, dict) else {}
 
     def load(self, root: Path, rel: str) -> YamlDocument:
         """The file's document, as load_yaml_file reads it (the same errors for a bad file)."""
