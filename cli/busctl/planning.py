@@ -13,7 +13,7 @@ from busctl.adapters.cache import Cache
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.adapters.kafka_fork import ForkedRead
 from busctl.core.bus import Bus, selected
-from busctl.core.desired import DesiredTopic, declared_groups, desired_topics
+from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.errors import LoadError
@@ -66,12 +66,10 @@ class Planner:
             replace(t, schema_problem=self.schema_problems.get(t.name, ""))
             for t in desired_topics(self.bus, self.options.cluster, catalogue)
         ]
+        groups = declared_groups(self.bus, self.options.cluster)
+        digest = desired_digest(desired, groups)  # before the read: it overlaps a read under way
         state = self.reader.read_state(declared=[t.name for t in desired])
-        return Survey(
-            desired,
-            state,
-            diff(desired, declared_groups(self.bus, self.options.cluster), state, catalogue, self.options),
-        )
+        return Survey(desired, state, diff(desired, groups, state, catalogue, self.options, digest))
 
 
 @dataclass(frozen=True)

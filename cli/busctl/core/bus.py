@@ -170,7 +170,26 @@ def effective(bus_config: BusConfig, topic: Topic, cluster: str | None = None) -
     """A topic's values, each from the most specific layer that sets it: on a cluster, the topic's
     per_cluster entries for it, then the cluster's overrides; then the topic's own value; then bus.yaml
     defaults. Per-cluster entries that set the same key differently are a lint error (BUS120); the last
-    one wins here."""
+    one wins here.
+
+    Lint rules and the desired state ask for the same topics' values several times: answers are kept
+    for the (frozen) configuration and topic objects asked about, while those objects live."""
+    key = (id(bus_config), id(topic), cluster)
+    known = _EFFECTIVE.get(key)
+    if known is not None and known[0] is bus_config and known[1] is topic:
+        return known[2]
+    if len(_EFFECTIVE) >= _EFFECTIVE_MAX:
+        _EFFECTIVE.clear()
+    result = _effective(bus_config, topic, cluster)
+    _EFFECTIVE[key] = (bus_config, topic, result)
+    return result
+
+
+_EFFECTIVE: dict[tuple[int, int, str | None], tuple[BusConfig, Topic, Effective]] = {}
+_EFFECTIVE_MAX = 200_000
+
+
+def _effective(bus_config: BusConfig, topic: Topic, cluster: str | None) -> Effective:
     layers: list[tuple[Origin, ClusterValues | Topic | Defaults]] = [
         (Origin(Source.BUS_DEFAULT), bus_config.defaults),
         (Origin(Source.DECLARED), topic),

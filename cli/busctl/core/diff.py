@@ -62,14 +62,16 @@ def diff(
     state: ClusterState,
     catalogue: Catalogue,
     options: DiffOptions,
+    digest: str | None = None,
 ) -> Plan:
-    """Compare desired with observed and return the Plan (changes, blocked changes, unmanaged topics)."""
+    """Compare desired with observed and return the Plan (changes, blocked changes, unmanaged topics).
+    `digest`: the desired digest of `desired` and `declared_groups`, when the caller made it already."""
     scope = [t for t in desired if in_scope(t.name, options)]
     plan = Plan(
         cluster=options.cluster,
         cluster_id=state.cluster_id,
         fingerprint=state.fingerprint(lambda name: _considered(name, options)),
-        desired_digest=desired_digest(desired, declared_groups),
+        desired_digest=digest or desired_digest(desired, declared_groups),
         topic_filter=options.topic_filter,
         allow_delete=options.allow_delete,
         not_planned=[h for h in options.held if not h.topic or in_scope(h.topic, options)],
