@@ -87,10 +87,10 @@ class ForkedRead:
         try:
             listing = self._answer()
             if listing is None:
-                _send(self.requests, sorted(declared))
+                self._ask(sorted(declared))
                 return self._read()
             missing = sorted(set(declared) - listing.topics.keys() - set(listing.invisible))
-            _send(self.requests, missing)
+            self._ask(missing)
             return self._read() if missing else listing
         finally:
             self.close()
@@ -105,6 +105,18 @@ class ForkedRead:
             os.close(self.results)
             os.close(self.requests)
             self.pid = 0
+
+    def _ask(self, topics: list[str]) -> None:
+        try:
+            _send(self.requests, topics)
+        except BrokenPipeError:
+            raise self._ended() from None
+
+    def _ended(self) -> BusctlError:
+        return BusctlError(
+            f"the process reading cluster {self.cluster} ended before it answered",
+            "run the command again; if it happens again, report it as a busctl bug",
+        )
 
     def _read(self) -> ClusterState:
         state = self._answer()
@@ -121,10 +133,7 @@ class ForkedRead:
                 "is the broker running and the bootstrap address right? (scripts/kafka/kafka status)",
             ) from None
         except EOFError:
-            raise BusctlError(
-                f"the process reading cluster {self.cluster} ended before it answered",
-                "run the command again; if it happens again, report it as a busctl bug",
-            ) from None
+            raise self._ended() from None
         if isinstance(answer, _Refused):
             raise BusctlError(answer.message, answer.hint)
         if isinstance(answer, _Crashed):
