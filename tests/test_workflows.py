@@ -19,7 +19,13 @@ from tests.conftest import REPO_ROOT, CliResult
 Run = Callable[..., CliResult]
 ACTIONLINT = REPO_ROOT / ".tools" / "bin" / "actionlint"
 SHELLCHECK = Path(os.environ.get("VIRTUAL_ENV", REPO_ROOT / ".venv")) / "bin" / "shellcheck"
-SCRIPTS = ["scripts/ci/pull-request", "scripts/ci/apply", "scripts/demo", "scripts/tools/install"]
+SCRIPTS = [
+    "scripts/ci/pull-request",
+    "scripts/ci/apply",
+    "scripts/demo",
+    "scripts/tools/install",
+    "scripts/registry/registry",
+]
 
 
 def _tool(path: Path) -> str:
