@@ -6,39 +6,14 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.registry.conftest import HEADERS, INVOICE, PORT, SCRIPT, registry_script
 
 pytestmark = pytest.mark.registry
-
-SCRIPT = REPO_ROOT / "scripts" / "registry" / "registry"
-PORT = 31200 + int(os.environ.get("BUSCTL_TEST_PORT_OFFSET", "0"))  # and PORT + 1 (management)
-HEADERS = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
-INVOICE = 'syntax = "proto3";\npackage acme.billing.v1;\nmessage InvoiceCreated { string invoice_id = 1; }\n'
-
-
-def _script(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(PORT)}
-    return subprocess.run(
-        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    work = tmp_path_factory.mktemp("registry")
-    started = _script(work, "start")
-    assert started.returncode == 0, started.stderr
-    try:
-        settings = dict(line.split("=", 1) for line in (work / "registry.env").read_text().splitlines())
-        yield settings["REGISTRY_URL"], work
-    finally:
-        _script(work, "stop")
 
 
 def _listening(host: str, port: int) -> bool:
@@ -56,13 +31,6 @@ def _outside_address() -> str | None:
             return None
         address = str(probe.getsockname()[0])
     return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
-def test_it_starts_empty_with_the_registry_default_compatibility(registry: tuple[str, Path]) -> None:
-    url, _ = registry
-    assert httpx.get(f"{url}/subjects", timeout=10).json() == []
-    # Apicurio's default (Confluent's is BACKWARD): why busctl sets compatibility per subject
-    assert httpx.get(f"{url}/config", timeout=10).json() == {"compatibilityLevel": "NONE"}
 
 
 def test_it_listens_on_the_loopback_only(registry: tuple[str, Path]) -> None:
@@ -85,12 +53,12 @@ def test_registering_the_same_protobuf_schema_twice_makes_one_version(registry: 
 
 def test_status_and_a_second_start(registry: tuple[str, Path]) -> None:
     _, work = registry
-    assert _script(work, "status").returncode == 0
-    second = _script(work, "start")
+    assert registry_script(work, "status").returncode == 0
+    second = registry_script(work, "start")
     assert second.returncode == 1 and "already running" in second.stderr
 
 
-def test_stop_frees_the_port(tmp_path: Path) -> None:
+def test_a_registry_of_its_own_starts_empty_and_stop_frees_its_port(tmp_path: Path) -> None:
     work = tmp_path / "own"
     env_port = PORT + 10
     env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(env_port)}
@@ -99,6 +67,10 @@ def test_stop_frees_the_port(tmp_path: Path) -> None:
     )
     assert run("start").returncode == 0
     assert _listening("127.0.0.1", env_port)
+    url = f"http://127.0.0.1:{env_port}/apis/ccompat/v7"
+    assert httpx.get(f"{url}/subjects", timeout=10).json() == []  # in-memory: every start is empty
+    # Apicurio's default (Confluent's is BACKWARD): why busctl sets compatibility per subject
+    assert httpx.get(f"{url}/config", timeout=10).json() == {"compatibilityLevel": "NONE"}
     assert run("stop").returncode == 0
     assert not _listening("127.0.0.1", env_port)
     assert run("status").returncode == 3
