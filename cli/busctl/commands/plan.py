@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 import typer
 
@@ -25,11 +24,12 @@ from busctl.commands.common import (
 from busctl.core.diagnostics import BusctlError
 from busctl.core.plan import FleetPlan, Plan
 from busctl.core.state import state_to_dict
-from busctl.core.topic_configs import load_catalogue
+from busctl.core.topic_configs import Catalogue, load_catalogue
 from busctl.planning import is_pattern, planners, survey_fleet
 from busctl.render import fleet as fleet_render
 from busctl.render import plan as render
 
+T_contra = TypeVar("T_contra", contravariant=True)
 ClusterOption = Annotated[
     str, typer.Option("--cluster", "-c", metavar="CLUSTER", help="A cluster from bus.yaml clusters:.")
 ]
@@ -169,53 +169,40 @@ def _save(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+class _Views(Protocol[T_contra]):
+    """What render.plan and render.fleet both offer, for a plan or a fleet plan."""
+
+    def as_json(self, value: T_contra, /) -> str: ...
+    def as_markdown(self, value: T_contra, catalogue: Catalogue, /) -> str: ...
+    def as_text(self, value: T_contra, catalogue: Catalogue, /, color: bool = False) -> str: ...
+    def as_github(self, value: T_contra, /) -> str: ...
+
+
 def _show_plan(plan: Plan, output: OutputFormat, out: Path | None) -> None:
-    catalogue = load_catalogue()
-    _show(
-        output,
-        out,
-        as_json=lambda: render.as_json(plan),
-        as_markdown=lambda: render.as_markdown(plan, catalogue),
-        as_text=lambda: render.as_text(plan, catalogue, color=use_color()),
-        as_github=lambda: render.as_github(plan),
-        saved=f"plan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}",
-    )
+    saved = f"plan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}"
+    _show(plan, render, output, out, saved)
 
 
 def _show_fleet(fleet: FleetPlan, output: OutputFormat, out: Path | None) -> None:
-    catalogue = load_catalogue()
-    _show(
-        output,
-        out,
-        as_json=lambda: fleet_render.as_json(fleet),
-        as_markdown=lambda: fleet_render.as_markdown(fleet, catalogue),
-        as_text=lambda: fleet_render.as_text(fleet, catalogue, color=use_color()),
-        as_github=lambda: fleet_render.as_github(fleet),
-        saved=f"fleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}",
-    )
+    saved = f"fleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}"
+    _show(fleet, fleet_render, output, out, saved)
 
 
 def _show(
-    output: OutputFormat,
-    out: Path | None,
-    *,
-    as_json: Callable[[], str],
-    as_markdown: Callable[[], str],
-    as_text: Callable[[], str],
-    as_github: Callable[[], str],
-    saved: str,
+    value: T_contra, views: _Views[T_contra], output: OutputFormat, out: Path | None, saved: str
 ) -> None:
     """Save the JSON document to `out` (the same bytes as --format json) and print the format asked."""
-    document = as_json() if out is not None or output is OutputFormat.json else ""
+    catalogue = load_catalogue()
+    document = views.as_json(value) if out is not None or output is OutputFormat.json else ""
     if out is not None:
         write_file(out, document)
     if output is OutputFormat.json:
         typer.echo(document, nl=False)
     elif output is OutputFormat.markdown:
-        typer.echo(as_markdown(), nl=False)
+        typer.echo(views.as_markdown(value, catalogue), nl=False)
     else:
-        echo_text(as_text())
+        echo_text(views.as_text(value, catalogue, color=use_color()))
         if output is OutputFormat.github:
-            typer.echo(as_github(), nl=False)
+            typer.echo(views.as_github(value), nl=False)
         if out is not None:
             typer.echo(f"\n{saved}")
