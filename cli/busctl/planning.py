@@ -261,8 +261,6 @@ def planners(
         for forked in started.values():
             forked.close()
         raise
-    for cluster in started.keys() - set(clusters):
-        started.pop(cluster).close()
     admins = [started.get(cluster) or _reader(bus, cluster, timeout, recorded) for cluster in clusters]
     return [
         Planner(
