@@ -58,7 +58,9 @@ RepoOption = Annotated[
 ]
 NoCacheOption = Annotated[
     bool,
-    typer.Option("--no-cache", help="Compile (and buf-lint) every schema; neither read nor write the cache."),
+    typer.Option(
+        "--no-cache", help="Parse, compile (and buf-lint) every file; neither read nor write the cache."
+    ),
 ]
 CacheDirOption = Annotated[
     Path | None,
@@ -66,7 +68,8 @@ CacheDirOption = Annotated[
         "--cache-dir",
         metavar="DIR",
         envvar="BUSCTL_CACHE_DIR",
-        help="Keep protoc's and buf's results for unchanged schemas here (CI can persist it).",
+        help="Keep the results for unchanged files here: parsed YAML, protoc's index, buf's findings "
+        "(CI can persist it).",
         show_default=".busctl-cache in the repo",
         file_okay=False,
     ),
