@@ -18,8 +18,8 @@ HEADERS = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 INVOICE = 'syntax = "proto3";\npackage acme.billing.v1;\nmessage InvoiceCreated { string invoice_id = 1; }\n'
 
 
-def registry_script(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(PORT)}
+def registry_script(work: Path, *args: str, port: int = PORT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(port)}
     return subprocess.run(
         [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=600, check=False
     )

@@ -1,11 +1,14 @@
 """scripts/registry/registry runs a real Apicurio Registry on 127.0.0.1 (in-memory, Confluent-compatible
-API): it starts empty, answers on the loopback only, registers a protobuf schema idempotently, and stops."""
+API): it starts empty, answers on the loopback only, registers a protobuf schema idempotently, stops,
+and two starts at once make one registry."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -61,16 +64,32 @@ def test_status_and_a_second_start(registry: tuple[str, Path]) -> None:
 def test_a_registry_of_its_own_starts_empty_and_stop_frees_its_port(tmp_path: Path) -> None:
     work = tmp_path / "own"
     env_port = PORT + 10
-    env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(env_port)}
-    run = lambda *a: subprocess.run(  # noqa: E731
-        [str(SCRIPT), *a], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert run("start").returncode == 0
+    assert registry_script(work, "start", port=env_port).returncode == 0
     assert _listening("127.0.0.1", env_port)
     url = f"http://127.0.0.1:{env_port}/apis/ccompat/v7"
     assert httpx.get(f"{url}/subjects", timeout=10).json() == []  # in-memory: every start is empty
     # Apicurio's default (Confluent's is BACKWARD): why busctl sets compatibility per subject
     assert httpx.get(f"{url}/config", timeout=10).json() == {"compatibilityLevel": "NONE"}
-    assert run("stop").returncode == 0
+    assert registry_script(work, "stop", port=env_port).returncode == 0
     assert not _listening("127.0.0.1", env_port)
-    assert run("status").returncode == 3
+    assert registry_script(work, "status", port=env_port).returncode == 3
+
+
+def test_two_starts_at_once_make_one_registry_and_a_killed_one_is_not_running(tmp_path: Path) -> None:
+    work, port = tmp_path / "raced", PORT + 20
+    env = {**os.environ, "REGISTRY_WORK": str(work), "REGISTRY_PORT": str(port)}
+    starts = [
+        subprocess.Popen([str(SCRIPT), "start"], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    try:
+        outcomes = sorted((p.wait(timeout=300), p.communicate()[1]) for p in starts)
+        assert [code for code, _ in outcomes] == [0, 1]
+        assert "already running" in outcomes[1][1]
+        pid = int((work / "registry.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)  # not our child: it ends (and is reaped, or left a zombie) elsewhere
+        assert registry_script(work, "status", port=port).returncode == 3
+        assert registry_script(work, "start", port=port).returncode == 0  # a dead pid file does not block it
+    finally:
+        assert registry_script(work, "stop", port=port).returncode == 0
+    assert not _listening("127.0.0.1", port)
