@@ -189,7 +189,7 @@ class KafkaAdmin:
         """The state with the declared topics its listing left out asked for by name: Kafka lists only
         the topics the principal may DESCRIBE, and answers TOPIC_AUTHORIZATION_FAILED for the others
         whether they exist or not. Any that exist after all (created since the listing) are added."""
-        missing = sorted(set(declared) - state.topics.keys() - set(state.invisible))
+        missing = state.unlisted(declared)
         if not missing:
             return state
         partitions: dict[str, list[Any]] = {}

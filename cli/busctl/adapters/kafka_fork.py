@@ -89,7 +89,7 @@ class ForkedRead:
             if listing is None:
                 self._ask(sorted(declared))
                 return self._read()
-            missing = sorted(set(declared) - listing.topics.keys() - set(listing.invisible))
+            missing = listing.unlisted(declared)
             self._ask(missing)
             return self._read() if missing else listing
         finally:

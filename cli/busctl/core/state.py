@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,6 +81,10 @@ class ClusterState:
     topics: dict[str, TopicState]
     acls: tuple[AclBinding, ...] | None
     invisible: tuple[str, ...] = ()
+
+    def unlisted(self, declared: Collection[str]) -> list[str]:
+        """The declared topics this state says nothing of (neither read nor invisible), sorted."""
+        return sorted(set(declared) - self.topics.keys() - set(self.invisible))
 
     @property
     def offline_brokers(self) -> tuple[int, ...]:
