@@ -99,6 +99,7 @@ def test_a_stored_document_of_another_shape_is_parsed_again(
     cache, key, stored = _yaml_entry(root)
     cache.put("yaml", key, dict.fromkeys(stored, shape))  # a valid entry, documents of the wrong shape
     assert _lint(run, root) == cold
+    assert _yaml_entry(root)[2] == stored  # and stored again as they were
 
 
 def test_apply_never_reads_a_parsed_document_from_the_cache(run: Run, bus_repo: MakeBus) -> None:

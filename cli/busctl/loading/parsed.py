@@ -32,6 +32,7 @@ class ParsedFiles:
         self.cache = cache
         self.key = cache.key(_KIND, [])
         self.used: dict[str, Any] = {}
+        self.parsed = False  # a file was parsed: what it stored is missing or could not be read back
 
     @functools.cached_property
     def known(self) -> dict[str, Any]:
@@ -54,11 +55,12 @@ class ParsedFiles:
                 return document
         document = parse_yaml(decode_text(raw, rel), rel)
         self.used[digest] = _encoded(document)
+        self.parsed = True
         return document
 
     def save(self) -> None:
-        """Store what this load used, once it differs from what was stored (files gone are dropped)."""
-        if self.used.keys() != self.known.keys():
+        """Store what this load used, once it differs from what was stored (a file parsed, or gone)."""
+        if self.parsed or self.used.keys() != self.known.keys():
             self.cache.put(_KIND, self.key, self.used)
 
 
