@@ -179,12 +179,12 @@ class _Views(Protocol[T_contra]):
 
 
 def _show_plan(plan: Plan, output: OutputFormat, out: Path | None) -> None:
-    saved = f"plan saved to {out}; apply it with\n  busctl apply --cluster {plan.cluster} {out}"
+    saved = f"plan saved to {out}\napply it with\n  busctl apply --cluster {plan.cluster} {out}"
     _show(plan, render, output, out, saved)
 
 
 def _show_fleet(fleet: FleetPlan, output: OutputFormat, out: Path | None) -> None:
-    saved = f"fleet plan saved to {out}; apply it, cluster by cluster, with\n  busctl apply {out}"
+    saved = f"fleet plan saved to {out}\napply it, cluster by cluster, with\n  busctl apply {out}"
     _show(fleet, fleet_render, output, out, saved)
 
 
