@@ -28,7 +28,7 @@ def _apply(run: Run, repo: Path, plan_file: Path, *extra: str) -> CliResult:
         (None, "not a regular file"),  # a named pipe: reading it would block
         ("", "is not a busctl plan file"),
         ("[]", "not a JSON object"),
-        ('{"format_version": 1}', "plan format_version 1 is not 2"),
+        ('{"format_version": 1}', "plan format_version 1 is not 3"),
         ('{"format_version": 2, "changes": 5}', "is not a busctl plan file"),
         ("[" * 100_000, "is not a busctl plan file"),
     ],

@@ -165,6 +165,26 @@ def test_second_interrupt_mid_batch_reports_that_batch_unconfirmed() -> None:
     assert report.stopped == "interrupted"
 
 
+class FakeSubjects:
+    """A subject writer that records which method each batch reached."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def _record(self, method: str, changes: list[Change]) -> Outcomes:
+        self.calls.append(method)
+        return [DONE for _ in changes]
+
+    def set_levels(self, changes: list[Change]) -> Outcomes:
+        return self._record("set_levels", changes)
+
+    def register_schemas(self, changes: list[Change]) -> Outcomes:
+        return self._record("register_schemas", changes)
+
+    def delete_subjects(self, changes: list[Change]) -> Outcomes:
+        return self._record("delete_subjects", changes)
+
+
 def test_every_action_has_its_own_writer_call_and_blocked_has_none() -> None:
     """The dispatch table: an action can only reach the writer method named for it."""
     expected = {
@@ -175,11 +195,22 @@ def test_every_action_has_its_own_writer_call_and_blocked_has_none() -> None:
         Action.DELETE_ACL: "delete_acls",
         Action.DELETE_TOPIC: "delete_topics",
     }
-    assert set(expected) | {Action.BLOCKED} == set(Action)
+    by_subjects = {
+        Action.SET_COMPATIBILITY: "set_levels",
+        Action.REGISTER_SCHEMA: "register_schemas",
+        Action.DELETE_SUBJECT: "delete_subjects",
+    }
+    assert set(expected) | set(by_subjects) | {Action.BLOCKED} == set(Action)
     for action, method in expected.items():
         writer = FakeWriter()
         _call(writer, action, [Change(action, "t.x.v1")], validate_only=False)
         assert [c[0] for c in writer.calls] == [method]
+    for action, method in by_subjects.items():
+        writer, subjects = FakeWriter(), FakeSubjects()
+        _call(writer, action, [Change(action, "t.x.v1")], validate_only=False, subjects=subjects)
+        assert (subjects.calls, writer.calls) == ([method], [])
+        with pytest.raises(ValueError, match="subject writer"):
+            _call(writer, action, [Change(action, "t.x.v1")], validate_only=False)
     writer = FakeWriter()
     with pytest.raises(ValueError, match="never executed"):
         _call(writer, Action.BLOCKED, [Change(Action.BLOCKED, "t.x.v1")], validate_only=False)

@@ -51,7 +51,7 @@ def test_the_document_validates_against_the_published_schema() -> None:
         (lambda d: d["changes"][0].update(partitions="many"), "changes.0.partitions: Input should be"),
         (lambda d: d["changes"][0].update(action="truncate"), "changes.0.action: Input should be"),
         (lambda d: d["changes"][0].update(extra=1), "changes.0.extra: Extra inputs are not permitted"),
-        (lambda d: d.update(format_version=1), "plan format_version 1 is not 2"),
+        (lambda d: d.update(format_version=1), "plan format_version 1 is not 3"),
     ],
 )
 def test_a_document_of_another_shape_is_refused_naming_where(edit: Any, complaint: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import assert_never
 
 from busctl.core.plan import EXECUTION_ORDER, Action, Change, Plan
-from busctl.core.ports import ClusterWriter, Outcomes, Status
+from busctl.core.ports import ClusterWriter, Outcomes, Status, SubjectWriter
 
 CHUNK = 200  # changes per batch and progress step (the writer may split requests further)
 Progress = Callable[[str, int, int], None]
@@ -54,10 +54,19 @@ _VERBS = {
     Action.CREATE_ACL: "creating ACLs",
     Action.DELETE_ACL: "deleting ACLs",
     Action.DELETE_TOPIC: "deleting topics",
+    Action.SET_COMPATIBILITY: "setting compatibility levels",
+    Action.REGISTER_SCHEMA: "registering schemas",
+    Action.DELETE_SUBJECT: "deleting subjects",
 }
 
 
-def _call(writer: ClusterWriter, action: Action, batch: list[Change], validate_only: bool) -> Outcomes:
+def _call(
+    writer: ClusterWriter,
+    action: Action,
+    batch: list[Change],
+    validate_only: bool,
+    subjects: SubjectWriter | None = None,
+) -> Outcomes:
     """The one writer call for an action; every action is named, so a new one cannot fall through to
     another's call (mypy checks the match is exhaustive)."""
     match action:
@@ -73,10 +82,22 @@ def _call(writer: ClusterWriter, action: Action, batch: list[Change], validate_o
             return writer.delete_acls(batch)
         case Action.DELETE_TOPIC:
             return writer.delete_topics(batch)
+        case Action.SET_COMPATIBILITY:
+            return _registry(subjects).set_levels(batch)
+        case Action.REGISTER_SCHEMA:
+            return _registry(subjects).register_schemas(batch)
+        case Action.DELETE_SUBJECT:
+            return _registry(subjects).delete_subjects(batch)
         case Action.BLOCKED:
             raise ValueError("a blocked change is never executed")
         case _:
             assert_never(action)
+
+
+def _registry(subjects: SubjectWriter | None) -> SubjectWriter:
+    if subjects is None:
+        raise ValueError("a plan with subject changes is executed with a subject writer")
+    return subjects
 
 
 PREFLIGHT_ACTIONS = (Action.CREATE_TOPIC, Action.UPDATE_CONFIG, Action.ADD_PARTITIONS)
@@ -98,9 +119,14 @@ def preflight(plan: Plan, writer: ClusterWriter) -> list[Outcome]:
 
 
 def execute(
-    plan: Plan, writer: ClusterWriter, progress: Progress | None = None, stop: StopCheck | None = None
+    plan: Plan,
+    writer: ClusterWriter,
+    progress: Progress | None = None,
+    stop: StopCheck | None = None,
+    subjects: SubjectWriter | None = None,
 ) -> ApplyReport:
-    """Preflight, then run every actionable change in EXECUTION_ORDER; never raises for broker errors."""
+    """Preflight, then run every actionable change in EXECUTION_ORDER (subject changes through
+    `subjects`); never raises for broker or registry errors."""
     try:
         failures = preflight(plan, writer)
     except KeyboardInterrupt:
@@ -125,7 +151,7 @@ def execute(
                 report.outcomes += [Outcome(c, Status.NOT_STARTED, report.stopped) for c in batch]
                 continue
             try:
-                results = _call(writer, action, batch, validate_only=False)
+                results = _call(writer, action, batch, validate_only=False, subjects=subjects)
             except KeyboardInterrupt:
                 report.stopped = "interrupted"
                 report.outcomes += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -9,23 +10,36 @@ from functools import partial
 from pathlib import Path
 
 from busctl.adapters import protoc
+from busctl.adapters import registry as registry_api
 from busctl.adapters.cache import Cache
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.adapters.kafka_fork import ForkedRead
+from busctl.adapters.registry import Registry, RegistryWriter
 from busctl.core.bus import Bus, selected
-from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics
+from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics, placed
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, diff
 from busctl.core.errors import LoadError
-from busctl.core.model import BusConfig
+from busctl.core.model import KEY_KINDS, BusConfig
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
 from busctl.core.ports import ClusterReader
 from busctl.core.schemas import SchemaSet
 from busctl.core.state import ClusterState
+from busctl.core.subjects import (
+    DesiredSubject,
+    TopicSchemas,
+    WireFile,
+    desired_subjects,
+    key_subject,
+    schema_digest,
+    subject_changes,
+    value_subject,
+)
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading import files
 from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus, raw_identity
 from busctl.loading.parsed import ParsedFiles
+from busctl.protobuf.descriptors import DescriptorIndex
 from busctl.reports.state import state_from_json
 from busctl.rules.base import LintContext, run_rules
 
@@ -43,6 +57,7 @@ class Planner:
     options: DiffOptions
     schema_problems: dict[str, str] = field(default_factory=dict)  # topic -> its schema's first error
     schemas: SchemaSet | None = None  # the schemas compiled for the gate (None: not compiled)
+    subjects: Subjects | None = None  # the cluster's schema registry and the subjects it should hold
 
     @property
     def admin(self) -> KafkaAdmin:
@@ -68,8 +83,53 @@ class Planner:
         ]
         groups = declared_groups(self.bus, self.options.cluster)
         digest = desired_digest(desired, groups)  # before the read: it overlaps a read under way
+        if self.subjects is not None:
+            digest = self.subjects.digest(digest)
         state = self.reader.read_state(declared=[t.name for t in desired])
-        return Survey(desired, state, diff(desired, groups, state, catalogue, self.options, digest))
+        plan = diff(desired, groups, state, catalogue, self.options, digest)
+        if self.subjects is not None:
+            self.subjects.plan(plan, self.options.allow_delete)
+        return Survey(desired, state, plan)
+
+    @property
+    def subject_writer(self) -> RegistryWriter | None:
+        """What apply registers schemas with (None: the cluster names no registry)."""
+        if self.subjects is None:
+            return None
+        return RegistryWriter(self.subjects.connected(), {d.subject: d for d in self.subjects.desired})
+
+
+@dataclass
+class Subjects:
+    """What a plan needs of one cluster's schema registry: its client (or why there is none), the
+    subjects the topics in scope need, the subjects of tombstoned topics, and every subject name the
+    declarations account for (the others are listed as unmanaged)."""
+
+    registry: Registry | BusctlError
+    desired: list[DesiredSubject]
+    tombstoned: list[str]
+    known: frozenset[str]
+
+    def connected(self) -> Registry:
+        if isinstance(self.registry, BusctlError):
+            raise self.registry
+        return self.registry
+
+    def digest(self, topics_digest: str) -> str:
+        """The desired digest with every desired subject's schema, references and level in it."""
+        parts = [topics_digest, *self.tombstoned]
+        parts += [f"{d.subject} {d.digest} {d.references} {d.compatibility}" for d in self.desired]
+        return schema_digest("\n".join(parts))
+
+    def plan(self, plan: Plan, allow_delete: bool) -> None:
+        """Read the registry and add its subject changes to `plan`."""
+        registry = self.connected()
+        state = registry.read_state(self.desired)
+        changes, unmanaged = subject_changes(self.desired, self.tombstoned, state, allow_delete, self.known)
+        plan.changes += changes
+        plan.registry = registry.url
+        plan.registry_fingerprint = state.fingerprint()
+        plan.unmanaged_subjects = unmanaged
 
 
 @dataclass(frozen=True)
@@ -262,6 +322,9 @@ def planners(
             forked.close()
         raise
     admins = [started.get(cluster) or _reader(bus, cluster, timeout, recorded) for cluster in clusters]
+    subjects = _subjects(repo.resolve(), bus, clusters, compiled[0], problems, topic_filter, timeout)
+    if recorded is not None:
+        subjects = {}
     return [
         Planner(
             bus,
@@ -277,9 +340,80 @@ def planners(
             ),
             problems,
             compiled[0],
+            subjects.get(cluster),
         )
         for cluster, admin in zip(clusters, admins, strict=True)
     ]
+
+
+def _subjects(
+    repo: Path,
+    bus: Bus,
+    clusters: list[str],
+    schemas: SchemaSet,
+    problems: dict[str, str],
+    topic_filter: str | None,
+    timeout: float,
+) -> dict[str, Subjects]:
+    """For each cluster naming a schema registry, the subjects its topics need; the module is
+    compiled once more, into the descriptors producers embed, only when some cluster has one."""
+    with_registry = [c for c in clusters if bus.config.clusters[c].registry is not None]
+    if not with_registry or not schemas.compiled:
+        return {}
+    root = bus.config.schemas.root
+    prefix = f"{root}/"
+    files = sorted(f.removeprefix(prefix) for f in schemas.files)
+    index = DescriptorIndex(protoc.descriptor_set(repo, root, files))
+    names = {value_subject(d.topic.name) for d in bus.topics} | {
+        key_subject(d.topic.name) for d in bus.topics
+    }
+    known = frozenset(names | set(index.registrable()))
+    formats = {settings.format for c in with_registry if (settings := bus.config.clusters[c].registry)}
+
+    def wire_files(form: str) -> dict[str, WireFile]:
+        if form == "descriptor":
+            return {name: index.wire_file(name) for name in index.registrable()}
+        source = repo / root  # vetted: regular files only, and protoc has just read them
+        return {
+            name: index.wire_file(name, (source / name).read_text("utf-8")) for name in index.registrable()
+        }
+
+    wires = {form: wire_files(form) for form in formats}
+
+    def file_of(message: str) -> str | None:
+        info = schemas.message(message)
+        return info.file.removeprefix(prefix) if info is not None and info.file.startswith(prefix) else None
+
+    found = {}
+    for cluster in with_registry:
+        settings = bus.config.clusters[cluster].registry
+        assert settings is not None
+        wire = wires[settings.format]
+        needed, tombstoned = [], []
+        for decl in placed(bus, cluster):
+            topic = decl.topic
+            if topic_filter is not None and not fnmatch.fnmatchcase(topic.name, topic_filter):
+                continue
+            if topic.lifecycle == "deleted":
+                tombstoned += [value_subject(topic.name), key_subject(topic.name)]
+                continue
+            value_file = file_of(topic.schema_)
+            if value_file is None or topic.name in problems or value_file not in wire:
+                continue  # the topic is not created either (the schema gate): nothing to register
+            key_file = None if topic.key in KEY_KINDS else file_of(topic.key)
+            level = topic.compatibility or bus.config.schemas.compatibility
+            needed.append(TopicSchemas(topic.name, value_file, key_file, level))
+        try:
+            client: Registry | BusctlError = registry_api.connect(cluster, settings, timeout)
+        except BusctlError as err:
+            client = err
+        found[cluster] = Subjects(
+            client,
+            desired_subjects(needed, wire, bus.config.schemas.compatibility),
+            tombstoned,
+            known,
+        )
+    return found
 
 
 def plan_fleet(planners: list[Planner]) -> FleetPlan:

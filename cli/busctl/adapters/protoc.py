@@ -21,7 +21,7 @@ from google.protobuf import descriptor_pb2
 from grpc_tools import protoc
 
 from busctl.adapters.cache import Cache, digest
-from busctl.core.diagnostics import Diagnostic, Span
+from busctl.core.diagnostics import BusctlError, Diagnostic, Span
 from busctl.core.schemas import MessageInfo, ProtoFile, SchemaSet
 
 _WKT_INCLUDE = str(importlib.resources.files("grpc_tools") / "_proto")
@@ -144,6 +144,31 @@ def compile_schemas(
     if key and cache is not None:
         cache.put(_CACHE_KIND, key, _dump(schemas))
     return schemas, []
+
+
+def descriptor_set(repo: Path, schema_root: str, files: list[str]) -> descriptor_pb2.FileDescriptorSet:
+    """The FileDescriptorSet of `files` (import paths) and everything they import, without source info.
+    BusctlError when protoc fails (the lint before it reports where)."""
+    if not files:
+        return descriptor_pb2.FileDescriptorSet()
+    with tempfile.TemporaryDirectory(prefix="busctl-protoc-") as tmp:
+        out = Path(tmp) / "descriptors.binpb"
+        argv = [
+            "protoc",
+            f"-I{repo / schema_root}",
+            f"-I{_WKT_INCLUDE}",
+            f"--descriptor_set_out={out}",
+            "--include_imports",
+            *files,
+        ]
+        rc, stderr = _run_capturing_stderr(argv, Path(tmp) / "stderr.txt")
+        if rc != 0:
+            first = stderr.strip().splitlines()[:1]
+            raise BusctlError(
+                f"protoc could not compile the schemas: {first[0] if first else f'exit {rc}'}",
+                "busctl lint shows every error with its position",
+            )
+        return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
 
 
 def _key_parts(schema_root: str, sources: dict[str, ProtoSource]) -> list[str]:

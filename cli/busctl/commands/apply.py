@@ -353,6 +353,7 @@ def _apply_locked(
             making.admin,
             progress=_progress if interactive() else None,
             stop=lambda: interrupt.reason() or lock.lost(),
+            subjects=making.subject_writer,
         )
     if text:
         echo_text(summary(report, plan, use_color()))
@@ -469,7 +470,7 @@ def summary(report: ApplyReport, plan: Plan, color: bool = False) -> str:
     lines = []
     for outcome in report.outcomes:
         change = outcome.change
-        target = change.acl.describe() if change.acl else change.topic
+        target = change.target
         label = paint(f"{LABELS[outcome.status]:<12}", _TONES[outcome.status], color)
         head = f"{SYMBOLS[change.action]} {change.action.value} {target}"
         if len(head) + len(outcome.error) + 14 <= WIDTH:  # `label head: error` on one line

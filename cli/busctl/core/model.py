@@ -14,6 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 ConfigValue = str | int | float | bool
 Severity = Literal["critical", "warning", "info"]
 Lifecycle = Literal["active", "deprecated", "deleted"]
+Compatibility = Literal[
+    "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"
+]
 RuleSetting = Literal["error", "warning", "off"]
 
 
@@ -155,6 +158,11 @@ class Topic(Strict):
     )
     producers: list[Producer] = Field(default_factory=list)
     consumers: list[Consumer] = Field(default_factory=list)
+    compatibility: Compatibility | None = Field(
+        None,
+        description="Registry compatibility level of this topic's subjects; default bus.yaml "
+        "schemas.compatibility.",
+    )
     lifecycle: Lifecycle = Field(
         "active", description="deleted = tombstone: deleted by apply --allow-delete."
     )
@@ -198,6 +206,24 @@ class Security(Strict):
     ssl_key_password: str | None = None
 
 
+class SchemaRegistry(Strict):
+    """The cluster's Confluent-compatible schema registry: plan and apply keep its subjects in sync.
+    Values may use ${VAR}, expanded only when connecting; the password is never printed."""
+
+    url: str = Field(
+        min_length=1,
+        description="Base URL of the Confluent-compatible API, e.g. http://registry:8081 "
+        "(Apicurio: http://registry:8080/apis/ccompat/v7).",
+    )
+    username: str | None = Field(None, description="Basic auth user, e.g. ${REGISTRY_USER}.")
+    password: str | None = Field(None, description="Basic auth password, e.g. ${REGISTRY_PASSWORD}.")
+    format: Literal["text", "descriptor"] = Field(
+        "text",
+        description="How schemas are registered: text (the .proto as in git) or descriptor (the base64 "
+        "FileDescriptorProto confluent-kafka's Python and Go serializers send; see the README).",
+    )
+
+
 class ClusterAlerts(Strict):
     """How `busctl alerts` watches one cluster's consumer groups."""
 
@@ -224,6 +250,9 @@ class Cluster(Strict):
         description="Values for every topic on this cluster; a topic's per_cluster values win over them.",
     )
     alerts: ClusterAlerts = Field(default_factory=ClusterAlerts)
+    registry: SchemaRegistry | None = Field(
+        None, description="The schema registry of this cluster's producers and consumers."
+    )
 
 
 class Defaults(Strict):
@@ -312,6 +341,11 @@ class SchemaSettings(Strict):
 
     root: str = Field("schemas", description="Directory of the buf module (holds buf.yaml).")
     breaking: Literal["FILE", "PACKAGE", "WIRE_JSON", "WIRE", "CSR"] = "WIRE_JSON"
+    compatibility: Compatibility = Field(
+        "BACKWARD_TRANSITIVE",
+        description="The compatibility level busctl sets on every registry subject it manages "
+        "(a topic's `compatibility` wins for its subjects).",
+    )
 
 
 class BusConfig(Strict):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from busctl.core.diagnostics import printable
 from busctl.core.state import AclBinding
 
-PLAN_FORMAT_VERSION = 2
+PLAN_FORMAT_VERSION = 3
 Risk = Literal["low", "medium", "high"]
 
 
@@ -29,6 +29,9 @@ class Action(StrEnum):
     DELETE_TOPIC = "delete"
     CREATE_ACL = "create-acl"
     DELETE_ACL = "delete-acl"
+    SET_COMPATIBILITY = "set-compatibility"
+    REGISTER_SCHEMA = "register-schema"
+    DELETE_SUBJECT = "delete-subject"
     BLOCKED = "blocked"
 
 
@@ -39,16 +42,23 @@ SYMBOLS = {
     Action.DELETE_TOPIC: "-",
     Action.CREATE_ACL: "+",
     Action.DELETE_ACL: "-",
+    Action.SET_COMPATIBILITY: "~",
+    Action.REGISTER_SCHEMA: "+",
+    Action.DELETE_SUBJECT: "-",
     Action.BLOCKED: "!",
 }
-# Execution order: topics before the ACLs and partitions that refer to them; deletions last.
+# Execution order: topics before the ACLs and partitions that refer to them; a subject's compatibility
+# level before its new schema (so the registry judges it by the declared level); deletions last.
 EXECUTION_ORDER = [
     Action.CREATE_TOPIC,
     Action.UPDATE_CONFIG,
     Action.ADD_PARTITIONS,
     Action.CREATE_ACL,
     Action.DELETE_ACL,
+    Action.SET_COMPATIBILITY,
+    Action.REGISTER_SCHEMA,
     Action.DELETE_TOPIC,
+    Action.DELETE_SUBJECT,
 ]
 
 
@@ -62,8 +72,23 @@ class ConfigChange:
 
 
 @dataclass(frozen=True)
+class SubjectChange:
+    """What a change does to one schema registry subject (the schema itself is not in the plan: its
+    digest is)."""
+
+    subject: str
+    file: str = ""  # the .proto (import path) whose schema the subject holds
+    schema_digest: str = ""  # register: sha256 of the schema, first 16 hex digits
+    latest_version: int | None = None  # register: the latest version now (None: a new subject)
+    references: tuple[str, ...] = ()  # register: the subjects its schema references
+    compatibility: str | None = None  # register, set-compatibility: the level declared
+    previous_compatibility: str = ""  # set-compatibility: the level now
+    check: str = ""  # register of a new version: the registry's verdict, or why there is none
+
+
+@dataclass(frozen=True)
 class Change:
-    """One planned action on one topic or ACL."""
+    """One planned action on one topic, ACL or schema registry subject."""
 
     action: Action
     topic: str
@@ -72,12 +97,20 @@ class Change:
     replication_factor: int | None = None
     configs: tuple[ConfigChange, ...] = ()
     acl: AclBinding | None = None
+    subject: SubjectChange | None = None
     reason: str = ""  # why blocked
     remedy: str = ""  # what an operator can do about a blocked change
     warnings: tuple[str, ...] = ()
     risk: Risk = "low"
     # where each value the change sets was declared: (partitions | replication_factor | config key, where)
     origins: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def target(self) -> str:
+        """What the change is made to, in words: the topic, the ACL, or `subject NAME`."""
+        if self.subject is not None:
+            return f"subject {self.subject.subject}"
+        return self.acl.describe() if self.acl is not None else self.topic
 
 
 @dataclass(frozen=True)
@@ -103,6 +136,9 @@ class Plan:
     topic_filter: str | None = None
     allow_delete: bool = False
     not_planned: list[NotPlanned] = field(default_factory=list)
+    registry: str = ""  # the cluster's schema registry (its URL without credentials); "": none
+    registry_fingerprint: str = ""  # digest of the registry state the subject changes were made from
+    unmanaged_subjects: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[Change]:
@@ -176,6 +212,8 @@ def _first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | No
         return "it was made from other declarations (their digest differs)"
     if approved.get("fingerprint") != now.get("fingerprint"):
         return "the cluster changed since it was made (its state fingerprint differs)"
+    if approved.get("registry_fingerprint") != now.get("registry_fingerprint"):
+        return "the schema registry changed since it was made (its state fingerprint differs)"
     for key in ("changes", "blocked"):
         difference = _list_difference(key, approved.get(key) or [], now.get(key) or [])
         if difference:
@@ -185,6 +223,9 @@ def _first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | No
 
 
 def _label(item: dict[str, Any]) -> str:
+    subject = item.get("subject")
+    if isinstance(subject, dict):
+        return f"{item.get('action')} subject {subject.get('subject')}"
     acl = item.get("acl")
     if isinstance(acl, dict):
         target = f"{acl.get('principal')} {acl.get('operation')} {acl.get('resource_name')}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan
+from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan, SubjectChange
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
 from busctl.render import markdown
 from busctl.render.github import annotation
-from busctl.render.style import Tone, paint, wrap
+from busctl.render.style import WIDTH, Tone, paint, wrap
 from busctl.reports.plan import plan_report
 
 _TONES = {"+": Tone.OK, "~": Tone.WARNING, "-": Tone.ERROR, "!": Tone.ERROR}
@@ -42,7 +42,31 @@ def _describe(change: Change) -> str:
         return f"partitions {change.previous_partitions} → {change.partitions}"
     if change.action is Action.DELETE_TOPIC:
         return f"delete · {change.partitions} partitions"
+    if change.subject is not None and change.action is not Action.BLOCKED:
+        return _subject_describe(change.action, change.subject)
     return f"blocked: {change.reason}"
+
+
+def _subject_describe(action: Action, subject: SubjectChange) -> str:
+    if action is Action.SET_COMPATIBILITY:
+        return f"level {subject.previous_compatibility} → {subject.compatibility}"
+    if action is Action.DELETE_SUBJECT:
+        return "delete subject (soft)"
+    if subject.latest_version is None:
+        return "new subject"
+    return f"new version (after v{subject.latest_version})"
+
+
+def _subject_lines(change: Change) -> list[str]:
+    subject = change.subject
+    if subject is None or change.action in (Action.SET_COMPATIBILITY, Action.DELETE_SUBJECT):
+        return []
+    lines = _labelled("schema", subject.file) if subject.file else []
+    if subject.references:
+        lines += _labelled("references", ", ".join(subject.references))
+    if subject.check:
+        lines += _labelled("check", subject.check)
+    return lines
 
 
 def _value(catalogue: Catalogue, key: str, value: str | None) -> str:
@@ -55,9 +79,14 @@ def _head(change: Change) -> list[str]:
     if change.acl is not None:
         return wrap(f"{symbol} acl  {change.acl.describe()}", hang=" " * 7)
     what = "blocked" if change.action is Action.BLOCKED else _describe(change)
-    if len(change.topic) < _TOPIC_COLUMN:
-        return [f"{symbol} {change.topic:<{_TOPIC_COLUMN}}{what}"]
-    return [*wrap(f"{symbol} {change.topic}", hang="  "), " " * (_TOPIC_COLUMN + 2) + what]
+    name = change.subject.subject if change.subject is not None else change.topic
+    if len(name) < _TOPIC_COLUMN and _TOPIC_COLUMN + 2 + len(what) <= WIDTH:
+        return [f"{symbol} {name:<{_TOPIC_COLUMN}}{what}"]
+    column = " " * (_TOPIC_COLUMN + 2)
+    if len(name) < _TOPIC_COLUMN:
+        first, *rest = wrap(what, indent=column)
+        return [f"{symbol} {name:<{_TOPIC_COLUMN}}{first.lstrip()}", *rest]
+    return [*wrap(f"{symbol} {name}", hang="  "), *wrap(what, indent=column)]
 
 
 def _labelled(label: str, text: str) -> list[str]:
@@ -70,6 +99,7 @@ def change_lines(change: Change, catalogue: Catalogue, color: bool = False) -> l
     lines = [paint(line, _TONES[SYMBOLS[change.action]], color) for line in _head(change)]
     if change.action is Action.BLOCKED:
         lines += _labelled("reason", change.reason)
+    lines += _subject_lines(change)
     width = max((len(c.key) for c in change.configs), default=0) + 2
     for config in change.configs:
         after = _value(catalogue, config.key, config.after)
@@ -86,16 +116,22 @@ def change_lines(change: Change, catalogue: Catalogue, color: bool = False) -> l
 def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
     """The terminal rendering shown in the README, every line within WIDTH."""
     lines = [paint(line, Tone.HEADER, color) for line in wrap(headline(plan), hang="  ")] + [""]
-    topic_changes = [c for c in plan.actionable if c.acl is None]
+    topic_changes = [c for c in plan.actionable if c.acl is None and c.subject is None]
     acl_changes = [c for c in plan.actionable if c.acl is not None]
-    for change in sorted(topic_changes, key=lambda c: c.topic) + acl_changes + plan.blocked:
+    subject_changes = [c for c in plan.actionable if c.subject is not None]  # in dependency order
+    ordered = sorted(topic_changes, key=lambda c: c.topic) + acl_changes + subject_changes + plan.blocked
+    for change in ordered:
         lines += change_lines(change, catalogue, color)
     if not plan.changes:
         matches = "the topics planned" if plan.not_planned else "the declarations"
-        lines.append(paint(f"The cluster matches {matches}.", Tone.OK, color))
+        registry = " (and its schema registry)" if plan.registry else ""
+        lines.append(paint(f"The cluster{registry} matches {matches}.", Tone.OK, color))
     if plan.unmanaged:
         unmanaged = "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)
         lines += ["", *wrap(unmanaged, hang="  ")]
+    if plan.unmanaged_subjects:
+        subjects = "unmanaged subjects (in the registry, not declared; left alone): "
+        lines += ["", *wrap(subjects + ", ".join(plan.unmanaged_subjects), hang="  ")]
     if plan.not_planned:
         lines += [
             "",
@@ -126,11 +162,16 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         lines.append("No changes: the cluster matches the declarations.")
     else:
         label = ":red_circle: **high risk**" if risky else ":green_circle: low risk"
-        lines += [f"Risk: {label}", "", "| | topic / ACL | change | risk |", "|---|---|---|---|"]
+        header = "| | topic / ACL / subject | change | risk |"
+        lines += [f"Risk: {label}", "", header, "|---|---|---|---|"]
         for change in plan.actionable + plan.blocked:
-            target = change.acl.describe() if change.acl else change.topic
             what = "ACL" if change.acl else _describe(change)
-            cells = [f"`{SYMBOLS[change.action]}`", markdown.code(target), markdown.text(what), change.risk]
+            cells = [
+                f"`{SYMBOLS[change.action]}`",
+                markdown.code(change.target),
+                markdown.text(what),
+                change.risk,
+            ]
             lines.append(f"| {' | '.join(cells)} |")
         details = [
             line for change in plan.actionable + plan.blocked for line in change_lines(change, catalogue)
@@ -148,6 +189,9 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         ]
     if plan.unmanaged:
         lines += ["", f"Unmanaged topics (left alone): {', '.join(f'`{n}`' for n in plan.unmanaged)}"]
+    if plan.unmanaged_subjects:
+        named = ", ".join(f"`{n}`" for n in plan.unmanaged_subjects)
+        lines += ["", f"Unmanaged registry subjects (left alone): {named}"]
     if plan.not_planned:
         lines += ["", ":x: **Not planned: lint errors**", ""]
         lines += [f"- {markdown.code(_held(h))}: {markdown.text(h.error)}" for h in plan.not_planned]
@@ -159,7 +203,7 @@ def as_github(plan: Plan, prefix: str = "") -> str:
     """Workflow annotations for what needs a human: blocked changes, held-back topics and high-risk
     changes; `prefix` starts each message (a fleet names the cluster)."""
     lines = [
-        annotation("error", f"{prefix}{change.topic}: {change.reason}", title="busctl plan: blocked")
+        annotation("error", f"{prefix}{change.target}: {change.reason}", title="busctl plan: blocked")
         for change in plan.blocked
     ]
     lines += [
@@ -167,7 +211,7 @@ def as_github(plan: Plan, prefix: str = "") -> str:
         for held in plan.not_planned
     ]
     lines += [
-        annotation("warning", f"{prefix}{change.topic}: {_describe(change)}", title="busctl plan: high risk")
+        annotation("warning", f"{prefix}{change.target}: {_describe(change)}", title="busctl plan: high risk")
         for change in plan.actionable
         if change.risk == "high"
     ]

@@ -34,6 +34,7 @@ class AppliedChange(Document):
     action: Action
     topic: str
     acl: AclDocument | None
+    subject: str | None = Field(None, description="the registry subject of a subject change")
     status: Status = Field(
         description="done; failed (refused, nothing changed); unconfirmed (sent, no answer or not seen "
         "applied: it may or may not have happened); not-started (never sent)"
@@ -145,6 +146,7 @@ def _applied(outcome: Outcome) -> AppliedChange:
         action=change.action,
         topic=change.topic,
         acl=None if change.acl is None else AclDocument.model_validate(change.acl, from_attributes=True),
+        subject=None if change.subject is None else change.subject.subject,
         status=status,
         error=error,
         reason=outcome.error if status is Status.NOT_STARTED else None,

@@ -10,7 +10,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from busctl.core.plan import PLAN_FORMAT_VERSION, Action, Change, ConfigChange, NotPlanned, Plan, Risk
+from busctl.core.plan import (
+    PLAN_FORMAT_VERSION,
+    Action,
+    Change,
+    ConfigChange,
+    NotPlanned,
+    Plan,
+    Risk,
+    SubjectChange,
+)
 from busctl.core.state import AclBinding
 from busctl.reports import Document, validated
 
@@ -35,6 +44,21 @@ class AclDocument(Document):
     permission: str
 
 
+class SubjectDocument(Document):
+    """What a change does to one schema registry subject."""
+
+    subject: str
+    file: str = Field(description="the .proto (import path) whose schema the subject holds")
+    schema_digest: str = Field(description="register-schema: sha256 of the schema, first 16 hex digits")
+    latest_version: int | None = Field(
+        description="register-schema: the latest version now (null: new subject)"
+    )
+    references: list[str] = Field(description="register-schema: the subjects the schema references")
+    compatibility: str | None = Field(description="the compatibility level declared")
+    previous_compatibility: str = Field(description="set-compatibility: the level now")
+    check: str = Field(description="register-schema of a new version: the registry's verdict, or why none")
+
+
 class ChangeDocument(Document):
     """One planned change (or, under `blocked`, one change apply will not make, with reason and remedy)."""
 
@@ -45,6 +69,7 @@ class ChangeDocument(Document):
     replication_factor: int | None
     configs: list[ConfigChangeDocument]
     acl: AclDocument | None
+    subject: SubjectDocument | None = None
     reason: str = Field(description="why the change is blocked (empty when it is not)")
     remedy: str = Field(description="what an operator can do about a blocked change")
     warnings: list[str]
@@ -82,7 +107,7 @@ class PlanSummary(Document):
 class PlanReport(Document):
     """Everything `busctl plan` found for one cluster, with the digests of the state it was made from."""
 
-    format_version: Literal[2]
+    format_version: Literal[3]
     cluster: str
     cluster_id: str
     fingerprint: str = Field(description="digest of the observed cluster state the plan was made from")
@@ -92,6 +117,11 @@ class PlanReport(Document):
     changes: list[ChangeDocument] = Field(description="in execution order")
     blocked: list[ChangeDocument]
     unmanaged: list[str] = Field(description="topics on the cluster that no declaration names (left alone)")
+    registry: str = Field("", description="the cluster's schema registry URL (no credentials); empty: none")
+    registry_fingerprint: str = Field("", description="digest of the registry state the plan was made from")
+    unmanaged_subjects: list[str] = Field(
+        default_factory=list, description="registry subjects no declaration needs (left alone)"
+    )
     not_planned: list[NotPlannedDocument] = Field(
         default_factory=list, description="declared topics held back by lint errors in their files"
     )
@@ -115,6 +145,9 @@ def plan_report(plan: Plan) -> PlanReport:
         changes=[change_document(c) for c in actionable],
         blocked=[change_document(c) for c in plan.blocked],
         unmanaged=list(plan.unmanaged),
+        registry=plan.registry,
+        registry_fingerprint=plan.registry_fingerprint,
+        unmanaged_subjects=list(plan.unmanaged_subjects),
         not_planned=[NotPlannedDocument.model_validate(n, from_attributes=True) for n in plan.not_planned],
         notes=list(plan.notes),
     )
@@ -146,6 +179,9 @@ def plan_from_document(document: object) -> Plan:
         desired_digest=report.desired_digest,
         changes=[_change(c) for c in [*report.changes, *report.blocked]],
         unmanaged=list(report.unmanaged),
+        registry=report.registry,
+        registry_fingerprint=report.registry_fingerprint,
+        unmanaged_subjects=list(report.unmanaged_subjects),
         not_planned=[NotPlanned(**n.model_dump()) for n in report.not_planned],
         notes=list(report.notes),
         topic_filter=report.options.topic_filter,
@@ -156,11 +192,15 @@ def plan_from_document(document: object) -> Plan:
 def _change(document: ChangeDocument) -> Change:
     fields = document.model_dump()
     acl = fields.pop("acl")
+    subject = fields.pop("subject")
     return Change(
         **fields
         | {
             "configs": tuple(ConfigChange(**c) for c in fields["configs"]),
             "acl": None if acl is None else AclBinding(**acl),
+            "subject": None
+            if subject is None
+            else SubjectChange(**subject | {"references": tuple(subject["references"])}),
             "warnings": tuple(fields["warnings"]),
             "origins": tuple(fields["origins"].items()),
         }

@@ -1,0 +1,330 @@
+"""The schema registry adapter: a Confluent-compatible REST API (Confluent Schema Registry, Apicurio's
+`/apis/ccompat/v7`, Karapace) over httpx. It reads what a plan needs (`read_state`), executes the
+subject changes of a plan (`set_compatibility`, `register_schemas`, `delete_subjects`, reporting each
+like the Kafka writer does) and answers `verify` (`schema_by_id`, `subjects_of_id`).
+
+Subject names are percent-encoded whole in paths (an import path's slashes included). Credentials come
+from bus.yaml `${VAR}`s and never appear in a message: errors name the URL without its user info.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+
+from busctl.adapters.kafka import expand
+from busctl.core.diagnostics import BusctlError, printable
+from busctl.core.model import SchemaRegistry
+from busctl.core.plan import Change
+from busctl.core.ports import DONE, Outcomes, Sent, failed, unconfirmed
+from busctl.core.subjects import (
+    DesiredSubject,
+    ObservedSubject,
+    Reference,
+    RegisteredVersion,
+    RegistryState,
+)
+
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+SUBJECT_NOT_FOUND = 40401
+VERSION_NOT_FOUND = 40402
+SCHEMA_NOT_FOUND = 40403
+NO_SUBJECT_LEVEL = 40408  # Confluent: the subject has no compatibility level of its own
+
+
+class RegistryError(BusctlError):
+    """The registry refused a request or could not be reached; `code` is its error_code (0: none)."""
+
+    def __init__(self, message: str, hint: str = "", code: int = 0, status: int = 0) -> None:
+        super().__init__(message, hint)
+        self.code = code
+        self.status = status
+
+
+def shown_url(url: str) -> str:
+    """The URL without user info: what busctl prints and writes into plans."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def _path(*parts: str | int) -> str:
+    return "/" + "/".join(quote(str(p), safe="") for p in parts)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A schema as the registry returns it by id."""
+
+    id: int
+    schema: str
+    schema_type: str
+    references: tuple[Reference, ...]
+
+
+class Registry:
+    """One registry's Confluent-compatible API."""
+
+    def __init__(
+        self, url: str, username: str | None = None, password: str | None = None, timeout: float = 10.0
+    ) -> None:
+        self.url = shown_url(url)
+        auth = httpx.BasicAuth(username, password or "") if username else None
+        self._http = httpx.Client(
+            base_url=url.rstrip("/"),
+            auth=auth,
+            timeout=timeout,
+            headers={"Accept": CONTENT_TYPE, "Content-Type": CONTENT_TYPE},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, body: object = None, **params: str) -> Any:
+        try:
+            response = self._http.request(method, path, json=body, params=params or None)
+        except httpx.TimeoutException as err:
+            raise RegistryError(
+                f"schema registry {self.url} did not answer {method} {path} in time ({type(err).__name__})",
+                "check the registry is up, or raise --timeout",
+            ) from None
+        except httpx.HTTPError as err:
+            raise RegistryError(
+                f"cannot reach schema registry {self.url}: {printable(str(err)) or type(err).__name__}",
+                "check bus.yaml clusters.NAME.registry.url and that the registry is running",
+            ) from None
+        if response.status_code >= 400:
+            raise self._refusal(method, path, response)
+        return response.json() if response.content else None
+
+    def _refusal(self, method: str, path: str, response: httpx.Response) -> RegistryError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        code = body.get("error_code", 0) if isinstance(body, dict) else 0
+        message = body.get("message", "") if isinstance(body, dict) else ""
+        said = _shortened(printable(str(message) or response.reason_phrase or ""))
+        hint = ""
+        if response.status_code in (401, 403):
+            hint = "check clusters.NAME.registry.username/password (their ${VAR}s)"
+        return RegistryError(
+            f"schema registry {self.url} refused {method} {path}: HTTP {response.status_code}: {said}",
+            hint,
+            code=int(code) if isinstance(code, int) else 0,
+            status=response.status_code,
+        )
+
+    def _absent_is_none(self, method: str, path: str, body: object = None, **params: str) -> Any:
+        try:
+            return self._request(method, path, body, **params)
+        except RegistryError as err:
+            if err.status == 404:
+                return None
+            raise
+
+    # -- the API ---------------------------------------------------------------------------------
+
+    def subjects(self) -> list[str]:
+        return [str(s) for s in self._request("GET", "/subjects")]
+
+    def default_compatibility(self) -> str:
+        return str(self._request("GET", "/config").get("compatibilityLevel", ""))
+
+    def compatibility(self, subject: str) -> str | None:
+        """The subject's own level; None when it has none (the registry's default applies)."""
+        found = self._absent_is_none("GET", _path("config", subject))
+        return None if found is None else str(found.get("compatibilityLevel") or "") or None
+
+    def set_compatibility(self, subject: str, level: str) -> None:
+        self._request("PUT", _path("config", subject), {"compatibility": level})
+
+    def latest(self, subject: str) -> RegisteredVersion | None:
+        found = self._absent_is_none("GET", _path("subjects", subject, "versions", "latest"))
+        if found is None:
+            return None
+        return RegisteredVersion(
+            id=int(found["id"]),
+            version=int(found["version"]),
+            schema=str(found.get("schema", "")),
+            references=_references(found.get("references")),
+        )
+
+    def lookup(self, subject: str, schema: str, references: Iterable[Reference]) -> int | None:
+        """The version of `subject` holding this schema with these references, or None."""
+        found = self._absent_is_none("POST", _path("subjects", subject), _body(schema, references))
+        return None if found is None else int(found["version"])
+
+    def register(self, subject: str, schema: str, references: Iterable[Reference]) -> int:
+        """Register the schema (a no-op when the subject holds it already); its id."""
+        found = self._request("POST", _path("subjects", subject, "versions"), _body(schema, references))
+        return int(found["id"])
+
+    def check(self, subject: str, schema: str, references: Iterable[Reference]) -> tuple[str, ...]:
+        """The registry's verdict on the schema as the subject's next version: () when compatible,
+        else its messages."""
+        found = self._request(
+            "POST",
+            _path("compatibility", "subjects", subject, "versions", "latest"),
+            _body(schema, references),
+            verbose="true",
+        )
+        if found.get("is_compatible"):
+            return ()
+        # Confluent gives `messages`, Apicurio one `reason`
+        messages = found.get("messages") or [found.get("reason") or "the registry gave no reason"]
+        return tuple(_shortened(printable(str(m))) for m in messages)
+
+    def delete(self, subject: str) -> list[int]:
+        """Soft-delete the subject; the versions it had."""
+        return [int(v) for v in self._request("DELETE", _path("subjects", subject)) or []]
+
+    def schema_by_id(self, schema_id: int) -> Registered | None:
+        found = self._absent_is_none("GET", _path("schemas", "ids", schema_id))
+        if found is None:
+            return None
+        return Registered(
+            id=schema_id,
+            schema=str(found.get("schema", "")),
+            schema_type=str(found.get("schemaType") or "AVRO"),
+            references=_references(found.get("references")),
+        )
+
+    def subjects_of_id(self, schema_id: int) -> list[tuple[str, int]]:
+        """The (subject, version) pairs that hold the schema with this id."""
+        found = self._absent_is_none("GET", _path("schemas", "ids", schema_id, "versions")) or []
+        return [(str(v["subject"]), int(v["version"])) for v in found]
+
+    # -- the read port of a plan -----------------------------------------------------------------
+
+    def read_state(self, desired: list[DesiredSubject]) -> RegistryState:
+        """What the registry holds for each desired subject (in their order: a subject after those
+        it references), with the registry's own check of every schema it would get as a new version."""
+        state = RegistryState(
+            url=self.url, default_compatibility=self.default_compatibility(), subjects=self.subjects()
+        )
+        present = set(state.subjects)
+        holding: dict[str, int | None] = {}  # subject -> the version holding git's schema
+        for wanted in desired:
+            observed = self._observe(wanted, wanted.subject in present, holding)
+            holding[wanted.subject] = observed.holds
+            state.observed[wanted.subject] = observed
+        return state
+
+    def _observe(
+        self, wanted: DesiredSubject, present: bool, holding: dict[str, int | None]
+    ) -> ObservedSubject:
+        compatibility = self.compatibility(wanted.subject)
+        latest = self.latest(wanted.subject) if present else None
+        if latest is None:
+            return ObservedSubject(wanted.subject, None, compatibility=compatibility)
+        pending = [r for r in wanted.references if holding.get(r) is None]
+        if pending:
+            return ObservedSubject(
+                wanted.subject,
+                latest,
+                compatibility=compatibility,
+                unchecked=f"it references {pending[0]}, which apply registers first (the registry "
+                "checks it then)",
+            )
+        references = [Reference(r, r, v) for r in wanted.references if (v := holding.get(r)) is not None]
+        holds = self.lookup(wanted.subject, wanted.schema, references)
+        if holds is not None:
+            return ObservedSubject(wanted.subject, latest, holds, compatibility)
+        try:
+            verdict = self.check(wanted.subject, wanted.schema, references)
+        except RegistryError as err:
+            if err.status < 500:
+                raise
+            return ObservedSubject(wanted.subject, latest, None, compatibility, check_error=err.message)
+        return ObservedSubject(wanted.subject, latest, None, compatibility, verdict)
+
+
+def connect(name: str, settings: SchemaRegistry, timeout: float) -> Registry:
+    """The registry client of bus.yaml cluster `name`, ${VAR}s expanded from the environment."""
+    where = f"clusters.{name}.registry"
+    env = os.environ
+    username = expand(settings.username, f"{where}.username", env) if settings.username else None
+    password = expand(settings.password, f"{where}.password", env) if settings.password else None
+    return Registry(expand(settings.url, f"{where}.url", env), username, password, timeout)
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """A registry's message, cut: some quote the whole schema they could not parse."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def _body(schema: str, references: Iterable[Reference]) -> dict[str, object]:
+    return {
+        "schemaType": "PROTOBUF",
+        "schema": schema,
+        "references": [{"name": r.name, "subject": r.subject, "version": r.version} for r in references],
+    }
+
+
+def _references(found: object) -> tuple[Reference, ...]:
+    if not isinstance(found, list):
+        return ()
+    return tuple(Reference(str(r["name"]), str(r["subject"]), int(r["version"])) for r in found)
+
+
+def _subject(change: Change) -> str:
+    return change.subject.subject if change.subject else ""
+
+
+def _level(change: Change) -> str:
+    return change.subject.compatibility or "" if change.subject else ""
+
+
+@dataclass(frozen=True)
+class RegistryWriter:
+    """Executes the subject changes of a plan (the write port of apply), reporting each as the Kafka
+    writer does: failed when the registry refused it, unconfirmed when it did not answer."""
+
+    registry: Registry
+    desired: dict[str, DesiredSubject]  # the plan's desired subjects: their schemas, by subject
+
+    def set_levels(self, changes: list[Change]) -> Outcomes:
+        return [_sent(self.registry.set_compatibility, _subject(c), _level(c)) for c in changes]
+
+    def register_schemas(self, changes: list[Change]) -> Outcomes:
+        """Register each change's schema, its references resolved to the versions holding theirs."""
+        return [_sent(self._register, self.desired[_subject(c)]) for c in changes]
+
+    def delete_subjects(self, changes: list[Change]) -> Outcomes:
+        return [_sent(self.registry.delete, _subject(c)) for c in changes]
+
+    def _register(self, wanted: DesiredSubject) -> None:
+        references = [Reference(r, r, self._version_of(self.desired[r])) for r in wanted.references]
+        self.registry.register(wanted.subject, wanted.schema, references)
+
+    def _version_of(self, wanted: DesiredSubject) -> int:
+        """The version of a referenced subject that holds git's schema (registered before)."""
+        deps = [Reference(r, r, self._version_of(self.desired[r])) for r in wanted.references]
+        version = self.registry.lookup(wanted.subject, wanted.schema, deps)
+        if version is None:
+            raise RegistryError(f"its reference {wanted.subject} does not hold git's schema", status=404)
+        return version
+
+
+def _sent(call: Callable[..., object], *args: Any) -> Sent:
+    try:
+        call(*args)
+    except RegistryError as err:
+        if err.status:  # the registry answered: nothing changed for this item
+            return failed(err.message, str(err.code or err.status))
+        return unconfirmed(err.message)
+    return DONE
