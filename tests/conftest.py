@@ -12,7 +12,7 @@ import pytest
 
 from busctl.app import main
 
-pytest_plugins = ["tests.github_stub"]  # the `github` and `workflow_env` fixtures
+pytest_plugins = ["tests.github_stub", "tests.registry_server"]  # `github`, `workflow_env`, `registry`
 
 TESTS = Path(__file__).parent
 REPO_ROOT = TESTS.parent

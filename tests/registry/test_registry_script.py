@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.registry.conftest import HEADERS, INVOICE, PORT, SCRIPT, registry_script
+from tests.registry_server import HEADERS, INVOICE, PORT, SCRIPT, registry_script
 
 pytestmark = pytest.mark.registry
 

@@ -1,4 +1,5 @@
-"""The registry tests' own Apicurio Registry (scripts/registry/registry), one for the session: each test
+"""A real Apicurio Registry (scripts/registry/registry), one for the session, as the `registry` fixture
+of every test directory (a plugin of tests/conftest.py): each test
 uses subjects of its own."""
 
 from __future__ import annotations
