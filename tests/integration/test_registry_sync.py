@@ -247,3 +247,41 @@ def test_a_python_producer_uses_the_schema_busctl_registered_as_descriptor(
     deserialize = ProtobufDeserializer(message_class, {"use.deprecated.format": False})
     assert deserialize(record, context).id == "inv-1"
     assert plan(run, made).code == 0  # and busctl still sees its own registration
+
+
+def test_apicurio_cannot_check_a_descriptor_so_its_new_version_is_blocked(
+    run: Run, bus: Callable[..., Bus]
+) -> None:
+    made = bus("unchecked", "descriptor")
+    assert apply(run, made).code == 0
+    made.write(fields="  string note = 4;\n")
+    planned = plan(run, made)
+    assert planned.code == 2, planned.out
+    assert "the registry could not check git's schema" in planned.out.replace("\n      ", " ")
+    assert made.versions(f"{made.topic}-value") == [1]
+
+
+@pytest.mark.parametrize("mode", ["auto-register", "use-latest"])
+def test_on_apicurio_a_python_producer_cannot_use_a_text_registration(
+    run: Run, bus: Callable[..., Bus], generated: Callable[[Bus], type], mode: str
+) -> None:
+    """What the README's table says of `format: text` on Apicurio 2.6.13: if this starts passing the
+    other way, the table is out of date."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient, topic_subject_name_strategy
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+    from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
+
+    made = bus(f"text{mode.replace('-', '')}")
+    assert apply(run, made).code == 0
+    message_class = generated(made)
+    auto = mode == "auto-register"
+    settings = {
+        "auto.register.schemas": auto,
+        "use.latest.version": not auto,
+        "subject.name.strategy": topic_subject_name_strategy,
+    }
+    serialize = ProtobufSerializer(message_class, SchemaRegistryClient({"url": made.url}), settings)
+    with pytest.raises((SchemaRegistryError, SerializationError)):
+        serialize(message_class(id="inv-1"), SerializationContext(made.topic, MessageField.VALUE))
+    assert made.versions(f"{made.topic}-value") == [1]  # and nothing was registered beside busctl's

@@ -71,9 +71,15 @@ class Registry:
     """One registry's Confluent-compatible API."""
 
     def __init__(
-        self, url: str, username: str | None = None, password: str | None = None, timeout: float = 10.0
+        self,
+        url: str,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 10.0,
+        where: str = "clusters.NAME.registry",
     ) -> None:
         self.url = shown_url(url)
+        self.where = where  # where bus.yaml sets it, for hints
         auth = httpx.BasicAuth(username, password or "") if username else None
         self._http = httpx.Client(
             base_url=url.rstrip("/"),
@@ -104,7 +110,7 @@ class Registry:
         except httpx.HTTPError as err:
             raise RegistryError(
                 f"cannot reach schema registry {self.url}: {printable(str(err)) or type(err).__name__}",
-                "check bus.yaml clusters.NAME.registry.url and that the registry is running",
+                f"check bus.yaml {self.where}.url and that the registry is running",
             ) from None
         if response.status_code >= 400:
             raise self._refusal(method, path, response)
@@ -120,7 +126,7 @@ class Registry:
         said = _shortened(printable(str(message) or response.reason_phrase or ""))
         hint = ""
         if response.status_code in (401, 403):
-            hint = "check clusters.NAME.registry.username/password (their ${VAR}s)"
+            hint = f"check bus.yaml {self.where}.username and .password (their ${{VAR}}s)"
         return RegistryError(
             f"schema registry {self.url} refused {method} {path}: HTTP {response.status_code}: {said}",
             hint,
@@ -259,7 +265,7 @@ def connect(name: str, settings: SchemaRegistry, timeout: float) -> Registry:
     env = os.environ
     username = expand(settings.username, f"{where}.username", env) if settings.username else None
     password = expand(settings.password, f"{where}.password", env) if settings.password else None
-    return Registry(expand(settings.url, f"{where}.url", env), username, password, timeout)
+    return Registry(expand(settings.url, f"{where}.url", env), username, password, timeout, where)
 
 
 def _shortened(text: str, limit: int = 300) -> str:
