@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from busctl.core.messages import committed_lines
+from busctl.render import schema as render
+from busctl.reports.schema import SchemaListReport, SchemaShowReport
 from tests.conftest import REPO_ROOT, CliResult, git, write_files
 from tests.reports import assert_report
-from tests.test_screens import assert_fits
+from tests.test_screens import assert_fits, plain
 
 Run = Callable[..., CliResult]
 Repo = Callable[[dict[str, str | None]], Path]
@@ -143,6 +145,17 @@ def test_history_shows_the_newest_ten_and_counts_the_rest(run: Run, bus_repo: Re
     assert text.endswith(f"ci: add field_5\n  and 3 more (git log -L5,21:{PROTO})\n")
 
 
+def test_a_bus_repo_in_a_directory_of_the_git_work_tree(run: Run, bus_repo: Repo) -> None:
+    root = bus_repo({PROTO: _proto()})
+    git(root.parent, "init", "-q")
+    _committed(root.parent, "the bus, in bus/", {})
+    history = assert_report(
+        "schema-show-report", schema(run, "show", "InvoiceCreated", "-f", "json", repo=root).out
+    )["history"]
+    assert [c["subject"] for c in history["commits"]] == ["the bus, in bus/"]
+    assert history["command"] == f"git log -L5,8:{PROTO}"  # run in the bus repo, as its paths are
+
+
 def test_outside_git_the_history_says_so(run: Run, bus_repo: Repo) -> None:
     root = bus_repo({})
     result = schema(run, "show", "acme.billing.v1.InvoiceCreated", repo=root)
@@ -252,3 +265,11 @@ def test_committed_lines_follow_the_lines_through_work_tree_edits() -> None:
     current = ["new", "a", "// M.", "message M {", "  x", "  y", "}", "b"]
     assert committed_lines(committed, current, (3, 7), 4) == (2, 5)
     assert committed_lines(committed, [*committed, "message N {", "}"], (7, 8), 7) is None  # a "}" is no M
+
+
+def test_colour_changes_no_text(run: Run) -> None:
+    shown = SchemaShowReport.model_validate_json(schema(run, "show", "audit.events.v1", "-f", "json").out)
+    listed = SchemaListReport.model_validate_json(schema(run, "list", "-f", "json").out)
+    for text in (lambda color: render.show_text(shown, color), lambda color: render.list_text(listed, color)):
+        coloured = text(True)
+        assert "\x1b[1m" in coloured and plain(coloured) == text(False).rstrip("\n")

@@ -121,10 +121,12 @@ def line_history(bus_root: Path, file: str, lines: tuple[int, int], anchor: int)
         at_head = committed_lines(committed, current, lines, anchor)
         if at_head is None:
             return History(note="not committed yet")
-        where = f"-L{at_head[0]},{at_head[1]}:{path}"
-        try:
-            log = repo.git.log(where, f"--format={_RECORD}%h{_FIELD}%ad{_FIELD}%an{_FIELD}%s", "--date=short")
+        lines_of = f"-L{at_head[0]},{at_head[1]}:"
+        try:  # git runs at the top level; the command shown is run in the bus repo, as paths are
+            log = repo.git.log(
+                lines_of + path, f"--format={_RECORD}%h{_FIELD}%ad{_FIELD}%an{_FIELD}%s", "--date=short"
+            )
         except git.GitCommandError as failed:
             return History(note=f"git log failed: {str(failed.stderr).strip() or failed}")
     commits = [Commit(*line[1:].split(_FIELD, 3)) for line in log.split("\n") if line.startswith(_RECORD)]
-    return History(commits=commits, command=f"git log {where}")
+    return History(commits=commits, command=f"git log {lines_of}{file}")

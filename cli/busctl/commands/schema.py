@@ -32,7 +32,7 @@ class SchemaCommands(typer.core.TyperGroup):
     `busctl editor-schema`) is refused with the new spelling."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: click's Context
-        if args and _editor_schema(args[0]):
+        if args and args[0] not in self.commands and _editor_schema(args[0]):
             ctx.fail(
                 f"`busctl schema {args[0]}` moved: run `busctl editor-schema {shlex.join(args)}` "
                 "(busctl schema now shows the protobuf messages: `busctl schema show NAME`, "

@@ -66,8 +66,7 @@ def show_text(report: SchemaShowReport, color: bool) -> str:
             lines += wrap(value, f"  {label if index == 0 else '':<{LABEL - 2}}", " " * (LABEL + 2))
     lines += ["", *_source(report), ""]
     title = f"history  {report.history.command}" if report.history.command else "history"
-    lines += wrap(title, "", " " * 9)
-    lines[-1] = paint(lines[-1], Tone.HEADER, color)
+    lines += [paint(line, Tone.HEADER, color) for line in wrap(title, "", " " * 9)]
     lines += [line for entry in _history(report) for line in wrap(entry, "  ", " " * 6)]
     return "\n".join(lines) + "\n"
 
