@@ -21,7 +21,8 @@ tools:
 	scripts/tools/install
 
 ## The main job on this repo's own bus and a real local Kafka (scripts/demo):
-## lint -> plan -> apply -> plan shows no changes -> alerts -> lag -> owner queries -> CODEOWNERS check.
+## lint -> plan -> apply -> plan shows no changes -> alerts -> lag -> owner queries -> schema show ->
+## CODEOWNERS check.
 demo: setup
 	scripts/demo
 

@@ -36,7 +36,7 @@ def test_scaffold_passes_lint_and_checks(run: Run, tmp_path: Path) -> None:
     assert "warning" not in lint.out
     assert run("alerts", "--repo", str(repo), "--check").code == 0
     assert run("codeowners", "--repo", str(repo), "--check").code == 0
-    assert run("schema", "--out", str(repo / ".busctl"), "--check").code == 0
+    assert run("editor-schema", "--out", str(repo / ".busctl"), "--check").code == 0
     owner = run("owner", "globex.data_platform.v1.ExampleEvent", "--repo", str(repo))
     assert owner.code == 0 and "data-platform" in owner.out
 

@@ -1,4 +1,5 @@
-"""`busctl schema`: the JSON Schemas editors use accept this repo's files and reject what lint rejects."""
+"""`busctl editor-schema`: the JSON Schemas editors use accept this repo's files and reject what lint
+rejects."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ Run = Callable[..., CliResult]
 
 
 def _schema(run: Run, kind: str) -> dict[str, object]:
-    result = run("schema", kind)
+    result = run("editor-schema", kind)
     assert result.code == 0, result.err
     schema: dict[str, object] = json.loads(result.out)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -53,40 +54,42 @@ def test_editor_flags_what_lint_rejects(run: Run, document: dict[str, object], c
 
 def test_out_writes_all_three_and_check_detects_staleness(run: Run, tmp_path: Path) -> None:
     out = tmp_path / ".busctl"
-    assert run("schema", "--out", str(out), "--check").code == 1
-    assert run("schema", "--out", str(out)).code == 0
+    assert run("editor-schema", "--out", str(out), "--check").code == 1
+    assert run("editor-schema", "--out", str(out)).code == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "bus.schema.json",
         "teams.schema.json",
         "topic.schema.json",
     ]
-    assert run("schema", "--out", str(out), "--check").code == 0
+    assert run("editor-schema", "--out", str(out), "--check").code == 0
     (out / "topic.schema.json").write_text("{}\n")
-    assert run("schema", "--out", str(out), "--check").code == 1
+    assert run("editor-schema", "--out", str(out), "--check").code == 1
 
 
 def test_needs_a_kind_or_out(run: Run) -> None:
-    result = run("schema")
+    result = run("editor-schema")
     assert result.code == 2
     assert "name a schema kind" in result.err
 
 
 def test_an_unknown_kind_is_a_usage_error_with_did_you_mean(run: Run) -> None:
-    result = run("schema", "plan-reprt")
+    result = run("editor-schema", "plan-reprt")
     assert result.code == 2
     assert 'did you mean "plan-report"' in result.err
-    result = run("schema", "lint")  # a command's name means its report
+    result = run("editor-schema", "lint")  # a command's name means its report
     assert result.code == 2
     assert '(did you mean "lint-report"?)' in result.err
 
 
 def test_every_report_has_a_valid_published_schema(run: Run) -> None:
-    listed = run("schema", "--list").out
+    listed = run("editor-schema", "--list").out
     assert max(map(len, listed.splitlines())) <= 80
     for kind in REPORTS:
         assert kind in listed
         jsonschema.Draft202012Validator.check_schema(_schema(run, kind))
-    assert run("schema", "--reports", "--out", str(REPO_ROOT / "docs" / "reports"), "--check").code == 0
+    assert (
+        run("editor-schema", "--reports", "--out", str(REPO_ROOT / "docs" / "reports"), "--check").code == 0
+    )
 
 
 def test_every_report_is_validated_by_some_test() -> None:
@@ -97,7 +100,7 @@ def test_every_report_is_validated_by_some_test() -> None:
 
 
 def test_this_repos_schemas_are_up_to_date(run: Run) -> None:
-    assert run("schema", "--out", str(REPO_ROOT / ".busctl"), "--check").code == 0
+    assert run("editor-schema", "--out", str(REPO_ROOT / ".busctl"), "--check").code == 0
 
 
 def test_bus_schema_accepts_rule_settings(run: Run) -> None:

@@ -29,7 +29,7 @@ from busctl.render import check, diagnostics
 from busctl.render import plan as plan_render
 from busctl.render.style import WIDTH, Tone, error_text, paint, wrap
 from tests.conftest import BASE_BUS, CliResult
-from tests.test_cli import COMMANDS
+from tests.test_cli import COMMANDS, SUBCOMMANDS
 
 NAME_34 = "billing.invoice-payment-failed.v12"  # the width of plan's topic column
 NAME_60 = "billing.invoice-payment-reminder-sent-to-customer-by-email.v1"
@@ -179,12 +179,12 @@ def test_lock_held_error_fits_80_columns_on_a_terminal() -> None:
     assert error_text(err, wrapped=False).count("\n") == 2  # logs: one line for the error, one for the hint
 
 
-@pytest.mark.parametrize("name", ["", *COMMANDS])
+@pytest.mark.parametrize("name", ["", *COMMANDS, *SUBCOMMANDS])
 def test_help_fits_80_columns(
     name: str, run: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    result = run(*[name] * bool(name), "--help")
+    result = run(*name.split(), "--help")
     assert result.code == 0
     assert_fits(result.out)
 

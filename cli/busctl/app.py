@@ -40,6 +40,7 @@ COMMANDS = {  # name -> module in busctl.commands, in the order `busctl --help` 
     "alerts": "alerts",
     "rules": "rules",
     "schema": "schema",
+    "editor-schema": "editor_schema",
     "init": "init",
 }
 
@@ -56,6 +57,8 @@ class LazyCommands(typer.core.TyperGroup):
             return None
         with collector.paused():  # a command's modules live as long as busctl: never worth collecting
             module = importlib.import_module(f"busctl.commands.{COMMANDS[cmd_name]}")
+        if hasattr(module, "group"):  # a command of subcommands (busctl schema show|list)
+            return typer.main.get_command(module.group)
         single = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False)
         single.command(cmd_name)(exit_with_code(module.command))
         return typer.main.get_command(single)

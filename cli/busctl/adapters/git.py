@@ -1,4 +1,5 @@
-"""Git, through gitpython: the merge base with a ref, the bus files as they were there, changed paths.
+"""Git, through gitpython: the merge base with a ref, the bus files as they were there, changed paths,
+and the commits that changed a range of lines.
 
 Nothing here touches the user's checkout: base files are read from git objects into a temporary tree.
 """
@@ -13,6 +14,10 @@ from typing import Any
 import git
 
 from busctl.core.diagnostics import BusctlError
+from busctl.core.messages import Commit, History, committed_lines, source_lines
+
+_RECORD = "\x1e"  # starts each commit's line in `git log -L` output (a diff line never starts with it)
+_FIELD = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,31 @@ class Base:
     prefix: str  # the bus repo's directory relative to the git top level ("" at the top)
 
 
-def open_repo(bus_root: Path) -> git.Repo:
-    """The git repository holding the bus repo."""
+def _repository(bus_root: Path) -> git.Repo | None:
+    """The git repository holding the bus repo, or None outside git."""
     try:
         return git.Repo(bus_root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def open_repo(bus_root: Path) -> git.Repo:
+    """The git repository holding the bus repo."""
+    repo = _repository(bus_root)
+    if repo is None:
         raise BusctlError(
             f"{bus_root} is not inside a git repository",
             "busctl check compares against git history: run it in a clone",
-        ) from None
+        )
+    return repo
+
+
+def _in_repo(repo: git.Repo, bus_root: Path, path: str = "") -> str:
+    """A path of the bus repo (the bus repo itself by default) relative to the git top level ("" at
+    the top)."""
+    top = Path(repo.working_tree_dir or ".").resolve()
+    relative = (bus_root.resolve() / path).relative_to(top).as_posix()
+    return "" if relative == "." else relative
 
 
 def merge_base(repo: git.Repo, bus_root: Path, ref: str) -> Base:
@@ -51,9 +72,7 @@ def merge_base(repo: git.Repo, bus_root: Path, ref: str) -> Base:
             f"HEAD and {ref} have no common history",
             "in a shallow clone, fetch more history (fetch-depth: 0)",
         )
-    top = Path(repo.working_tree_dir or ".").resolve()
-    prefix = bus_root.resolve().relative_to(top).as_posix()
-    return Base(sha=bases[0].hexsha, ref=ref, prefix="" if prefix == "." else prefix)
+    return Base(sha=bases[0].hexsha, ref=ref, prefix=_in_repo(repo, bus_root))
 
 
 def export_base(repo: git.Repo, base: Base, target: Path, paths: Iterable[str]) -> None:
@@ -80,3 +99,34 @@ def export_base(repo: git.Repo, base: Base, target: Path, paths: Iterable[str]) 
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(blob.data_stream.read())
+
+
+def line_history(bus_root: Path, file: str, lines: tuple[int, int], anchor: int) -> History:
+    """The commits that changed `lines` (first, last) of the bus repo's `file`, newest first, as
+    `git log -L` follows them from HEAD (the lines as HEAD has them, when the work tree changed the
+    file); a note instead outside git, or when HEAD lacks the `anchor` line (committed_lines)."""
+    repo = _repository(bus_root)
+    if repo is None:
+        return History(note="not a git repository")
+    with repo:
+        if not repo.head.is_valid():
+            return History(note="no commits yet")
+        path = _in_repo(repo, bus_root, file)
+        try:
+            blob: Any = repo.head.commit.tree / path
+        except KeyError:
+            return History(note=f"{file} is not committed yet")
+        committed = source_lines(blob.data_stream.read().decode("utf-8", errors="replace"))
+        current = source_lines((bus_root / file).read_text("utf-8", errors="replace"))
+        at_head = committed_lines(committed, current, lines, anchor)
+        if at_head is None:
+            return History(note="not committed yet")
+        lines_of = f"-L{at_head[0]},{at_head[1]}:"
+        try:  # git runs at the top level; the command shown is run in the bus repo, as paths are
+            log = repo.git.log(
+                lines_of + path, f"--format={_RECORD}%h{_FIELD}%ad{_FIELD}%an{_FIELD}%s", "--date=short"
+            )
+        except git.GitCommandError as failed:
+            return History(note=f"git log failed: {str(failed.stderr).strip() or failed}")
+    commits = [Commit(*line[1:].split(_FIELD, 3)) for line in log.split("\n") if line.startswith(_RECORD)]
+    return History(commits=commits, command=f"git log {lines_of}{file}")

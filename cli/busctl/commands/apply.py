@@ -104,7 +104,7 @@ def command(
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
 ) -> int:
-    """Apply the plan to one or more clusters, each under its lock.
+    """Apply the plan to clusters, each under its own lock.
 
     Preflight (validate-only), then batches; several clusters one after the other, in bus.yaml order.
 

@@ -1,7 +1,7 @@
 """The bus model: what bus.yaml, teams.yaml and topics/*.yaml declare.
 
 The classes double as the file formats: field names are the YAML keys, types and bounds are checked
-strictly when a file is loaded (unknown fields are errors), and `busctl schema` derives JSON Schemas
+strictly when a file is loaded (unknown fields are errors), and `busctl editor-schema` derives JSON Schemas
 from them. Positions in the source files live beside the model, in `SourceMap`s.
 """
 

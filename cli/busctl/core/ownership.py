@@ -139,7 +139,7 @@ def _exact(bus: Bus, schemas: SchemaSet, query: str) -> dict[str, Callable[[], O
     if decl is not None:
         found["topic"] = lambda: _topic(bus, schemas, decl, query)
     if schemas.message(query) is not None:
-        found["message"] = lambda: _message(bus, schemas, query.lstrip("."))
+        found["message"] = lambda: message_owner(bus, schemas, query.lstrip("."))
     if query in _groups(bus):
         found["group"] = lambda: _group(bus, query)
     if query in _principals(bus):
@@ -271,7 +271,9 @@ def effective_config(bus: Bus, decl: TopicDecl, catalogue: Catalogue | None = No
     }
 
 
-def _message(bus: Bus, schemas: SchemaSet, fqn: str) -> Ownership:
+def message_owner(bus: Bus, schemas: SchemaSet, fqn: str) -> Ownership:
+    """Who owns message `fqn`: the team whose teams.yaml `schemas:` directory holds its file, else the
+    owner of the first topic carrying it."""
     message = schemas.messages[fqn]
     carriers = topics_carrying(bus, fqn)
     claim = schema_owner(bus, message.file)

@@ -4,7 +4,7 @@ One pydantic model per command report, in a module of its own here (`reports/pla
 from the command's domain result by a `from_...` function next to the model. Every model derives from
 `Document`: extra fields are refused, so a document that drifts from its model fails loudly. All of
 them are written by `busctl.render.json.as_json` and listed in `reports.registry.REPORTS`, from which
-`busctl schema` publishes their JSON Schemas.
+`busctl editor-schema` publishes their JSON Schemas.
 """
 
 from __future__ import annotations

@@ -35,6 +35,12 @@ class OwnerDocument(Document):
     chat: str | None
 
 
+def owner_document(bus: Bus, team: str) -> OwnerDocument:
+    """A team and how to reach it (teams.yaml's chat room and GitHub handle)."""
+    info: Team | None = bus.teams.get(team)
+    return OwnerDocument(team=team, github=info.github if info else None, chat=info.chat if info else None)
+
+
 class SchemaDocument(Document):
     """The message the topic carries and where it is defined (null when the schemas do not define it)."""
 
@@ -139,7 +145,6 @@ def from_declaration(
 ) -> DescribeReport:
     """The report of one declared topic; with `state` and `plan`, compared with the cluster."""
     topic = decl.topic
-    team: Team | None = bus.teams.get(topic.owner)
     changes = changes_by_topic(plan, bus).get(topic.name, []) if plan is not None else []
     observed = state.topics.get(topic.name) if state is not None else None
     changed = {c.key for ch in changes if ch.action is Action.UPDATE_CONFIG for c in ch.configs}
@@ -165,9 +170,7 @@ def from_declaration(
     return DescribeReport(
         topic=topic.name,
         file=decl.file,
-        owner=OwnerDocument(
-            team=topic.owner, github=team.github if team else None, chat=team.chat if team else None
-        ),
+        owner=owner_document(bus, topic.owner),
         description=topic.description,
         lifecycle=topic.lifecycle,
         key=topic.key,

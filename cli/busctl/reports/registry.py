@@ -1,4 +1,4 @@
-"""Every report model by its `busctl schema` name: `<command>-report` -> (model, title)."""
+"""Every report model by its `busctl editor-schema` name: `<command>-report` -> (model, title)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from busctl.reports.lint import LintReport
 from busctl.reports.owner import OwnerReport
 from busctl.reports.plan import PlanReport
 from busctl.reports.rules import RulesReport
+from busctl.reports.schema import SchemaListReport, SchemaShowReport
 from busctl.reports.state import ClusterStateDocument
 from busctl.reports.topics import TopicsReport
 
@@ -37,6 +38,8 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "owner-report": (OwnerReport, "busctl owner QUERY --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
     "rules-report": (RulesReport, "busctl rules --format json"),
+    "schema-list-report": (SchemaListReport, "busctl schema list --format json"),
+    "schema-show-report": (SchemaShowReport, "busctl schema show NAME --format json"),
     "topics-report": (TopicsReport, "busctl topics --format json"),
 }
 
