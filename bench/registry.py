@@ -4,7 +4,7 @@
     .venv/bin/python bench/registry.py --topics 200 --runs 3
 
 A fresh broker (scripts/kafka/kafka, port 45300) and a fresh Apicurio Registry (scripts/registry/registry,
-in-memory, port 45400) are started. A bus of N topics (bench/plan.py's generator: one .proto per topic)
+in-memory, port 45600) are started. A bus of N topics (bench/plan.py's generator: one .proto per topic)
 whose every message imports one shared .proto per team is written with the registry on its cluster; the
 topics are created beforehand with confluent-kafka, so what apply does is the registry's part: N + 5
 subjects, each with its compatibility level (2 x (N + 5) requests, plus a lookup per reference). Timed,
@@ -35,7 +35,7 @@ import plan as single_bench  # bench/plan.py: bus repo, broker, launcher
 ROOT = single_bench.ROOT
 REGISTRY = ROOT / "scripts" / "registry" / "registry"
 KAFKA_PORT = 45300
-REGISTRY_PORT = 45400
+REGISTRY_PORT = 45600  # and 45601; the broker takes 45300 and 45400
 
 
 def start_registry(work: Path, port: int) -> tuple[str, dict[str, str]]:

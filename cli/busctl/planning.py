@@ -124,7 +124,7 @@ class Subjects:
     def plan(self, plan: Plan, allow_delete: bool) -> None:
         """Read the registry and add its subject changes to `plan`."""
         registry = self.connected()
-        state = registry.read_state(self.desired)
+        state = registry.read_state(self.desired, self.tombstoned)
         changes, unmanaged = subject_changes(self.desired, self.tombstoned, state, allow_delete, self.known)
         plan.changes += changes
         plan.registry = registry.url

@@ -216,25 +216,26 @@ class Registry:
 
     # -- the read port of a plan -----------------------------------------------------------------
 
-    def read_state(self, desired: list[DesiredSubject]) -> RegistryState:
+    def read_state(self, desired: list[DesiredSubject], tombstoned: Iterable[str] = ()) -> RegistryState:
         """What the registry holds for each desired subject (in their order: a subject after those
-        it references), with the registry's own check of every schema it would get as a new version."""
+        it references), with the registry's own check of every schema it would get as a new version,
+        and which of the `tombstoned` subjects exist. Each subject is asked for by name: a registry's
+        list of subjects may be cut short (Apicurio lists registry.ccompat.max-subjects, 1,000)."""
         state = RegistryState(
             url=self.url, default_compatibility=self.default_compatibility(), subjects=self.subjects()
         )
-        present = set(state.subjects)
         holding: dict[str, int | None] = {}  # subject -> the version holding git's schema
         for wanted in desired:
-            observed = self._observe(wanted, wanted.subject in present, holding)
+            observed = self._observe(wanted, holding)
             holding[wanted.subject] = observed.holds
             state.observed[wanted.subject] = observed
+        for subject in tombstoned:
+            state.observed[subject] = ObservedSubject(subject, self.latest(subject))
         return state
 
-    def _observe(
-        self, wanted: DesiredSubject, present: bool, holding: dict[str, int | None]
-    ) -> ObservedSubject:
+    def _observe(self, wanted: DesiredSubject, holding: dict[str, int | None]) -> ObservedSubject:
         compatibility = self.compatibility(wanted.subject)
-        latest = self.latest(wanted.subject) if present else None
+        latest = self.latest(wanted.subject)
         if latest is None:
             return ObservedSubject(wanted.subject, None, compatibility=compatibility)
         pending = [r for r in wanted.references if holding.get(r) is None]

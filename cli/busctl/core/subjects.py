@@ -159,7 +159,8 @@ class ObservedSubject:
 
 @dataclass
 class RegistryState:
-    """A registry as read for a plan: every subject it lists and the desired ones in detail."""
+    """A registry as read for a plan: every subject it lists (a registry may cut the list short) and
+    the desired and tombstoned ones, asked for by name, in detail."""
 
     url: str
     default_compatibility: str
@@ -210,7 +211,9 @@ def subject_changes(
             changes.append(change)
     present = set(state.subjects)
     for subject in tombstoned:
-        if subject in present:
+        probed = state.observed.get(subject)
+        exists = probed.latest is not None if probed is not None else subject in present
+        if exists:
             changes.append(_deletion(subject, allow_delete))
     managed = {d.subject for d in desired} | set(tombstoned) | known
     return changes, sorted(present - managed)
