@@ -178,7 +178,8 @@ def problem(data: bytes | None, contract: Contract, subjects_of: SubjectsOf | No
     if subjects is None:
         return f"schema id {framed.schema_id} is not in the schema registry"
     if contract.subject not in subjects:
-        return f"schema id {framed.schema_id} belongs to subject {', '.join(sorted(subjects)) or 'none'}"
+        owners = f"subject{'s' * (len(subjects) > 1)} {', '.join(sorted(subjects))}"
+        return f"schema id {framed.schema_id} belongs to {owners}"
     descriptor = contract.message.DESCRIPTOR
     if framed.indexes != (expected := message_indexes(descriptor)):
         shown = ",".join(map(str, framed.indexes))

@@ -18,6 +18,7 @@ from busctl.reports.plan import PlanReport
 from busctl.reports.rules import RulesReport
 from busctl.reports.state import ClusterStateDocument
 from busctl.reports.topics import TopicsReport
+from busctl.reports.verify import VerifyReportDocument
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
     "alerts-report": (AlertsReport, "busctl alerts --format json"),
@@ -38,6 +39,7 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
     "rules-report": (RulesReport, "busctl rules --format json"),
     "topics-report": (TopicsReport, "busctl topics --format json"),
+    "verify-report": (VerifyReportDocument, "busctl verify --format json"),
 }
 
 
