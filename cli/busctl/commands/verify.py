@@ -12,7 +12,7 @@ import typer
 
 from busctl.adapters import kafka_sample, protoc
 from busctl.adapters import registry as registry_api
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_report, progress
 from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
 from busctl.core.bus import Bus, TopicDecl
 from busctl.core.desired import placed
@@ -83,14 +83,7 @@ def command(
             registry.close()
     url = registry.url if registry is not None else None
     report = VerifyReport(cluster, samples, url, sorted(verdicts.values(), key=lambda v: v.topic))
-    if output is OutputFormat.json:
-        typer.echo(render.as_json(report), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(report), nl=False)
-    else:
-        echo_text(render.as_text(report, color=use_color()))
-        if output is OutputFormat.github:
-            typer.echo(render.as_github(report), nl=False)
+    echo_report(output, render, report)
     return 1 if report.failing else 0
 
 
