@@ -34,6 +34,7 @@ COMMANDS = [  # the README's command reference, in `busctl --help` order
     "codeowners",
     "comment",
     "lag",
+    "verify",
     "alerts",
     "rules",
     "schema",

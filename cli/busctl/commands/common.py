@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -168,6 +168,30 @@ def echo_text(text: str) -> None:
     """Print a text report to stdout; in a workflow log, none of its lines can act as a workflow command
     (render.github.inert): they may quote values from the repo or the cluster."""
     typer.echo(inert(text), nl=False)
+
+
+R = TypeVar("R", contravariant=True)
+
+
+class Renderer(Protocol[R]):
+    """A render module of one report kind (busctl.render.lag, busctl.render.verify)."""
+
+    def as_text(self, report: R, color: bool = False) -> str: ...
+    def as_json(self, report: R) -> str: ...
+    def as_markdown(self, report: R) -> str: ...
+    def as_github(self, report: R) -> str: ...
+
+
+def echo_report(output: OutputFormat, render: Renderer[R], report: R) -> None:
+    """Print the report in the chosen format (github: the text, then its workflow annotations)."""
+    if output is OutputFormat.json:
+        typer.echo(render.as_json(report), nl=False)
+    elif output is OutputFormat.markdown:
+        typer.echo(render.as_markdown(report), nl=False)
+    else:
+        echo_text(render.as_text(report, color=use_color()))
+        if output is OutputFormat.github:
+            typer.echo(render.as_github(report), nl=False)
 
 
 def write_file(path: Path, text: str, parents: bool = False) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_text, progress, use_color
+from busctl.commands.common import FormatOption, OutputFormat, RepoOption, echo_report, progress
 from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
 from busctl.core.alerts import LagTarget, lag_targets
 from busctl.core.diagnostics import BusctlError, did_you_mean
@@ -78,14 +78,7 @@ def command(
     now = time.time()
     ends_then = admin.offsets_for_times(window_starts(targets, last, now))
     report = assess(cluster, targets, last, earlier, stamps, ends_then, now)
-    if output is OutputFormat.json:
-        typer.echo(render.as_json(report), nl=False)
-    elif output is OutputFormat.markdown:
-        typer.echo(render.as_markdown(report), nl=False)
-    else:
-        echo_text(render.as_text(report, color=use_color()))
-        if output is OutputFormat.github:
-            typer.echo(render.as_github(report), nl=False)
+    echo_report(output, render, report)
     return 1 if report.failing else 0
 
 

@@ -19,6 +19,7 @@ from busctl.reports.rules import RulesReport
 from busctl.reports.schema import SchemaListReport, SchemaShowReport
 from busctl.reports.state import ClusterStateDocument
 from busctl.reports.topics import TopicsReport
+from busctl.reports.verify import VerifyReportDocument
 
 REPORTS: dict[str, tuple[type[Document], str]] = {
     "alerts-report": (AlertsReport, "busctl alerts --format json"),
@@ -41,6 +42,7 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "schema-list-report": (SchemaListReport, "busctl schema list --format json"),
     "schema-show-report": (SchemaShowReport, "busctl schema show NAME --format json"),
     "topics-report": (TopicsReport, "busctl topics --format json"),
+    "verify-report": (VerifyReportDocument, "busctl verify --format json"),
 }
 
 
