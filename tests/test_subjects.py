@@ -13,6 +13,7 @@ from busctl.core.subjects import (
     TopicSchemas,
     WireFile,
     desired_subjects,
+    layers,
     subject_changes,
 )
 
@@ -174,3 +175,12 @@ def test_the_fingerprint_moves_with_what_the_plan_was_made_from() -> None:
     assert before != _state(**{"t.x.v1-value": moved}).fingerprint()
     relevelled = ObservedSubject("t.x.v1-value", _version(1), holds=1, compatibility="FULL")
     assert before != _state(**{"t.x.v1-value": relevelled}).fingerprint()
+
+
+def test_layers_put_each_subject_after_every_subject_it_references() -> None:
+    found = [[s.subject for s in layer] for layer in layers(_subjects())]
+    assert found == [
+        ["acme/common/v1/money.proto", "acme/common/v1/currency.proto", "billing.invoices.v1-key"],
+        ["acme/common/v1/price.proto", "billing.invoices.v1-value"],
+        ["shop.orders.v1-value"],
+    ]

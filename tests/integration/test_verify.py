@@ -23,7 +23,6 @@ from busctl.adapters.registry import Registry
 from busctl.protobuf.descriptors import DescriptorIndex
 from tests.conftest import CliResult, write_files
 from tests.integration.conftest import Broker, bus_for
-from tests.registry.conftest import registry  # noqa: F401 (the session's Apicurio)
 from tests.reports import assert_report
 
 pytestmark = [pytest.mark.kafka, pytest.mark.registry, pytest.mark.slow]
@@ -83,7 +82,7 @@ message InvoiceKey {
 @pytest.fixture(scope="module")
 def verify_bus(
     kafka_single: Broker,
-    registry: tuple[str, Path],  # noqa: F811
+    registry: tuple[str, Path],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Path]:
     url = registry[0]
@@ -109,7 +108,7 @@ def _classes(root: Path) -> DescriptorIndex:
 
 
 @pytest.fixture(scope="module")
-def produced(verify_bus: Path, kafka_single: Broker, registry: tuple[str, Path]) -> dict[str, int]:  # noqa: F811
+def produced(verify_bus: Path, kafka_single: Broker, registry: tuple[str, Path]) -> dict[str, int]:
     """Apply the bus (topics and subjects), then produce: returns the schema id of each value subject."""
     from busctl.app import main
 

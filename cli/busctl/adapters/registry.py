@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -28,8 +29,11 @@ from busctl.core.subjects import (
     Reference,
     RegisteredVersion,
     RegistryState,
+    layers,
 )
 
+T = TypeVar("T")
+R = TypeVar("R")
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 SUBJECT_NOT_FOUND = 40401
 VERSION_NOT_FOUND = 40402
@@ -225,12 +229,12 @@ class Registry:
             url=self.url, default_compatibility=self.default_compatibility(), subjects=self.subjects()
         )
         holding: dict[str, int | None] = {}  # subject -> the version holding git's schema
-        for wanted in desired:
-            observed = self._observe(wanted, holding)
-            holding[wanted.subject] = observed.holds
-            state.observed[wanted.subject] = observed
-        for subject in tombstoned:
-            state.observed[subject] = ObservedSubject(subject, self.latest(subject))
+        for layer in layers(desired):
+            for observed in parallel(lambda wanted: self._observe(wanted, holding), layer):
+                holding[observed.subject] = observed.holds
+                state.observed[observed.subject] = observed
+        for subject, latest in zip(tombstoned, parallel(self.latest, list(tombstoned)), strict=True):
+            state.observed[subject] = ObservedSubject(subject, latest)
         return state
 
     def _observe(self, wanted: DesiredSubject, holding: dict[str, int | None]) -> ObservedSubject:
@@ -305,14 +309,20 @@ class RegistryWriter:
     desired: dict[str, DesiredSubject]  # the plan's desired subjects: their schemas, by subject
 
     def set_levels(self, changes: list[Change]) -> Outcomes:
-        return [_sent(self.registry.set_compatibility, _subject(c), _level(c)) for c in changes]
+        return parallel(lambda c: _sent(self.registry.set_compatibility, _subject(c), _level(c)), changes)
 
     def register_schemas(self, changes: list[Change]) -> Outcomes:
-        """Register each change's schema, its references resolved to the versions holding theirs."""
-        return [_sent(self._register, self.desired[_subject(c)]) for c in changes]
+        """Register each change's schema, its references resolved to the versions holding theirs; a
+        layer at a time (`layers`), so a schema is registered after those it references."""
+        outcomes: dict[str, Sent] = {}
+        wanted = [self.desired[_subject(c)] for c in changes]
+        for layer in layers(wanted):
+            for subject, sent in zip(layer, parallel(lambda w: _sent(self._register, w), layer), strict=True):
+                outcomes[subject.subject] = sent
+        return [outcomes[_subject(c)] for c in changes]
 
     def delete_subjects(self, changes: list[Change]) -> Outcomes:
-        return [_sent(self.registry.delete, _subject(c)) for c in changes]
+        return parallel(lambda c: _sent(self.registry.delete, _subject(c)), changes)
 
     def _register(self, wanted: DesiredSubject) -> None:
         references = [Reference(r, r, self._version_of(self.desired[r])) for r in wanted.references]
@@ -325,6 +335,24 @@ class RegistryWriter:
         if version is None:
             raise RegistryError(f"its reference {wanted.subject} does not hold git's schema", status=404)
         return version
+
+
+WORKERS = 8  # requests in flight at once: a registry answers each in a few ms, mostly waiting
+
+
+def parallel(call: Callable[[T], R], items: list[T]) -> list[R]:
+    """`call` of each item, WORKERS at a time, in the items' order. On an interrupt no further item is
+    started (those under way end within the client's timeout)."""
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(items)), thread_name_prefix="busctl-registry")
+    try:
+        results = list(pool.map(call, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def _sent(call: Callable[..., object], *args: Any) -> Sent:

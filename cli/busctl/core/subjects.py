@@ -108,6 +108,20 @@ def desired_subjects(
     return subjects
 
 
+def layers(subjects: list[DesiredSubject]) -> list[list[DesiredSubject]]:
+    """`subjects` (in dependency order) in layers: the first references none of them, each next one
+    only subjects of the layers before it; so a layer's subjects can be read or registered at once."""
+    depth: dict[str, int] = {}
+    found: list[list[DesiredSubject]] = []
+    for subject in subjects:
+        level = 1 + max((depth.get(r, -1) for r in subject.references), default=-1)
+        depth[subject.subject] = level
+        while len(found) <= level:
+            found.append([])
+        found[level].append(subject)
+    return found
+
+
 @dataclass(frozen=True)
 class Reference:
     """A schema's reference to another subject: the import path, the subject and the version."""
