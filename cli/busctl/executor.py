@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from busctl.core.plan import EXECUTION_ORDER, Action, Change, Plan
+from busctl.core.plan import EXECUTION_ORDER, SUBJECT_ACTIONS, Action, Change, Plan
 from busctl.core.ports import ClusterWriter, Outcomes, Status, SubjectWriter
 
 CHUNK = 200  # changes per batch and progress step (the writer may split requests further)
@@ -162,8 +162,9 @@ def execute(
                 report.outcomes.append(Outcome(change, sent.status, sent.error, sent.error_name))
                 if sent.status is not Status.DONE and change.topic:
                     broken_topics.add(change.topic)
-                if sent.status is Status.UNCONFIRMED and not report.stopped:
-                    report.stopped = f"the cluster stopped answering ({sent.error})"
+                if sent.status in (Status.UNCONFIRMED, Status.NOT_STARTED) and not report.stopped:
+                    system = "the schema registry" if action in SUBJECT_ACTIONS else "the cluster"
+                    report.stopped = f"{system} stopped answering ({sent.error})"
             if progress is not None:
                 progress(_VERBS[action], min(start + CHUNK, len(runnable)), len(runnable))
     return report

@@ -22,7 +22,7 @@ from busctl.adapters.kafka import expand
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.model import SchemaRegistry
 from busctl.core.plan import Change
-from busctl.core.ports import DONE, Outcomes, Sent, failed, unconfirmed
+from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
 from busctl.core.subjects import (
     DesiredSubject,
     ObservedSubject,
@@ -44,10 +44,13 @@ NO_SUBJECT_LEVEL = 40408  # Confluent: the subject has no compatibility level of
 class RegistryError(BusctlError):
     """The registry refused a request or could not be reached; `code` is its error_code (0: none)."""
 
-    def __init__(self, message: str, hint: str = "", code: int = 0, status: int = 0) -> None:
+    def __init__(
+        self, message: str, hint: str = "", code: int = 0, status: int = 0, unsent: bool = False
+    ) -> None:
         super().__init__(message, hint)
         self.code = code
         self.status = status
+        self.unsent = unsent  # no connection: the request never reached the registry
 
 
 def shown_url(url: str) -> str:
@@ -115,6 +118,7 @@ class Registry:
             raise RegistryError(
                 f"cannot reach schema registry {self.url}: {printable(str(err)) or type(err).__name__}",
                 f"check bus.yaml {self.where}.url and that the registry is running",
+                unsent=isinstance(err, httpx.ConnectError),
             ) from None
         if response.status_code >= 400:
             raise self._refusal(method, path, response)
@@ -361,5 +365,7 @@ def _sent(call: Callable[..., object], *args: Any) -> Sent:
     except RegistryError as err:
         if err.status:  # the registry answered: nothing changed for this item
             return failed(err.message, str(err.code or err.status))
+        if err.unsent:  # no connection: the request was never sent
+            return Sent(Status.NOT_STARTED, err.message)
         return unconfirmed(err.message)
     return DONE

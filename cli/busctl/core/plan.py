@@ -60,6 +60,7 @@ EXECUTION_ORDER = [
     Action.DELETE_TOPIC,
     Action.DELETE_SUBJECT,
 ]
+SUBJECT_ACTIONS = frozenset({Action.SET_COMPATIBILITY, Action.REGISTER_SCHEMA, Action.DELETE_SUBJECT})
 
 
 @dataclass(frozen=True)
