@@ -58,6 +58,7 @@ class Planner:
     schema_problems: dict[str, str] = field(default_factory=dict)  # topic -> its schema's first error
     schemas: SchemaSet | None = None  # the schemas compiled for the gate (None: not compiled)
     subjects: Subjects | None = None  # the cluster's schema registry and the subjects it should hold
+    notes: tuple[str, ...] = ()  # said in every plan it makes
 
     @property
     def admin(self) -> KafkaAdmin:
@@ -89,6 +90,7 @@ class Planner:
         plan = diff(desired, groups, state, catalogue, self.options, digest)
         if self.subjects is not None:
             self.subjects.plan(plan, self.options.allow_delete)
+        plan.notes += self.notes
         return Survey(desired, state, plan)
 
     @property
@@ -322,9 +324,10 @@ def planners(
             forked.close()
         raise
     admins = [started.get(cluster) or _reader(bus, cluster, timeout, recorded) for cluster in clusters]
-    subjects = _subjects(repo.resolve(), bus, clusters, compiled[0], problems, topic_filter, timeout)
-    if recorded is not None:
-        subjects = {}
+    subjects = {}
+    if recorded is None:
+        subjects = _subjects(repo.resolve(), bus, clusters, compiled[0], problems, topic_filter, timeout)
+    unread_registry = ("its schema registry was not read: the plan is made from a recorded state",)
     return [
         Planner(
             bus,
@@ -341,6 +344,7 @@ def planners(
             problems,
             compiled[0],
             subjects.get(cluster),
+            unread_registry if recorded is not None and bus.config.clusters[cluster].registry else (),
         )
         for cluster, admin in zip(clusters, admins, strict=True)
     ]
