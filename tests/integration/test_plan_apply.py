@@ -178,7 +178,7 @@ def test_saved_plan_applies_and_refuses_when_stale(
     saved = tmp_path / "plan.json"
     assert plan(run, root, "--out", str(saved), "--topic", "billing.t7-*").code == 2
     document = json.loads(saved.read_text())
-    assert document["format_version"] == 2 and document["options"]["topic_filter"] == "billing.t7-*"
+    assert document["format_version"] == 3 and document["options"]["topic_filter"] == "billing.t7-*"
     assert apply(run, root, str(saved)).code == 0
     assert "billing.t7-saved.v1" in kafka_single.tool("topics", "--list")
     # a plan made before an out-of-band change is refused

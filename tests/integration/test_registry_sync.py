@@ -177,6 +177,9 @@ def test_drift_and_a_level_changed_outside_busctl_are_shown(run: Run, bus: Calla
     assert drifted.code == 2, drifted.out
     assert "drift: the registry's latest version" in drifted.out.replace("\n      ", " ")
     assert "level NONE → BACKWARD_TRANSITIVE" in drifted.out
+    listed = json.loads(run("topics", "--cluster", "local", "--repo", str(made.root), "--format", "json").out)
+    (entry,) = [t for t in listed["topics"] if t["name"] == made.topic]
+    assert entry["drift"] == {"status": "differs", "fields": ["schema"]}
 
 
 def test_a_tombstoned_topics_subjects_are_deleted_only_with_allow_delete(

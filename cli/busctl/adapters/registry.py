@@ -1,7 +1,7 @@
 """The schema registry adapter: a Confluent-compatible REST API (Confluent Schema Registry, Apicurio's
 `/apis/ccompat/v7`, Karapace) over httpx. It reads what a plan needs (`read_state`), executes the
 subject changes of a plan (`set_compatibility`, `register_schemas`, `delete_subjects`, reporting each
-like the Kafka writer does) and answers `verify` (`schema_by_id`, `subjects_of_id`).
+like the Kafka writer does) and answers `verify` (`subjects_of_id`).
 
 Subject names are percent-encoded whole in paths (an import path's slashes included). Credentials come
 from bus.yaml `${VAR}`s and never appear in a message: errors name the URL without its user info.
@@ -35,10 +35,6 @@ from busctl.core.subjects import (
 T = TypeVar("T")
 R = TypeVar("R")
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
-SUBJECT_NOT_FOUND = 40401
-VERSION_NOT_FOUND = 40402
-SCHEMA_NOT_FOUND = 40403
-NO_SUBJECT_LEVEL = 40408  # Confluent: the subject has no compatibility level of its own
 
 
 class RegistryError(BusctlError):
@@ -62,16 +58,6 @@ def shown_url(url: str) -> str:
 
 def _path(*parts: str | int) -> str:
     return "/" + "/".join(quote(str(p), safe="") for p in parts)
-
-
-@dataclass(frozen=True)
-class Registered:
-    """A schema as the registry returns it by id."""
-
-    id: int
-    schema: str
-    schema_type: str
-    references: tuple[Reference, ...]
 
 
 class Registry:
@@ -205,17 +191,6 @@ class Registry:
     def delete(self, subject: str) -> list[int]:
         """Soft-delete the subject; the versions it had."""
         return [int(v) for v in self._request("DELETE", _path("subjects", subject)) or []]
-
-    def schema_by_id(self, schema_id: int) -> Registered | None:
-        found = self._absent_is_none("GET", _path("schemas", "ids", schema_id))
-        if found is None:
-            return None
-        return Registered(
-            id=schema_id,
-            schema=str(found.get("schema", "")),
-            schema_type=str(found.get("schemaType") or "AVRO"),
-            references=_references(found.get("references")),
-        )
 
     def subjects_of_id(self, schema_id: int) -> list[tuple[str, int]]:
         """The (subject, version) pairs that hold the schema with this id."""

@@ -88,7 +88,7 @@ def drift(name: str, deleted: bool, state: ClusterState, changes: list[Change]) 
 
 
 def _fields(changes: list[Change]) -> tuple[str, ...]:
-    """Changed config keys (sorted), then partitions, replication_factor and acls, as planned."""
+    """Changed config keys (sorted), then partitions, replication_factor, acls and schema, as planned."""
     configs = sorted({c.key for ch in changes if ch.action is Action.UPDATE_CONFIG for c in ch.configs})
     found = set()
     for change in changes:
@@ -98,7 +98,9 @@ def _fields(changes: list[Change]) -> tuple[str, ...]:
             found.add("replication_factor")
         elif change.action in (Action.CREATE_ACL, Action.DELETE_ACL):
             found.add("acls")
-    return (*configs, *(f for f in ("partitions", "replication_factor", "acls") if f in found))
+        elif change.subject is not None:
+            found.add("schema")  # its registry subject: a new version, a level, drift
+    return (*configs, *(f for f in ("partitions", "replication_factor", "acls", "schema") if f in found))
 
 
 def count_setting(

@@ -31,7 +31,9 @@ class TopicDrift(Document):
     """How the cluster's topic compares with its declaration (the plan's view)."""
 
     status: DriftStatus
-    fields: list[str] = Field(description="What differs: config keys, partitions, replication_factor, acls.")
+    fields: list[str] = Field(
+        description="What differs: config keys, partitions, replication_factor, acls, schema (its subject)."
+    )
 
 
 class TopicEntry(Document):
