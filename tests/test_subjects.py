@@ -76,7 +76,7 @@ def _state(**observed: ObservedSubject) -> RegistryState:
 
 
 def _version(version: int = 1) -> RegisteredVersion:
-    return RegisteredVersion(id=10 + version, version=version, schema="s")
+    return RegisteredVersion(id=10 + version, version=version)
 
 
 def _one(level: str = "BACKWARD") -> list[DesiredSubject]:

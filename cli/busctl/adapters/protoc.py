@@ -121,15 +121,8 @@ def compile_schemas(
     with tempfile.TemporaryDirectory(prefix="busctl-protoc-") as tmp:
         out = descriptor_set_out or Path(tmp) / "descriptors.binpb"
         for batch in batches:
-            argv = [
-                "protoc",
-                f"-I{repo / schema_root}",
-                f"-I{_WKT_INCLUDE}",
-                f"--descriptor_set_out={out}",
-                "--include_source_info",
-                *(["--include_imports"] if descriptor_set_out else []),
-                *batch,
-            ]
+            options = ["--include_source_info", *(["--include_imports"] if descriptor_set_out else [])]
+            argv = _argv(repo, schema_root, out, options, batch)
             rc, stderr = _run_capturing_stderr(argv, Path(tmp) / "stderr.txt")
             if rc != 0:
                 problems += _compile_errors(stderr, repo, schema_root)
@@ -153,14 +146,7 @@ def descriptor_set(repo: Path, schema_root: str, files: list[str]) -> descriptor
         return descriptor_pb2.FileDescriptorSet()
     with tempfile.TemporaryDirectory(prefix="busctl-protoc-") as tmp:
         out = Path(tmp) / "descriptors.binpb"
-        argv = [
-            "protoc",
-            f"-I{repo / schema_root}",
-            f"-I{_WKT_INCLUDE}",
-            f"--descriptor_set_out={out}",
-            "--include_imports",
-            *files,
-        ]
+        argv = _argv(repo, schema_root, out, ["--include_imports"], files)
         rc, stderr = _run_capturing_stderr(argv, Path(tmp) / "stderr.txt")
         if rc != 0:
             first = stderr.strip().splitlines()[:1]
@@ -169,6 +155,18 @@ def descriptor_set(repo: Path, schema_root: str, files: list[str]) -> descriptor
                 "busctl lint shows every error with its position",
             )
         return descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+
+
+def _argv(repo: Path, schema_root: str, out: Path, options: list[str], files: list[str]) -> list[str]:
+    """protoc's arguments: the module and the well-known types on the import path, a descriptor set out."""
+    return [
+        "protoc",
+        f"-I{repo / schema_root}",
+        f"-I{_WKT_INCLUDE}",
+        f"--descriptor_set_out={out}",
+        *options,
+        *files,
+    ]
 
 
 def _key_parts(schema_root: str, sources: dict[str, ProtoSource]) -> list[str]:

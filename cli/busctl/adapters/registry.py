@@ -156,12 +156,7 @@ class Registry:
         found = self._absent_is_none("GET", _path("subjects", subject, "versions", "latest"))
         if found is None:
             return None
-        return RegisteredVersion(
-            id=int(found["id"]),
-            version=int(found["version"]),
-            schema=str(found.get("schema", "")),
-            references=_references(found.get("references")),
-        )
+        return RegisteredVersion(id=int(found["id"]), version=int(found["version"]))
 
     def lookup(self, subject: str, schema: str, references: Iterable[Reference]) -> int | None:
         """The version of `subject` holding this schema with these references, or None."""
@@ -263,12 +258,6 @@ def _body(schema: str, references: Iterable[Reference]) -> dict[str, object]:
         "schema": schema,
         "references": [{"name": r.name, "subject": r.subject, "version": r.version} for r in references],
     }
-
-
-def _references(found: object) -> tuple[Reference, ...]:
-    if not isinstance(found, list):
-        return ()
-    return tuple(Reference(str(r["name"]), str(r["subject"]), int(r["version"])) for r in found)
 
 
 def _subject(change: Change) -> str:

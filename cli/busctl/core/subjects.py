@@ -38,7 +38,7 @@ def schema_digest(schema: str) -> str:
 class WireFile:
     """A compiled .proto as the registry gets it: its schema and the imports registered beside it."""
 
-    schema: str  # base64 FileDescriptorProto
+    schema: str  # the .proto's text, or its base64 FileDescriptorProto (bus.yaml registry.format)
     imports: tuple[str, ...]  # builtins left out
 
 
@@ -137,7 +137,7 @@ class DesiredSubject:
 
     subject: str
     file: str  # the .proto's import path: its schema
-    schema: str  # base64 FileDescriptorProto
+    schema: str  # as the registry gets it: the .proto's text, or its base64 FileDescriptorProto
     references: tuple[str, ...]  # the subjects of its imports, in import order (builtins left out)
     compatibility: str
     role: Role
@@ -154,8 +154,6 @@ class RegisteredVersion:
 
     id: int
     version: int
-    schema: str
-    references: tuple[Reference, ...] = ()
 
 
 @dataclass(frozen=True)
