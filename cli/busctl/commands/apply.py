@@ -107,6 +107,7 @@ def command(
     """Apply the plan to clusters, each under its own lock.
 
     Preflight (validate-only), then batches; several clusters one after the other, in bus.yaml order.
+    A cluster's schema registry subjects come after its topics: levels, then schemas, imports first.
 
     Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
     now is exactly that plan (a fleet plan: each cluster's part, on its own). Ctrl-C, SIGTERM or SIGHUP

@@ -121,8 +121,9 @@ def command(
 
     Read each cluster in bulk (several at once) and show what apply would change: creates, config
     updates, partition increases, ACLs, deletions of tombstoned topics, blocked changes, undeclared
-    (unmanaged) topics, and topics not planned because their files have lint errors (exit 1).
-    --save-state records what was read; --state plans from such a record, offline, with the same
+    (unmanaged) topics, and topics not planned because their files have lint errors (exit 1). A
+    cluster with a schema registry in bus.yaml also gets its subjects planned: new subjects and
+    versions (checked by the registry), compatibility levels, drift. --save-state records what was read; --state plans from such a record, offline, with the same
     fingerprints.
 
     Example: busctl plan --cluster 'prod-*' --out plan.json
