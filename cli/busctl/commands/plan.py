@@ -123,8 +123,8 @@ def command(
     updates, partition increases, ACLs, deletions of tombstoned topics, blocked changes, undeclared
     (unmanaged) topics, and topics not planned because their files have lint errors (exit 1). A
     cluster with a schema registry in bus.yaml also gets its subjects planned: new subjects and
-    versions (checked by the registry), compatibility levels, drift. --save-state records what was read; --state plans from such a record, offline, with the same
-    fingerprints.
+    versions (checked by the registry), compatibility levels, drift. --save-state records what was
+    read; --state plans from such a record, offline, with the same fingerprints.
 
     Example: busctl plan --cluster 'prod-*' --out plan.json
     """
