@@ -108,7 +108,15 @@ class Registry:
             ) from None
         if response.status_code >= 400:
             raise self._refusal(method, path, response)
-        return response.json() if response.content else None
+        try:
+            return response.json() if response.content else None
+        except ValueError:  # e.g. a web page: the URL is not the registry's API
+            raise RegistryError(
+                f"schema registry {self.url} answered {method} {path} with something that is not JSON",
+                f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API "
+                "(Apicurio: .../apis/ccompat/v7)",
+                status=response.status_code,
+            ) from None
 
     def _refusal(self, method: str, path: str, response: httpx.Response) -> RegistryError:
         try:
@@ -121,6 +129,8 @@ class Registry:
         hint = ""
         if response.status_code in (401, 403):
             hint = f"check bus.yaml {self.where}.username and .password (their ${{VAR}}s)"
+        elif response.status_code == 404 and not code:  # no registry error: not the registry's API
+            hint = f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API"
         return RegistryError(
             f"schema registry {self.url} refused {method} {path}: HTTP {response.status_code}: {said}",
             hint,
