@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from busctl.adapters.registry import Registry, RegistryWriter
 from busctl.core.bus import Bus, selected
 from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics, placed
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
-from busctl.core.diff import DiffOptions, diff
+from busctl.core.diff import DiffOptions, diff, selected_by
 from busctl.core.errors import LoadError
 from busctl.core.model import KEY_KINDS, BusConfig
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
@@ -384,10 +383,6 @@ def _subjects(
 
     wires = {form: wire_files(form) for form in formats}
 
-    def file_of(message: str) -> str | None:
-        info = schemas.message(message)
-        return info.file.removeprefix(prefix) if info is not None and info.file.startswith(prefix) else None
-
     found = {}
     for cluster in with_registry:
         settings = bus.config.clusters[cluster].registry
@@ -396,15 +391,15 @@ def _subjects(
         needed, tombstoned = [], []
         for decl in placed(bus, cluster):
             topic = decl.topic
-            if topic_filter is not None and not fnmatch.fnmatchcase(topic.name, topic_filter):
+            if not selected_by(topic.name, topic_filter):
                 continue
             if topic.lifecycle == "deleted":
                 tombstoned += [value_subject(topic.name), key_subject(topic.name)]
                 continue
-            value_file = file_of(topic.schema_)
+            value_file = schemas.import_path(topic.schema_)
             if value_file is None or topic.name in problems or value_file not in wire:
                 continue  # the topic is not created either (the schema gate): nothing to register
-            key_file = None if topic.key in KEY_KINDS else file_of(topic.key)
+            key_file = None if topic.key in KEY_KINDS else schemas.import_path(topic.key)
             level = topic.compatibility or bus.config.schemas.compatibility
             needed.append(TopicSchemas(topic.name, value_file, key_file, level))
         try:

@@ -3,7 +3,6 @@ declared topic, checked against its key and value messages."""
 
 from __future__ import annotations
 
-import fnmatch
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +16,8 @@ from busctl.commands.plan import ClusterOption, TimeoutOption, TopicOption
 from busctl.core.bus import Bus, TopicDecl
 from busctl.core.desired import placed
 from busctl.core.diagnostics import BusctlError, did_you_mean
+from busctl.core.diff import selected_by
 from busctl.core.model import KEY_KINDS
-from busctl.core.schemas import SchemaSet
 from busctl.core.subjects import key_subject, value_subject
 from busctl.core.verify import TopicVerdict, VerifyReport, Violation
 from busctl.planning import compiled_schemas, connect, schema_problems, valid_bus
@@ -55,7 +54,7 @@ def command(
     bus = valid_bus(repo, untouched="nothing was read from the cluster")
     admin = connect(bus.config, cluster, timeout)
     declared = [d for d in placed(bus, cluster) if d.topic.lifecycle != "deleted"]
-    chosen = [d for d in declared if topic is None or fnmatch.fnmatchcase(d.topic.name, topic)]
+    chosen = [d for d in declared if selected_by(d.topic.name, topic)]
     if topic is not None and not chosen:
         raise BusctlError(
             f"no declared topic on cluster {cluster} matches --topic {topic}",
@@ -104,7 +103,7 @@ def _contracts(
             verdicts[t.name].problem = f"its schema has errors: {problems[t.name]}"
     good = [v for v in verdicts.values() if not v.problem]
     root = bus.config.schemas.root
-    files = sorted({f for v in good for fqn in (v.value, v.key) if (f := _file_of(schemas, root, fqn))})
+    files = sorted({f for v in good for fqn in (v.value, v.key) if fqn and (f := schemas.import_path(fqn))})
     index = DescriptorIndex(protoc.descriptor_set(repo, root, files))
     contracts = {
         v.topic: (
@@ -114,12 +113,6 @@ def _contracts(
         for v in good
     }
     return verdicts, contracts
-
-
-def _file_of(schemas: SchemaSet, root: str, fqn: str | None) -> str | None:
-    """The import path of the file defining message `fqn`."""
-    info = schemas.message(fqn) if fqn else None
-    return info.file.removeprefix(f"{root}/") if info is not None else None
 
 
 def _judge(

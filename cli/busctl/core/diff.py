@@ -48,7 +48,12 @@ class DiffOptions:
 
 def in_scope(name: str, options: DiffOptions) -> bool:
     """Whether the --topic glob selects this topic."""
-    return options.topic_filter is None or fnmatch.fnmatchcase(name, options.topic_filter)
+    return selected_by(name, options.topic_filter)
+
+
+def selected_by(name: str, topic_filter: str | None) -> bool:
+    """Whether a --topic glob (None: every topic) selects this topic."""
+    return topic_filter is None or fnmatch.fnmatchcase(name, topic_filter)
 
 
 def is_protected(name: str, patterns: Iterable[str]) -> bool:

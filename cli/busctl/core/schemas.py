@@ -43,6 +43,12 @@ class SchemaSet:
         """The message named `fqn` (a leading dot is accepted), or None."""
         return self.messages.get(fqn.lstrip("."))
 
+    def import_path(self, fqn: str) -> str | None:
+        """The import path (relative to the schema root) of the file defining message `fqn`, or None."""
+        info = self.message(fqn)
+        prefix = f"{self.root}/"
+        return info.file.removeprefix(prefix) if info is not None and info.file.startswith(prefix) else None
+
     def at(self, file: str, line: int) -> MessageInfo | None:
         """The innermost message defined in `file` whose definition spans `line`."""
         inside = [m for m in self.messages.values() if m.file == file and m.span.line <= line <= m.end_line]
