@@ -29,6 +29,7 @@ from busctl.core.subjects import (
     TopicSchemas,
     WireFile,
     desired_subjects,
+    is_builtin,
     key_subject,
     schema_digest,
     subject_changes,
@@ -358,20 +359,36 @@ def _subjects(
     topic_filter: str | None,
     timeout: float,
 ) -> dict[str, Subjects]:
-    """For each cluster naming a schema registry, the subjects its topics need; the module is
-    compiled once more, into the descriptors producers embed, only when some cluster has one."""
+    """For each cluster naming a schema registry, the subjects its topics need; the files those need
+    are compiled once more, into the descriptors producers embed, only when some cluster has one."""
     with_registry = [c for c in clusters if bus.config.clusters[c].registry is not None]
     if not with_registry or not schemas.compiled:
         return {}
     root = bus.config.schemas.root
-    prefix = f"{root}/"
-    files = sorted(f.removeprefix(prefix) for f in schemas.files)
-    index = DescriptorIndex(protoc.descriptor_set(repo, root, files))
+    needed: dict[str, list[TopicSchemas]] = {}
+    tombstoned: dict[str, list[str]] = {}
+    for cluster in with_registry:
+        needed[cluster], tombstoned[cluster] = [], []
+        for decl in placed(bus, cluster):
+            topic = decl.topic
+            if not selected_by(topic.name, topic_filter):
+                continue
+            if topic.lifecycle == "deleted":
+                tombstoned[cluster] += [value_subject(topic.name), key_subject(topic.name)]
+                continue
+            value_file = schemas.import_path(topic.schema_)
+            if value_file is None or topic.name in problems:
+                continue  # the topic is not created either (the schema gate): nothing to register
+            key_file = None if topic.key in KEY_KINDS else schemas.import_path(topic.key)
+            level = topic.compatibility or bus.config.schemas.compatibility
+            needed[cluster].append(TopicSchemas(topic.name, value_file, key_file, level))
+    files = sorted({f for wanted in needed.values() for t in wanted for f in (t.value_file, t.key_file) if f})
+    index = DescriptorIndex(protoc.descriptor_set(repo, root, files))  # with what they import
     names = {value_subject(d.topic.name) for d in bus.topics} | {
         key_subject(d.topic.name) for d in bus.topics
     }
-    known = frozenset(names | set(index.registrable()))
-    formats = {settings.format for c in with_registry if (settings := bus.config.clusters[c].registry)}
+    module = {f.removeprefix(f"{root}/") for f in schemas.files}
+    known = frozenset(names | {f for f in module if not is_builtin(f)})
 
     def wire_files(form: str) -> dict[str, WireFile]:
         if form == "descriptor":
@@ -381,35 +398,20 @@ def _subjects(
             name: index.wire_file(name, (source / name).read_text("utf-8")) for name in index.registrable()
         }
 
+    formats = {settings.format for c in with_registry if (settings := bus.config.clusters[c].registry)}
     wires = {form: wire_files(form) for form in formats}
-
     found = {}
     for cluster in with_registry:
         settings = bus.config.clusters[cluster].registry
         assert settings is not None
-        wire = wires[settings.format]
-        needed, tombstoned = [], []
-        for decl in placed(bus, cluster):
-            topic = decl.topic
-            if not selected_by(topic.name, topic_filter):
-                continue
-            if topic.lifecycle == "deleted":
-                tombstoned += [value_subject(topic.name), key_subject(topic.name)]
-                continue
-            value_file = schemas.import_path(topic.schema_)
-            if value_file is None or topic.name in problems or value_file not in wire:
-                continue  # the topic is not created either (the schema gate): nothing to register
-            key_file = None if topic.key in KEY_KINDS else schemas.import_path(topic.key)
-            level = topic.compatibility or bus.config.schemas.compatibility
-            needed.append(TopicSchemas(topic.name, value_file, key_file, level))
         try:
             client: Registry | BusctlError = registry_api.connect(cluster, settings, timeout)
         except BusctlError as err:
             client = err
         found[cluster] = Subjects(
             client,
-            desired_subjects(needed, wire, bus.config.schemas.compatibility),
-            tombstoned,
+            desired_subjects(needed[cluster], wires[settings.format], bus.config.schemas.compatibility),
+            tombstoned[cluster],
             known,
         )
     return found
