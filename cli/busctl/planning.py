@@ -14,10 +14,10 @@ from busctl.adapters.cache import Cache
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.adapters.kafka_fork import ForkedRead
 from busctl.adapters.registry import Registry, RegistryWriter
-from busctl.core.bus import Bus, selected
+from busctl.core.bus import Bus, deletion_approved, selected
 from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics, placed
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
-from busctl.core.diff import DiffOptions, diff, selected_by
+from busctl.core.diff import DiffOptions, deletions, diff, selected_by, warn_readers
 from busctl.core.errors import LoadError
 from busctl.core.model import KEY_KINDS, BusConfig
 from busctl.core.plan import FleetPlan, NotPlanned, Plan, Unread
@@ -59,6 +59,8 @@ class Planner:
     schemas: SchemaSet | None = None  # the schemas compiled for the gate (None: not compiled)
     subjects: Subjects | None = None  # the cluster's schema registry and the subjects it should hold
     notes: tuple[str, ...] = ()  # said in every plan it makes
+    # a client of the live cluster, for the consumer groups of topics it deletes (None: a recorded state)
+    groups_admin: Callable[[], KafkaAdmin] | None = None
 
     @property
     def admin(self) -> KafkaAdmin:
@@ -75,6 +77,11 @@ class Planner:
     def plan(self) -> Plan:
         return self.survey().plan
 
+    def close(self) -> None:
+        """End a read started early (in a process of its own) that will not be asked for."""
+        if isinstance(self.reader, ForkedRead):
+            self.reader.close()
+
     def survey(self) -> Survey:
         """Read the cluster and diff: the desired topics, the state read and the plan between them."""
         catalogue = load_catalogue()
@@ -90,8 +97,29 @@ class Planner:
         plan = diff(desired, groups, state, catalogue, self.options, digest)
         if self.subjects is not None:
             self.subjects.plan(plan, self.options.allow_delete)
+        deleting = deletions(plan, [t.name for t in desired if t.deleted])
+        if deleting:
+            self._warn_readers(plan, deleting)
         plan.notes += self.notes
         return Survey(desired, state, plan)
+
+    def _warn_readers(self, plan: Plan, topics: set[str]) -> None:
+        """Name, on each deletion, the consumer groups with offsets on its topic."""
+        names = ", ".join(sorted(topics))
+        try:
+            admin = self._live_client()
+            if admin is None:
+                plan.notes.append(f"the consumer groups of {names} were not read (a recorded state)")
+                return
+            warn_readers(plan, admin.readers_of(topics))
+        except BusctlError as err:
+            plan.notes.append(f"the consumer groups of {names} could not be read: {err.message}")
+
+    def _live_client(self) -> KafkaAdmin | None:
+        """The live cluster's client: the reader's, or a new one (None for a recorded state)."""
+        if isinstance(self.reader, KafkaAdmin):
+            return self.reader
+        return None if self.groups_admin is None else self.groups_admin()
 
     @property
     def subject_writer(self) -> RegistryWriter | None:
@@ -111,6 +139,7 @@ class Subjects:
     desired: list[DesiredSubject]
     tombstoned: list[str]
     known: frozenset[str]
+    approved: frozenset[str] = frozenset()  # tombstoned subjects whose topic's file approves the deletion
 
     def connected(self) -> Registry:
         if isinstance(self.registry, BusctlError):
@@ -127,7 +156,9 @@ class Subjects:
         """Read the registry and add its subject changes to `plan`."""
         registry = self.connected()
         state = registry.read_state(self.desired, self.tombstoned)
-        changes, unmanaged = subject_changes(self.desired, self.tombstoned, state, allow_delete, self.known)
+        changes, unmanaged = subject_changes(
+            self.desired, self.tombstoned, state, allow_delete, self.known, self.approved
+        )
         plan.changes += changes
         plan.registry = registry.url
         plan.registry_fingerprint = state.fingerprint()
@@ -345,6 +376,7 @@ def planners(
             compiled[0],
             subjects.get(cluster),
             unread_registry if recorded is not None and bus.config.clusters[cluster].registry else (),
+            None if recorded is not None else partial(connect, bus.config, cluster, timeout),
         )
         for cluster, admin in zip(clusters, admins, strict=True)
     ]
@@ -367,14 +399,17 @@ def _subjects(
     root = bus.config.schemas.root
     needed: dict[str, list[TopicSchemas]] = {}
     tombstoned: dict[str, list[str]] = {}
+    approved: dict[str, set[str]] = {}
     for cluster in with_registry:
-        needed[cluster], tombstoned[cluster] = [], []
+        needed[cluster], tombstoned[cluster], approved[cluster] = [], [], set()
         for decl in placed(bus, cluster):
             topic = decl.topic
             if not selected_by(topic.name, topic_filter):
                 continue
             if topic.lifecycle == "deleted":
-                tombstoned[cluster] += [value_subject(topic.name), key_subject(topic.name)]
+                gone = [value_subject(topic.name), key_subject(topic.name)]
+                tombstoned[cluster] += gone
+                approved[cluster] |= set(gone) if deletion_approved(topic) else set()
                 continue
             value_file = schemas.import_path(topic.schema_)
             if value_file is None or topic.name in problems:
@@ -413,6 +448,7 @@ def _subjects(
             desired_subjects(needed[cluster], wires[settings.format], bus.config.schemas.compatibility),
             tombstoned[cluster],
             known,
+            frozenset(approved[cluster]),
         )
     return found
 

@@ -141,7 +141,7 @@ def test_tombstone_deletes_only_with_allow_delete(
     assert apply(run, root).code == 0
     write_files(root, {"topics/billing/t5.yaml": topic_yaml(name, extra="lifecycle: deleted\n")})
     blocked = plan(run, root, "--topic", name)
-    assert "reason: tombstoned (lifecycle: deleted); deleting needs --allow-delete" in blocked.out
+    assert "reason: tombstoned, and its file does not approve the deletion (BUS515)" in blocked.out
     assert name in kafka_single.tool("topics", "--list")
     deleting = apply(run, root, "--topic", name, "--allow-delete")
     assert deleting.code == 0, deleting.out

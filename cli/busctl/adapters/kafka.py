@@ -306,6 +306,16 @@ class KafkaAdmin:
             groups={g: self._group(g, committed[g], descriptions[g], counts) for g in names},
         )
 
+    def readers_of(self, topics: set[str]) -> dict[str, GroupOffsets]:
+        """Every consumer group of the cluster that has offsets committed on one of `topics`, with its
+        state and member count (only its offsets on those topics kept)."""
+        listed = self._read(
+            lambda: self.admin.list_consumer_groups(request_timeout=self.timeout), "list consumer groups"
+        )
+        groups = {listing.group_id for listing in listed.valid}
+        sample = self.read_offsets(topics, groups)
+        return {name: group for name, group in sample.groups.items() if group.committed}
+
     def _list_offsets(self, partitions: list[Any], spec: Any) -> dict[Any, Future[Any]]:
         if not partitions:
             return {}

@@ -42,7 +42,7 @@ from busctl.commands.plan import (
 )
 from busctl.core.diagnostics import BusctlError, printable
 from busctl.core.lock import Lease
-from busctl.core.plan import SYMBOLS, Plan, first_difference
+from busctl.core.plan import SYMBOLS, Plan, Skipped, first_difference
 from busctl.core.ports import Status
 from busctl.core.topic_configs import load_catalogue
 from busctl.core.units import UnitError, parse_duration_ms
@@ -61,7 +61,7 @@ from busctl.reports.fleet import (
     is_fleet_document,
     part_documents,
 )
-from busctl.reports.plan import plan_document, plan_from_document
+from busctl.reports.plan import is_skipped_document, plan_document, plan_from_document
 
 PlanFileArgument = Annotated[
     Path | None, typer.Argument(help="A plan saved by `busctl plan --out FILE`.", metavar="PLANFILE")
@@ -379,6 +379,8 @@ def _read_plan_file(plan_file: Path) -> dict[str, Any]:
                 f"{status.st_size} bytes, more than a plan of any real cluster ({MAX_PLAN_BYTES})"
             )
         document: dict[str, Any] = json.loads(plan_file.read_text("utf-8"))
+        if is_skipped_document(document):
+            raise ValueError(f"it records a skipped plan, {Skipped.reason}: there is nothing to apply")
         # refuses anything but a dict of a plan's (or a fleet plan's) shape
         fleet_from_document(document) if is_fleet_document(document) else plan_from_document(document)
     except (OSError, ValueError, RecursionError) as err:

@@ -13,14 +13,14 @@ import typer
 from busctl import __version__
 from busctl.adapters import github
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import FleetPlan, Plan, Unread
+from busctl.core.plan import FleetPlan, Plan, Skipped, Unread
 from busctl.core.topic_configs import load_catalogue
 from busctl.render.comment import MARKER, CommentInputs, render_comment
 from busctl.reports import validated
 from busctl.reports.check import CheckReport
 from busctl.reports.fleet import fleet_from_document, is_fleet_document
 from busctl.reports.lint import LintReport
-from busctl.reports.plan import plan_from_document
+from busctl.reports.plan import is_skipped_document, plan_from_document, skipped_from_document
 from busctl.reports.registry import REPORTS
 
 Step = Literal["lint", "check", "plan"]
@@ -69,11 +69,14 @@ def command(
     missing: list[str] = []
     lint_report = _read(lint, "lint", _lint, missing)
     check_report = _read(check, "check", _check, missing)
-    plan_docs: dict[str, Plan | Unread | None] = {}
+    plan_docs: dict[str, Plan | Unread | Skipped | None] = {}
     for path in plans or []:
         fleet = _read(path, "plan", _plans, missing)
         if fleet is None:
             plan_docs[path.name] = None
+            continue
+        if isinstance(fleet, Skipped):
+            plan_docs |= dict.fromkeys(fleet.clusters, fleet)
             continue
         plan_docs |= {part.cluster: part for part in fleet.parts}
     inputs = CommentInputs(lint_report, check_report, plan_docs, __version__, tuple(missing))
@@ -119,8 +122,10 @@ def _read(path: Path | None, step: Step, read: Callable[[object], R], missing: l
         raise BusctlError(f"{path} is not a busctl {what}: {wrong}", hint) from None
 
 
-def _plans(data: object) -> FleetPlan:
-    """A saved plan file, one cluster's or a fleet's, as a fleet."""
+def _plans(data: object) -> FleetPlan | Skipped:
+    """A saved plan file, one cluster's or a fleet's, as a fleet; or the record of a skipped plan."""
+    if is_skipped_document(data):
+        return skipped_from_document(data)
     return fleet_from_document(data) if is_fleet_document(data) else FleetPlan([plan_from_document(data)])
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Protocol, TypeVar
 import typer
 
 from busctl.adapters.cache import open_cache
+from busctl.adapters.kafka_errors import missing_credentials
 from busctl.commands.common import (
     CacheDirOption,
     FormatOption,
@@ -22,7 +23,7 @@ from busctl.commands.common import (
     write_file,
 )
 from busctl.core.diagnostics import BusctlError
-from busctl.core.plan import FleetPlan, Plan
+from busctl.core.plan import FleetPlan, Plan, Skipped
 from busctl.core.state import state_to_dict
 from busctl.core.topic_configs import Catalogue, load_catalogue
 from busctl.planning import is_pattern, planners, survey_fleet
@@ -116,6 +117,12 @@ def command(
     save_state: SaveStateOption = None,
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
+    skip_without_credentials: bool = typer.Option(
+        False,
+        "--skip-without-credentials",
+        help="When no chosen cluster has its credentials (bus.yaml's ${VAR}s unset or empty, as in a "
+        "pull request from a fork), say the plan is skipped and exit 0 instead of failing.",
+    ),
 ) -> int:
     """Show what apply would change on one or more clusters.
 
@@ -142,6 +149,16 @@ def command(
         cache=open_cache(repo.resolve(), cache_dir, enabled=not no_cache),
         parsed=True,
     )
+    if skip_without_credentials and state is None:
+        lacking = {
+            p.options.cluster: missing_credentials(p.bus.config.clusters[p.options.cluster], os.environ)
+            for p in making
+        }
+        if all(lacking.values()):
+            for planner in making:
+                planner.close()
+            _show_skipped(Skipped({c: tuple(v) for c, v in lacking.items()}), output, out)
+            return 0
     names = ", ".join(p.options.cluster for p in making)
     with progress(f"reading cluster{'s' * (len(making) > 1)} {names}"):
         fleet, states = survey_fleet(making)
@@ -161,6 +178,18 @@ def command(
     if detailed_exitcode and any(p.has_changes or p.blocked for p in plans):
         return 2
     return 0
+
+
+def _show_skipped(skipped: Skipped, output: OutputFormat, out: Path | None) -> None:
+    """Say why no plan was made; `out` records it (comment shows it, apply refuses it)."""
+    if out is not None:
+        write_file(out, render.skipped_as_json(skipped))
+    if output is OutputFormat.json:
+        typer.echo(render.skipped_as_json(skipped), nl=False)
+        return
+    echo_text(render.skipped_as_text(skipped))
+    if output is OutputFormat.github:
+        typer.echo(render.skipped_as_github(skipped), nl=False)
 
 
 def _save(path: Path, text: str) -> None:

@@ -13,6 +13,14 @@ from busctl.core.diagnostics import Span
 from busctl.core.model import BusConfig, Cluster, ClusterValues, Defaults, Team, Topic
 from busctl.core.source import SourceMap
 
+TOMBSTONE_RULE = "BUS515"  # the check rule a tombstone's file approves: that approval lets apply delete it
+
+
+def deletion_approved(topic: Topic) -> bool:
+    """Whether the topic is a tombstone whose file approves its deletion (`approvals: [{rule: BUS515}]`,
+    which `busctl check` asks for in the change that tombstones it)."""
+    return topic.lifecycle == "deleted" and any(a.rule == TOMBSTONE_RULE for a in topic.approvals)
+
 
 @dataclass(frozen=True)
 class TopicDecl:

@@ -7,7 +7,7 @@ import json
 import operator
 from dataclasses import dataclass, field, fields
 
-from busctl.core.bus import Bus, Origin, TopicDecl, effective, is_placed
+from busctl.core.bus import Bus, Origin, TopicDecl, deletion_approved, effective, is_placed
 from busctl.core.state import AclBinding
 from busctl.core.topic_configs import Catalogue
 
@@ -25,6 +25,7 @@ class DesiredTopic:
     keyed: bool
     deleted: bool
     acls: frozenset[AclBinding]
+    deletion_approved: bool = False  # a tombstone whose reviewed file approves its deletion
     schema_problem: str = ""  # the first lint error of its schema (compiled): it is not created then
     # where partitions, replication_factor (`origins`) and each config come from; not in the digest
     origins: dict[str, Origin] = field(default_factory=dict, compare=False)
@@ -67,6 +68,7 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
                 keyed=topic.key != "none",
                 deleted=topic.lifecycle == "deleted",
                 acls=frozenset(acls),
+                deletion_approved=deletion_approved(topic),
                 origins=settings.origins,
                 config_origins=settings.config_origins,
             )

@@ -2,7 +2,8 @@
 
 Safety rules: undeclared topics are listed as unmanaged and never touched; protected topics (and
 busctl's own lock topic) are never touched; a declared topic the principal cannot see is never
-created; a topic is deleted only through a `lifecycle: deleted` tombstone and --allow-delete; a config
+created; a topic is deleted only through a `lifecycle: deleted` tombstone whose file approves the
+deletion (rule BUS515, asked for by `busctl check`) or --allow-delete; a config
 override is removed only if it was set on the topic (DYNAMIC_TOPIC_CONFIG) and is no longer declared;
 declared values equal to the cluster's effective value (after unit normalisation) are no change.
 """
@@ -13,11 +14,12 @@ import fnmatch
 import functools
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from busctl.core.bus import Source
+from busctl.core.bus import TOMBSTONE_RULE, Source
 from busctl.core.desired import MANAGED_OPERATIONS, DesiredTopic, desired_digest
+from busctl.core.lag import GroupOffsets
 from busctl.core.lock import LOCK_TOPIC
 from busctl.core.plan import Action, Change, ConfigChange, NotPlanned, Plan, Risk
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, TopicState
@@ -119,6 +121,39 @@ def _considered(name: str, options: DiffOptions) -> bool:
         and not is_protected(name, options.protected)
         and name not in options.held_names
     )
+
+
+def deletions(plan: Plan, tombstones: Collection[str]) -> set[str]:
+    """The tombstoned topics the plan deletes or blocks the deletion of (those on the cluster)."""
+    wanted = set(tombstones)
+    return {
+        c.topic
+        for c in plan.changes
+        if c.topic in wanted
+        and c.action in (Action.DELETE_TOPIC, Action.BLOCKED)
+        and c.acl is None
+        and c.subject is None
+    }
+
+
+def warn_readers(plan: Plan, readers: Mapping[str, GroupOffsets]) -> None:
+    """On each topic deletion, planned or blocked, a warning naming the consumer groups that have
+    offsets committed on the topic: those with members (active: they read it now) first."""
+    for index, change in enumerate(plan.changes):
+        if change.action not in (Action.DELETE_TOPIC, Action.BLOCKED) or change.acl or change.subject:
+            continue
+        groups = {n: g for n, g in readers.items() if any(t == change.topic for t, _ in g.committed)}
+        if not groups:
+            continue
+        active = sorted(n for n, g in groups.items() if g.members)
+        named = [f"{n} ({groups[n].members} member{'s' * (groups[n].members != 1)})" for n in active]
+        named += [f"{n} (no members)" for n in sorted(groups.keys() - set(active))]
+        what = (
+            f"{len(active)} active consumer group{'s' * (len(active) != 1)} read{'s' * (len(active) == 1)} it"
+            if active
+            else "consumer groups have offsets on it, none active now"
+        )
+        plan.changes[index] = replace(change, warnings=(*change.warnings, f"{what}: {', '.join(named)}"))
 
 
 def health_notes(state: ClusterState, options: DiffOptions) -> list[str]:
@@ -293,16 +328,23 @@ def _creation(topic: DesiredTopic, state: ClusterState, cluster: str) -> Change:
     )
 
 
+def deletes(topic: DesiredTopic, options: DiffOptions) -> bool:
+    """Whether the plan deletes this tombstone: its reviewed file approves it (rule BUS515), or the
+    operator said --allow-delete."""
+    return topic.deleted and (topic.deletion_approved or options.allow_delete)
+
+
 def _deletion(topic: DesiredTopic, observed: TopicState | None, options: DiffOptions) -> list[Change]:
     if observed is None:
         return []
-    if not options.allow_delete:
+    if not deletes(topic, options):
         return [
             Change(
                 Action.BLOCKED,
                 topic.name,
-                reason="tombstoned (lifecycle: deleted); deleting needs --allow-delete",
-                remedy="run plan/apply with --allow-delete",
+                reason=f"tombstoned, and its file does not approve the deletion ({TOMBSTONE_RULE})",
+                remedy=f"approve the deletion in the topic's file (approvals: [{{rule: {TOMBSTONE_RULE}, "
+                "reason: ...}]) in a reviewed change, or plan/apply with --allow-delete",
                 risk="high",
             )
         ]
@@ -432,13 +474,13 @@ def _acl_changes(
         if any(t.acls for t in scope):
             plan.notes.append("the cluster has no authorizer: ACLs are not managed")
         return []
-    kept = [t for t in scope if not (t.deleted and options.allow_delete)]  # deleted topics lose their ACLs
+    kept = [t for t in scope if not deletes(t, options)]  # deleted topics lose their ACLs
     groups_in_scope = {a.resource_name for t in scope for a in t.acls if a.resource_type == "GROUP"}
     if options.topic_filter is None:
         groups_in_scope |= declared_groups
     # a group is shared by every topic that declares it: with --topic, the group ACLs that topics out of
     # scope declare are wanted too (they are not this plan's to remove)
-    deleted = {t.name for t in scope if t.deleted and options.allow_delete}
+    deleted = {t.name for t in scope if deletes(t, options)}
     wanted = {acl for t in kept for acl in t.acls} | {
         acl
         for t in desired

@@ -164,7 +164,8 @@ class Topic(Strict):
         "schemas.compatibility.",
     )
     lifecycle: Lifecycle = Field(
-        "active", description="deleted = tombstone: deleted by apply --allow-delete."
+        "active",
+        description="deleted = tombstone: apply deletes the topic once its file approves rule BUS515.",
     )
     approvals: list[Approval] = Field(
         default_factory=list,

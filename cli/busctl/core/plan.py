@@ -167,6 +167,17 @@ class Unread:
     hint: str = ""
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A plan not made because no chosen cluster has its credentials here (`plan
+    --skip-without-credentials`, for a pull request from a fork): each cluster and the variables it
+    lacks."""
+
+    clusters: dict[str, tuple[str, ...]]
+
+    reason = "no credentials (pull request from a fork)"
+
+
 @dataclass
 class FleetPlan:
     """One plan per cluster of a fleet, in the order chosen, and the clusters that could not be read.

@@ -8,7 +8,8 @@ ProtobufSerializer sends, so a producer finds busctl's registration instead of m
 
 The diff registers a subject's schema only when the registry does not hold it yet (registering it again
 would change nothing), runs no check itself (the registry's verdict comes with the observed state), and
-deletes only the subjects of tombstoned topics, with --allow-delete. Subjects it does not manage are listed.
+deletes only the subjects of tombstoned topics whose file approves the deletion (or with --allow-delete).
+Subjects it does not manage are listed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from busctl.core.bus import TOMBSTONE_RULE
 from busctl.core.plan import Action, Change, SubjectChange
 
 Role = Literal["value", "key", "import"]
@@ -196,10 +198,12 @@ def subject_changes(
     state: RegistryState,
     allow_delete: bool,
     known: frozenset[str] = frozenset(),
+    approved: frozenset[str] = frozenset(),
 ) -> tuple[list[Change], list[str]]:
     """The changes that bring the registry to `desired` (in dependency order: a subject after those it
     references), and the subjects busctl leaves alone: those neither desired, tombstoned nor `known`
-    (the subjects of topics out of this plan's scope). `tombstoned`: the subjects of deleted topics."""
+    (the subjects of topics out of this plan's scope). `tombstoned`: the subjects of deleted topics;
+    `approved`: those of them whose topic's file approves the deletion (deleted without --allow-delete)."""
     changes: list[Change] = []
     for wanted in desired:
         seen = state.observed.get(wanted.subject) or ObservedSubject(wanted.subject, None)
@@ -226,7 +230,7 @@ def subject_changes(
         probed = state.observed.get(subject)
         exists = probed.latest is not None if probed is not None else subject in present
         if exists:
-            changes.append(_deletion(subject, allow_delete))
+            changes.append(_deletion(subject, allow_delete or subject in approved))
     managed = {d.subject for d in desired} | set(tombstoned) | known
     return changes, sorted(present - managed)
 
@@ -291,6 +295,7 @@ def _deletion(subject: str, allow_delete: bool) -> Change:
         "",
         subject=detail,
         reason=f"subject {subject} belongs to a tombstoned topic",
-        remedy="apply --allow-delete soft-deletes it (its versions stay readable by id)",
+        remedy=f"approve the topic's deletion in its file (rule {TOMBSTONE_RULE}): apply then soft-deletes "
+        "the subject (its versions stay readable by id); or apply --allow-delete",
         risk="high",
     )

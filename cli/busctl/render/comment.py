@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from busctl.core.diagnostics import Severity
-from busctl.core.plan import Plan, Unread
+from busctl.core.plan import Action, Plan, Skipped, Unread
 from busctl.core.topic_configs import Catalogue
 from busctl.render import check as check_render
 from busctl.render import markdown
@@ -30,7 +30,7 @@ class CommentInputs:
 
     lint: LintReport | None
     check: CheckReport | None
-    plans: dict[str, Plan | Unread | None]  # cluster -> its plan, why it was not read, or None: missing
+    plans: dict[str, Plan | Unread | Skipped | None]  # cluster -> its plan, why not, or None: missing
     version: str
     missing: tuple[str, ...] = ()
 
@@ -44,6 +44,7 @@ def render_comment(inputs: CommentInputs, catalogue: Catalogue) -> str:
         lines.append(f"| check | {_check_result(inputs.check)} |")
     for name, plan in inputs.plans.items():
         lines.append(f"| plan {markdown.code(name)} | {_plan_result(plan)} |")
+    lines += _deletions(inputs.plans)
     lines += _notify(inputs.check)
     lines += _lint_details(inputs.lint)
     if inputs.check is not None:
@@ -84,7 +85,9 @@ def _check_result(report: CheckReport | None) -> str:
     return f":white_check_mark: nothing breaks {against}{approved}"
 
 
-def _plan_result(plan: Plan | Unread | None) -> str:
+def _plan_result(plan: Plan | Unread | Skipped | None) -> str:
+    if isinstance(plan, Skipped):
+        return f":fast_forward: skipped: {plan.reason}"
     if plan is None:
         return ":grey_question: no plan: see the plan step's log (is the cluster reachable?)"
     if isinstance(plan, Unread):
@@ -95,6 +98,27 @@ def _plan_result(plan: Plan | Unread | None) -> str:
         else (":pencil2:" if plan.has_changes else ":white_check_mark:")
     )
     return f"{mark} {plan_render.counts(plan)}"
+
+
+def _deletions(plans: dict[str, Plan | Unread | Skipped | None]) -> list[str]:
+    """What merging deletes, cluster by cluster: topics (their data is lost) and registry subjects."""
+    rows = []
+    for name, plan in plans.items():
+        if not isinstance(plan, Plan):
+            continue
+        for change in plan.actionable:
+            if change.action is Action.DELETE_TOPIC:
+                what = f"topic {markdown.code(change.topic)}"
+            elif change.action is Action.DELETE_SUBJECT and change.subject is not None:
+                what = f"subject {markdown.code(change.subject.subject)}"
+            else:
+                continue
+            warnings = "<br>".join(markdown.text(w) for w in change.warnings) or "-"
+            rows.append(f"| {markdown.code(name)} | {what} | {warnings} |")
+    if not rows:
+        return []
+    heading = "**Merging deletes** (apply deletes these on merge; a topic's data is lost)"
+    return ["", heading, "", "| cluster | deleted | warnings |", "|---|---|---|", *rows]
 
 
 def _notify(report: CheckReport | None) -> list[str]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan, SubjectChange
+from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan, Skipped, SubjectChange
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
 from busctl.render import markdown
 from busctl.render.github import annotation
 from busctl.render.style import WIDTH, Tone, paint, wrap
-from busctl.reports.plan import plan_report
+from busctl.reports.plan import plan_report, skipped_report
 
 _TONES = {"+": Tone.OK, "~": Tone.WARNING, "-": Tone.ERROR, "!": Tone.ERROR}
 _TOPIC_COLUMN = 34
@@ -216,3 +216,19 @@ def as_github(plan: Plan, prefix: str = "") -> str:
         if change.risk == "high"
     ]
     return "".join(line + "\n" for line in lines)
+
+
+def skipped_as_text(skipped: Skipped) -> str:
+    """Why no cluster was read, and which variables each cluster lacks."""
+    lines = wrap(f"plan skipped: {skipped.reason}", hang="  ")
+    for cluster, names in skipped.clusters.items():
+        lines += wrap(f"cluster {cluster} needs {', '.join(names)} (unset or empty)", "  ", "    ")
+    return "\n".join(lines) + "\n"
+
+
+def skipped_as_json(skipped: Skipped) -> str:
+    return json_writer.as_json(skipped_report(skipped))
+
+
+def skipped_as_github(skipped: Skipped) -> str:
+    return annotation("notice", f"plan skipped: {skipped.reason}", title="busctl plan") + "\n"

@@ -18,6 +18,7 @@ from busctl.core.plan import (
     NotPlanned,
     Plan,
     Risk,
+    Skipped,
     SubjectChange,
 )
 from busctl.core.state import AclBinding
@@ -126,6 +127,35 @@ class PlanReport(Document):
         default_factory=list, description="declared topics held back by lint errors in their files"
     )
     notes: list[str]
+
+
+class PlanSkippedReport(Document):
+    """A plan that was not made: no chosen cluster has its credentials here (`plan
+    --skip-without-credentials`, as in a pull request from a fork). Nothing to apply."""
+
+    format_version: Literal[3]
+    skipped: str = Field(description="why no cluster was read")
+    clusters: dict[str, list[str]] = Field(
+        description="each cluster chosen and the environment variables it lacks (names, never values)"
+    )
+
+
+def skipped_report(skipped: Skipped) -> PlanSkippedReport:
+    return PlanSkippedReport(
+        format_version=PLAN_FORMAT_VERSION,
+        skipped=skipped.reason,
+        clusters={name: list(names) for name, names in skipped.clusters.items()},
+    )
+
+
+def is_skipped_document(document: object) -> bool:
+    """Whether a saved plan file records a skipped plan."""
+    return isinstance(document, dict) and "skipped" in document
+
+
+def skipped_from_document(document: object) -> Skipped:
+    report = validated(PlanSkippedReport, document)
+    return Skipped({name: tuple(names) for name, names in report.clusters.items()})
 
 
 def plan_report(plan: Plan) -> PlanReport:

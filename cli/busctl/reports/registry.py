@@ -14,7 +14,7 @@ from busctl.reports.import_ import ImportReport
 from busctl.reports.lag import LagReportDocument
 from busctl.reports.lint import LintReport
 from busctl.reports.owner import OwnerReport
-from busctl.reports.plan import PlanReport
+from busctl.reports.plan import PlanReport, PlanSkippedReport
 from busctl.reports.rules import RulesReport
 from busctl.reports.schema import SchemaListReport, SchemaShowReport
 from busctl.reports.state import ClusterStateDocument
@@ -38,6 +38,10 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "lint-report": (LintReport, "busctl lint --format json, and the report of lint --out"),
     "owner-report": (OwnerReport, "busctl owner QUERY --format json"),
     "plan-report": (PlanReport, "busctl plan --format json, and the plan file of plan --out"),
+    "plan-skipped-report": (
+        PlanSkippedReport,
+        "busctl plan --skip-without-credentials when no cluster has its credentials (plan --out too)",
+    ),
     "rules-report": (RulesReport, "busctl rules --format json"),
     "schema-list-report": (SchemaListReport, "busctl schema list --format json"),
     "schema-show-report": (SchemaShowReport, "busctl schema show NAME --format json"),

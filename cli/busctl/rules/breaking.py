@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
-from busctl.core.bus import Bus, Source, TopicDecl, effective, is_placed, placement
+from busctl.core.bus import TOMBSTONE_RULE, Bus, Source, TopicDecl, effective, is_placed, placement
 from busctl.core.compare import TopicChange
 from busctl.core.diagnostics import Diagnostic, Severity, Span
 from busctl.core.ownership import effective_config
@@ -276,6 +276,43 @@ class TopicRemovedWithoutTombstone(CheckRule):
                     "a removed file leaves the topic unmanaged in the cluster",
                     subject=change.name,
                 )
+
+
+@register
+class TopicTombstoned(CheckRule):
+    """A tombstone deletes the topic, and all its data, when the change is merged and applied.
+
+    `lifecycle: deleted` is the one way busctl deletes a topic: apply deletes it on every cluster it is
+    placed on, with its ACLs and its schema registry subjects. A break like any other: its owner and its
+    consumer teams agree, and the change approves it in the same file (`approvals: [{rule: BUS515,
+    reason: ...}]`). That reviewed approval is what lets apply delete the topic; without it, plan
+    blocks the deletion.
+
+    **Bad**:  `lifecycle: deleted` added to a topic file, no approval
+    **Good**: `lifecycle: deleted` with `approvals: [{rule: BUS515, reason: "consumers moved to v2"}]`
+    """
+
+    id = TOMBSTONE_RULE
+    name = "check.topic-tombstoned"
+    locked = "it is what asks for the deletion's approval"
+
+    def check(self, ctx: CheckContext) -> Iterator[Diagnostic]:
+        for change in ctx.changes:
+            head = change.head
+            if head is None or head.topic.lifecycle != "deleted":
+                continue
+            if change.base is not None and change.base.topic.lifecycle == "deleted":
+                continue
+            clusters = placement(ctx.head.config, head.topic)
+            where = f" on {', '.join(clusters)}" if clusters else ""
+            yield self.finding(
+                f"{change.name} is tombstoned: merging deletes it and all its data{where}, with its "
+                "ACLs and schema registry subjects",
+                _at(head, "lifecycle"),
+                f"once its owner and consumers agree, approve it in this file (approvals: [{{rule: "
+                f"{TOMBSTONE_RULE}, reason: ...}}]); apply deletes it only with that approval",
+                subject=change.name,
+            )
 
 
 @register
