@@ -9,8 +9,9 @@ import typer
 from busctl.adapters import prometheus
 from busctl.commands.common import OutputFormat, RepoOption, TextJsonFormatOption, progress, wants_json
 from busctl.commands.generated import print_outcome, reconcile
+from busctl.core.receivers import chat_receiver
 from busctl.planning import valid_bus
-from busctl.render.alerts import ALERTS_DIR, generated_files, receiver, render_alerts, routed_teams
+from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts, routed_teams
 from busctl.render.json import as_json
 from busctl.reports.alerts import alerts_report
 
@@ -55,7 +56,7 @@ def command(
                 rules=[f for f in sorted(wanted) if f.endswith(".rules.yml")],
                 tests=[f for f in sorted(wanted) if f.startswith(f"{ALERTS_DIR}/tests/")],
                 config=config,
-                receivers={team: receiver(team) for team in routed_teams(bus)},
+                receivers={team: chat_receiver(team) for team in routed_teams(bus)},
             )
     if as_document:
         report = alerts_report(files, check, bus.config.alerts.exporter, verification)
