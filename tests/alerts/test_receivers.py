@@ -1,6 +1,6 @@
 """Alert receivers people use: a team's chat room is a webhook URL or a Slack channel, its
-`pagerduty:` is paged for its critical alerts; a room no receiver can deliver to is refused.
-Secrets stay in files."""
+`pagerduty:` is paged for its critical alerts; a room no receiver can deliver to is refused, and
+--verify proves every team's routes end in receivers that deliver. Secrets stay in files."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import BASE_BUS, CliResult
+from busctl.core.receivers import delivery_targets
+from tests.conftest import BASE_BUS, REPO_ROOT, CliResult
 from tests.integration.monitoring import alertmanager, wait_for, webhook_receiver
 
 Run = Callable[..., CliResult]
@@ -23,6 +24,7 @@ MakeRepo = Callable[..., Path]
 SLACK = "alerts:\n  slack_api_url_file: /etc/alertmanager/secrets/slack-api-url\n"
 PAGERDUTY = "\n    pagerduty: {routing_key_file: /etc/alertmanager/secrets/audit-pagerduty}"
 AUDIT_CHAT = "chat: https://chat.example.com/rooms/audit"
+TEMPLATE = REPO_ROOT / "cli/busctl/templates/alerts/alertmanager.yml.j2"
 PORT = 39210 + int(os.environ.get("BUSCTL_TEST_PORT_OFFSET", "0"))  # and PORT + 1
 
 
@@ -123,6 +125,91 @@ def test_a_secret_setting_names_a_file_and_a_webhook_a_url(
     assert result.code == 1
     assert f"{where}: error BUS005" in result.out and message in result.out
     assert "BUS209" not in result.out  # not a follow-on of the invalid bus.yaml
+
+
+@pytest.mark.parametrize(
+    ("receiver", "defaults", "targets"),
+    [
+        (
+            {"webhook_configs": [{"url": "https://chat.example.com/rooms/a?t=1"}]},
+            {},
+            ["webhook chat.example.com"],
+        ),
+        ({"webhook_configs": [{"url": "#a"}]}, {}, []),
+        ({"slack_configs": [{"channel": "#a", "api_url_file": "/s"}]}, {}, ["slack #a"]),
+        ({"slack_configs": [{"channel": "#a"}]}, {"slack_api_url_file": "/s"}, ["slack #a"]),
+        ({"slack_configs": [{"channel": "#a"}]}, {}, []),  # no API URL: Slack is never called
+        ({"slack_configs": [{"api_url_file": "/s"}]}, {}, []),
+        ({"pagerduty_configs": [{"routing_key_file": "/k"}]}, {}, ["pagerduty routing_key_file"]),
+        ({"pagerduty_configs": [{"service_key": "SECRET"}]}, {}, ["pagerduty service_key"]),  # not its value
+        ({"pagerduty_configs": [{"send_resolved": True}]}, {}, []),
+        ({"email_configs": [{"to": "oncall@example.com"}]}, {}, ["email"]),
+        ({"name": "team-a"}, {}, []),
+    ],
+)
+def test_delivery_targets_of_a_receiver(
+    receiver: dict[str, Any], defaults: dict[str, Any], targets: list[str]
+) -> None:
+    assert delivery_targets(receiver, defaults) == targets
+
+
+def _verify(run: Run, repo: Path) -> tuple[int, dict[str, Any]]:
+    result = run("alerts", "--repo", str(repo), "--verify", "--format", "json")
+    document: dict[str, Any] = json.loads(result.out)["verify"]
+    return result.code, document
+
+
+@pytest.mark.prometheus
+def test_verify_proves_critical_alerts_page_and_reach_the_chat_room(run: Run, bus_repo: MakeRepo) -> None:
+    repo = _repo(bus_repo, 'chat: "#audit"' + PAGERDUTY, SLACK)
+    code, verified = _verify(run, repo)
+    assert code == 0 and verified["ok"] is True
+    routes = {(r["team"], r["severity"]): r["receivers"] for r in verified["routes"]}
+    assert routes == {
+        ("audit", "critical"): ["pagerduty-audit", "team-audit"],
+        ("audit", "warning"): ["team-audit"],
+        ("platform", "critical"): ["team-platform"],
+        ("platform", "warning"): ["team-platform"],
+    }
+    assert {r["name"]: r["targets"] for r in verified["receivers"]} == {
+        "pagerduty-audit": ["pagerduty routing_key_file"],
+        "team-audit": ["slack #audit"],
+        "team-platform": ["webhook chat.example.com"],
+    }
+    text = run("alerts", "--repo", str(repo), "--verify").out
+    assert "ok: routes of 2 team(s)" in text
+    assert "ok: 3 of 3 receiver(s) deliver (pagerduty 1, slack 1, webhook 1)" in text
+
+
+@pytest.mark.prometheus
+@pytest.mark.parametrize(
+    ("cut", "failure"),
+    [
+        (  # a receiver without its Slack config: amtool accepts it, and it drops every alert
+            "    slack_configs:\n      - api_url_file: [[ target.api_url_file | tojson ]]\n"
+            "        channel: [[ target.channel | tojson ]]\n        send_resolved: true\n",
+            "FAILED: receiver team-audit (alerts of team audit) delivers nowhere",
+        ),
+        (  # paging without `continue`: critical alerts never reach the chat room
+            "      continue: true\n",
+            "FAILED: critical alerts of team audit reach pagerduty-audit, not\n"
+            "    pagerduty-audit, team-audit",
+        ),
+    ],
+)
+def test_verify_fails_a_route_that_does_not_end_where_it_must(
+    run: Run, bus_repo: MakeRepo, cut: str, failure: str
+) -> None:
+    builtin = TEMPLATE.read_text()
+    assert builtin.count(cut) == 1
+    override = {"templates/alerts/alertmanager.yml.j2": builtin.replace(cut, "")}
+    repo = _repo(bus_repo, 'chat: "#audit"' + PAGERDUTY, SLACK, **override)
+    result = run("alerts", "--repo", str(repo), "--verify")
+    assert result.code == 1
+    assert "ok: amtool check-config alerts/alertmanager.yml" in result.out
+    assert failure in result.out, result.out
+    code, verified = _verify(run, repo)
+    assert code == 1 and verified["ok"] is False
 
 
 def _post_alert(url: str, severity: str) -> None:

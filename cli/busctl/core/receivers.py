@@ -1,4 +1,5 @@
-"""Where a team's alerts are delivered: the Alertmanager receivers `busctl alerts` generates.
+"""Where a team's alerts are delivered: the Alertmanager receivers `busctl alerts` generates, and
+what any Alertmanager receiver delivers to (what `alerts --verify` proves of alerts/alertmanager.yml).
 
 Pure. Every alert of a team goes to its chat receiver, `team-<team>`: a Slack receiver when its
 chat is a Slack channel ("#billing") and bus.yaml names alerts.slack_api_url_file, else a webhook
@@ -10,6 +11,7 @@ in files named by path; none is ever written into a generated file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -113,3 +115,61 @@ def pagerduty_key(pagerduty: PagerDuty) -> PagerDutyKey | None:
 def paging_key(info: Team) -> PagerDutyKey | None:
     """The PagerDuty key a team's critical alerts page with, if it declares one."""
     return pagerduty_key(info.pagerduty) if info.pagerduty is not None else None
+
+
+@dataclass(frozen=True)
+class RouteExpectation:
+    """The receivers, in routing order, that an alert of `team` with `severity` must reach."""
+
+    team: str
+    severity: str
+    receivers: list[str]
+
+
+def route_expectations(teams: Mapping[str, Team]) -> list[RouteExpectation]:
+    """For each routed team: a critical alert reaches its PagerDuty receiver (if any), then its chat
+    room; a warning reaches only the chat room."""
+    found = []
+    for team, info in teams.items():
+        paged = [pagerduty_receiver(team)] if paging_key(info) is not None else []
+        found.append(RouteExpectation(team, "critical", [*paged, chat_receiver(team)]))
+        found.append(RouteExpectation(team, "warning", [chat_receiver(team)]))
+    return found
+
+
+def _configs(receiver: Mapping[str, object], kind: str) -> list[Mapping[str, object]]:
+    configs = receiver.get(f"{kind}_configs")
+    return [c for c in configs if isinstance(c, Mapping)] if isinstance(configs, list) else []
+
+
+def _first_set(source: Mapping[str, object], *fields: str) -> str | None:
+    return next((name for name in fields if source.get(name)), None)
+
+
+def delivery_targets(receiver: Mapping[str, object], defaults: Mapping[str, object]) -> list[str]:
+    """Where an Alertmanager receiver (parsed from its config; `defaults` is the config's `global:`)
+    delivers, one description per target, naming no secret: "webhook chat.example.com", "slack
+    #billing", "pagerduty routing_key_file". A config without its target (no url, no channel or
+    API URL, no key) delivers nowhere; other kinds of config count by their kind."""
+    found = []
+    for config in _configs(receiver, "webhook"):
+        url = config.get("url")
+        if isinstance(url, str) and urlsplit(url).netloc:
+            found.append(f"webhook {urlsplit(url).netloc}")
+        elif config.get("url_file"):
+            found.append("webhook url_file")
+    for config in _configs(receiver, "slack"):
+        channel = config.get("channel")
+        api_url = _first_set(config, "api_url", "api_url_file") or _first_set(
+            defaults, "slack_api_url", "slack_api_url_file"
+        )
+        if channel and api_url:
+            found.append(f"slack {channel}")
+    for config in _configs(receiver, "pagerduty"):
+        key = _first_set(config, "routing_key_file", "service_key_file", "routing_key", "service_key")
+        if key is not None:
+            found.append(f"pagerduty {key}")
+    for kind in sorted(k.removesuffix("_configs") for k in receiver if k.endswith("_configs")):
+        if kind not in ("webhook", "slack", "pagerduty"):
+            found += [kind] * len(_configs(receiver, kind))
+    return found
