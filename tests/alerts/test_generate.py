@@ -211,19 +211,6 @@ def test_alertmanager_routes_each_team_to_its_chat_room(run: Run, bus_repo: Make
     ]
 
 
-def test_chat_that_is_not_a_url_gets_no_webhook(run: Run, bus_repo: MakeRepo) -> None:
-    teams = (REPO_ROOT / "tests/rules/base/teams.yaml").read_text()
-    repo = bus_repo({"teams.yaml": teams.replace("https://chat.example.com/rooms/audit", '"#audit"')})
-    assert run("alerts", "--repo", str(repo)).code == 0
-    text = (repo / "alerts/alertmanager.yml").read_text()
-    receivers = {r["name"]: r for r in yaml.safe_load(text)["receivers"]}
-    assert "webhook_configs" not in receivers["team-audit"]
-    assert 'no webhook: chat "#audit" is not an http(s) URL' in text
-    assert (
-        receivers["team-platform"]["webhook_configs"][0]["url"] == "https://chat.example.com/rooms/platform"
-    )
-
-
 def test_prometheus_rule_resources(run: Run, bus_repo: MakeRepo) -> None:
     bus = (REPO_ROOT / "tests/rules/base/bus.yaml").read_text()
     repo = bus_repo({"bus.yaml": bus + "alerts:\n  prometheus_rule: {namespace: monitoring}\n"})

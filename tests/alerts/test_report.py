@@ -88,8 +88,18 @@ def test_verify_reports_each_tool_and_route(run: Run, bus_repo: MakeRepo) -> Non
         ("promtool test rules", "alerts/tests/audit.test.yml", True),
         ("amtool check-config", "alerts/alertmanager.yml", True),
     ]
-    routes = {r["team"]: (r["receivers"], r["ok"]) for r in verified["verify"]["routes"]}
-    assert routes == {"audit": (["team-audit"], True), "platform": (["team-platform"], True)}
+    routes = [(r["team"], r["severity"], r["receivers"], r["ok"]) for r in verified["verify"]["routes"]]
+    assert routes == [
+        ("audit", "critical", ["team-audit"], True),
+        ("audit", "warning", ["team-audit"], True),
+        ("platform", "critical", ["team-platform"], True),
+        ("platform", "warning", ["team-platform"], True),
+    ]
+    receivers = [(r["name"], r["teams"], r["targets"], r["ok"]) for r in verified["verify"]["receivers"]]
+    assert receivers == [
+        ("team-audit", ["audit"], ["webhook chat.example.com"], True),
+        ("team-platform", ["platform"], ["webhook chat.example.com"], True),
+    ]
 
     tests = repo / "alerts/tests/audit.test.yml"
     tests.write_text(tests.read_text() + "# edited by hand\n")

@@ -8,7 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from busctl.core.diagnostics import BusctlError
+from busctl.core.receivers import RouteExpectation, delivery_targets
 
 TOOL_TIMEOUT_SECONDS = 600
 INSTALL_HINT = (
@@ -73,15 +76,29 @@ def route_receivers(cwd: Path, file: str, labels: dict[str, str]) -> list[str]:
 
 @dataclass(frozen=True)
 class RouteTest:
-    """Which receivers an alert of `team` reaches, and the one it must reach."""
+    """Which receivers an alert of `team` with `severity` reaches, and those it must reach."""
 
     team: str
+    severity: str
     receivers: list[str]
-    expected: str
+    expected: list[str]
 
     @property
     def ok(self) -> bool:
-        return self.receivers == [self.expected]
+        return self.receivers == self.expected
+
+
+@dataclass(frozen=True)
+class ReceiverCheck:
+    """A receiver the teams' alerts reach, and where it delivers them (nowhere: `targets` is empty)."""
+
+    receiver: str
+    teams: list[str]
+    targets: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.targets)
 
 
 @dataclass(frozen=True)
@@ -95,27 +112,54 @@ class FileCheck:
 
 @dataclass(frozen=True)
 class Verification:
-    """promtool and amtool on generated alert files: each file's checks, then each team's route test."""
+    """promtool and amtool on generated alert files: each file's checks, each team's route tests, and
+    the delivery targets of every receiver they reach."""
 
     checks: list[FileCheck]
     routes: list[RouteTest]
+    receivers: list[ReceiverCheck]
 
     @property
     def ok(self) -> bool:
-        return all(c.run.ok for c in self.checks) and all(route.ok for route in self.routes)
+        return (
+            all(c.run.ok for c in self.checks)
+            and all(route.ok for route in self.routes)
+            and all(receiver.ok for receiver in self.receivers)
+        )
+
+
+def receiver_checks(cwd: Path, config: str, routes: list[RouteTest]) -> list[ReceiverCheck]:
+    """Each receiver the routes reach (by name), the teams whose alerts reach it, and its delivery
+    targets as alerts/alertmanager.yml defines them."""
+    document = yaml.safe_load((cwd / config).read_text("utf-8"))
+    defined = {str(r.get("name")): r for r in document.get("receivers") or [] if isinstance(r, dict)}
+    defaults = document.get("global") or {}
+    reached: dict[str, dict[str, None]] = {}
+    for route in routes:
+        for name in route.receivers:
+            reached.setdefault(name, {})[route.team] = None
+    return [
+        ReceiverCheck(name, list(teams), delivery_targets(defined.get(name, {}), defaults))
+        for name, teams in sorted(reached.items())
+    ]
 
 
 def verify(
-    cwd: Path, rules: list[str], tests: list[str], config: str, receivers: dict[str, str]
+    cwd: Path, rules: list[str], tests: list[str], config: str, routes: list[RouteExpectation]
 ) -> Verification:
-    """Check each rule file, run each test file, check the Alertmanager config, and route a critical
-    alert of each team (`receivers`: team -> the receiver it must reach). One run per file, so that
-    every outcome names its file."""
+    """Check each rule file, run each test file, check the Alertmanager config, route an alert of each
+    team and severity in `routes` (where it must go), and find where every receiver reached delivers.
+    One run per file, so that every outcome names its file."""
     checks = [FileCheck("promtool check rules", f, check_rules(cwd, [f])) for f in rules]
     checks += [FileCheck("promtool test rules", f, test_rules(cwd, [f])) for f in tests]
     checks.append(FileCheck("amtool check-config", config, check_alertmanager_config(cwd, config)))
-    routes = [
-        RouteTest(team, route_receivers(cwd, config, {"team": team, "severity": "critical"}), expected)
-        for team, expected in receivers.items()
+    tested = [
+        RouteTest(
+            want.team,
+            want.severity,
+            route_receivers(cwd, config, {"team": want.team, "severity": want.severity}),
+            want.receivers,
+        )
+        for want in routes
     ]
-    return Verification(checks, routes)
+    return Verification(checks, tested, receiver_checks(cwd, config, tested))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -9,9 +10,11 @@ import typer
 from busctl.adapters import prometheus
 from busctl.commands.common import OutputFormat, RepoOption, TextJsonFormatOption, progress, wants_json
 from busctl.commands.generated import print_outcome, reconcile
+from busctl.core.receivers import route_expectations
 from busctl.planning import valid_bus
-from busctl.render.alerts import ALERTS_DIR, generated_files, receiver, render_alerts, routed_teams
+from busctl.render.alerts import ALERTS_DIR, generated_files, render_alerts, routed_teams
 from busctl.render.json import as_json
+from busctl.render.style import wrap
 from busctl.reports.alerts import alerts_report
 
 
@@ -23,8 +26,9 @@ def command(
     verify: bool = typer.Option(
         False,
         "--verify",
-        help="Then run promtool check/test rules and amtool check-config plus a route test per team "
-        "(needs Debian's prometheus and prometheus-alertmanager).",
+        help="Then run promtool check/test rules and amtool check-config, test each team's routes "
+        "and prove every receiver they reach delivers somewhere (needs Debian's prometheus and "
+        "prometheus-alertmanager).",
     ),
     output: TextJsonFormatOption = OutputFormat.text,
 ) -> int:
@@ -55,7 +59,7 @@ def command(
                 rules=[f for f in sorted(wanted) if f.endswith(".rules.yml")],
                 tests=[f for f in sorted(wanted) if f.startswith(f"{ALERTS_DIR}/tests/")],
                 config=config,
-                receivers={team: receiver(team) for team in routed_teams(bus)},
+                routes=route_expectations({team: bus.teams[team] for team in routed_teams(bus)}),
             )
     if as_document:
         report = alerts_report(files, check, bus.config.alerts.exporter, verification)
@@ -74,6 +78,27 @@ def _print_verification(verification: prometheus.Verification) -> None:
             typer.echo(check.run.output)
     for route in verification.routes:
         if not route.ok:
-            typer.echo(f"FAILED: alerts of team {route.team} reach {route.receivers}, not {route.expected}")
+            _echo_wrapped(
+                f"FAILED: {route.severity} alerts of team {route.team} reach "
+                f"{', '.join(route.receivers) or 'no receiver'}, not {', '.join(route.expected)}"
+            )
+    teams = {route.team for route in verification.routes}
     ok = all(route.ok for route in verification.routes)
-    typer.echo(f"{'ok' if ok else 'FAILED'}: routes of {len(verification.routes)} team(s)")
+    typer.echo(f"{'ok' if ok else 'FAILED'}: routes of {len(teams)} team(s)")
+    for receiver in verification.receivers:
+        if not receiver.ok:
+            _echo_wrapped(
+                f"FAILED: receiver {receiver.receiver} (alerts of team {', '.join(receiver.teams)}) "
+                "delivers nowhere: it has no webhook url, Slack channel with an API URL, or PagerDuty key"
+            )
+    delivering = [receiver for receiver in verification.receivers if receiver.ok]
+    kinds = Counter(target.split()[0] for receiver in delivering for target in receiver.targets)
+    typer.echo(
+        f"{'ok' if len(delivering) == len(verification.receivers) else 'FAILED'}: "
+        f"{len(delivering)} of {len(verification.receivers)} receiver(s) deliver"
+        + (f" ({', '.join(f'{kind} {count}' for kind, count in sorted(kinds.items()))})" if kinds else "")
+    )
+
+
+def _echo_wrapped(text: str) -> None:
+    typer.echo("\n".join(wrap(text, hang="    ")))

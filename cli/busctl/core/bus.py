@@ -51,6 +51,7 @@ class Bus:
     teams_source: SourceMap
     topics: list[TopicDecl] = field(default_factory=list)
     teams_ok: bool = True  # False when teams.yaml is missing or invalid: team checks would only echo that
+    config_ok: bool = True  # False when bus.yaml is invalid: `config` holds the defaults, not its settings
     files: list[str] = field(default_factory=list)  # every YAML file read, repo-relative
     schemas_ok: bool = True  # False when the schema tree holds what no tool may read (pipes, loops...)
 

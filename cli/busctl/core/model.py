@@ -46,6 +46,11 @@ SELECTOR_PATTERN = r"^([A-Za-z0-9_.*?\[\]-]+|[A-Za-z0-9][A-Za-z0-9_.-]*=[A-Za-z0
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=63)]
 # A cluster's name: also a file name (plan --save-state) and a --cluster value, so no "/", "=" or glob.
 ClusterName = Annotated[str, StringConstraints(pattern=LABEL_PATTERN, max_length=100)]
+# A file Alertmanager reads a secret from (a Slack webhook URL, a PagerDuty key): an absolute path, since
+# Alertmanager resolves a relative one against its config file's directory; the secret never appears in
+# the bus repo or the generated files. A webhook_url template must give an http(s) URL.
+SECRET_FILE_PATTERN = r"^/.*[^/]$"
+WEBHOOK_URL_PATTERN = r"^(https?://|\{chat\}).*$"
 # What a value not matching a pattern must be, and an example, for its error.
 PATTERN_WORDS = {
     LABEL_PATTERN: ("letters, digits, '.', '_' and '-', starting with a letter or digit", "prod-eu"),
@@ -53,9 +58,18 @@ PATTERN_WORDS = {
         "a cluster name, a glob of names (prod-*) or one label as key=value (env=prod)",
         "placement: [prod-eu, env=staging]",
     ),
+    SECRET_FILE_PATTERN: (
+        "the absolute path of a file holding the secret (never the secret itself)",
+        "/etc/alertmanager/secrets/slack-api-url",
+    ),
+    WEBHOOK_URL_PATTERN: (
+        "an http(s) URL, which may contain {team} and {chat}, or start with {chat} (the team's room URL)",
+        "webhook_url: http://alert-relay:8080/alerts?room={team}",
+    ),
 }
 MAX_SELECTOR = 255
 Selector = Annotated[str, StringConstraints(pattern=SELECTOR_PATTERN, max_length=MAX_SELECTOR)]
+SecretFile = Annotated[str, StringConstraints(pattern=SECRET_FILE_PATTERN, max_length=4096)]
 
 
 class Strict(BaseModel):
@@ -177,11 +191,30 @@ class Topic(Strict):
     )
 
 
+class PagerDuty(Strict):
+    """The PagerDuty service a team's critical alerts page (besides its chat room). Alertmanager reads
+    the service's integration key from a file: name one of the two."""
+
+    routing_key_file: SecretFile | None = Field(
+        None, description="File holding the integration key of an Events API v2 integration."
+    )
+    service_key_file: SecretFile | None = Field(
+        None, description="File holding the integration key of a Prometheus (Events API v1) integration."
+    )
+
+
 class Team(Strict):
     """A team in teams.yaml."""
 
     description: str = ""
-    chat: str | None = Field(None, description="Chat room URL or channel for alerts and notices.")
+    chat: str | None = Field(
+        None,
+        description="Chat room for alerts and notices: its webhook URL, or a Slack channel "
+        '(quoted: "#billing").',
+    )
+    pagerduty: PagerDuty | None = Field(
+        None, description="The PagerDuty service paged for the team's critical alerts."
+    )
     github: str | None = Field(None, description='GitHub handle for CODEOWNERS, e.g. "@acme/billing".')
     schemas: list[str] = Field(
         default_factory=list, description="Directories under the schema root that this team owns."
@@ -327,10 +360,15 @@ class AlertSettings(Strict):
     missing_for: str = Field(
         "30m", description="How long a declared group may have no lag series before it is reported."
     )
-    webhook_url: str = Field(
+    webhook_url: Annotated[str, StringConstraints(pattern=WEBHOOK_URL_PATTERN)] = Field(
         "{chat}",
         description="Alertmanager webhook per team; {chat} and {team} are replaced "
         "(e.g. a chat relay: http://relay:8080/alerts?room={team}).",
+    )
+    slack_api_url_file: SecretFile | None = Field(
+        None,
+        description='File holding the Slack webhook URL: teams whose chat is a Slack channel ("#billing") '
+        "get a Slack receiver posting there.",
     )
     prometheus_rule: PrometheusRuleSettings | None = Field(
         None, description="Also write PrometheusRule resources to alerts/kubernetes/."

@@ -114,6 +114,7 @@ def load_bus(
         root=repo,
         config=settings,
         config_source=config_source or SourceMap(BUS_FILE),
+        config_ok=config is not None,
         teams=dict(teams_file.teams) if teams_file else {},
         teams_ok=teams_file is not None,
         teams_source=teams_source or SourceMap(TEAMS_FILE),

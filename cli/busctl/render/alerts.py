@@ -33,6 +33,7 @@ from busctl.core.alerts import (
 from busctl.core.bus import Bus
 from busctl.core.diagnostics import BusctlError
 from busctl.core.model import Team
+from busctl.core.receivers import ChatTarget, chat_receiver, chat_target, pagerduty_receiver, paging_key
 from busctl.render.templates import template_environment
 
 ALERTS_DIR = "alerts"
@@ -117,11 +118,8 @@ def environment(repo: Path, bus: Bus) -> jinja2.Environment:
                 found |= selector(rule.target)
         return {k: v for k, v in sorted(found.items()) if k not in static}
 
-    def webhook_url(team: str, info: Team) -> str | None:
-        if "{chat}" in settings.webhook_url and not info.chat:
-            return None
-        url = settings.webhook_url.replace("{chat}", info.chat or "").replace("{team}", team)
-        return url if url.startswith(("http://", "https://")) else None
+    def team_chat_target(team: str, info: Team) -> ChatTarget:
+        return chat_target(team, info.chat, settings)
 
     env.filters.update(
         strip_comments=lambda text: "\n".join(line for line in text.splitlines() if not line.startswith("#")),
@@ -141,7 +139,10 @@ def environment(repo: Path, bus: Bus) -> jinja2.Environment:
         expected_labels=expected_labels,
         input_series=_input_series,
         header=_header(bus),
-        webhook_url=webhook_url,
+        chat_target=team_chat_target,
+        paging_key=paging_key,
+        chat_receiver=chat_receiver,
+        pagerduty_receiver=pagerduty_receiver,
     )
     return env
 
@@ -194,11 +195,6 @@ def _dialect(env: jinja2.Environment, exporter: str) -> Any:
             "and an expr_<kind> macro per kind it supports (see the built-in one)",
         )
     return module
-
-
-def receiver(team: str) -> str:
-    """The Alertmanager receiver of a team's alerts."""
-    return f"team-{team}"
 
 
 def routed_teams(bus: Bus) -> list[str]:
@@ -260,7 +256,7 @@ def render_alerts(repo: Path, bus: Bus) -> dict[str, str]:
         routes_path,
         teams={team: bus.teams[team] for team in routed},
         kinds=GROUP_KINDS,
-        root_receiver=receiver(platform) if platform in routed else "busctl-default",
+        root_receiver=chat_receiver(platform) if platform in routed else "busctl-default",
     )
     return files
 

@@ -46,26 +46,42 @@ class FileCheck(Document):
 
 
 class RouteCheck(Document):
-    """--verify: the receivers a critical alert of `team` reaches; ok when exactly `expected`."""
+    """--verify: the receivers an alert of `team` with `severity` reaches; ok when exactly `expected`,
+    in routing order (a critical alert of a team with `pagerduty:` pages it, then reaches its chat)."""
 
     team: str
+    severity: str = Field(description='"critical" or "warning"')
     receivers: list[str]
-    expected: str
+    expected: list[str]
+    ok: bool
+
+
+class ReceiverCheck(Document):
+    """--verify: a receiver the routes reach, the teams whose alerts reach it, and where it delivers;
+    ok when it delivers somewhere."""
+
+    name: str
+    teams: list[str]
+    targets: list[str] = Field(
+        description='e.g. "webhook chat.example.com", "slack #billing", "pagerduty routing_key_file" '
+        "(never a secret); empty: it drops every alert"
+    )
     ok: bool
 
 
 class VerifyResult(Document):
-    """The outcome of --verify: every file's checks and every team's route test."""
+    """The outcome of --verify: every file's checks, every team's route tests, every receiver reached."""
 
     ok: bool
     checks: list[FileCheck]
     routes: list[RouteCheck]
+    receivers: list[ReceiverCheck]
 
 
 class AlertsReport(Document):
     """The files `busctl alerts` wrote (or with --check compared), per rule set, and --verify's outcome."""
 
-    format_version: Literal[1]
+    format_version: Literal[2]
     check: bool = Field(description="true with --check (nothing written)")
     in_sync: bool = Field(description="alerts/ holds exactly the generated files (after writing them)")
     exporter: str = Field(description="bus.yaml alerts.exporter: the metric names the rules use")
@@ -95,7 +111,7 @@ def alerts_report(
         else:
             sets.setdefault(kind.rule_set, []).append(document)
     return AlertsReport(
-        format_version=1,
+        format_version=2,
         check=check,
         in_sync=all(f.in_sync for f in files),
         exporter=exporter,
@@ -121,7 +137,11 @@ def _verify_result(verification: Verification) -> VerifyResult:
             for c in verification.checks
         ],
         routes=[
-            RouteCheck(team=r.team, receivers=r.receivers, expected=r.expected, ok=r.ok)
+            RouteCheck(team=r.team, severity=r.severity, receivers=r.receivers, expected=r.expected, ok=r.ok)
             for r in verification.routes
+        ],
+        receivers=[
+            ReceiverCheck(name=r.receiver, teams=r.teams, targets=r.targets, ok=r.ok)
+            for r in verification.receivers
         ],
     )

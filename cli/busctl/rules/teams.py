@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from busctl.core.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from busctl.core.ownership import schema_owner
+from busctl.core.receivers import Undeliverable, chat_target, pagerduty_key
 from busctl.rules.base import LintContext, Rule, register
 
 
@@ -198,3 +199,43 @@ class PlatformTeamExists(Rule):
                 ctx.bus.config_source.at("policy", "platform_team"),
                 _unknown_team_hint(team, [*ctx.bus.teams]),
             )
+
+
+@register
+class TeamAlertsDeliverable(Rule):
+    """A team's alerts reach a receiver that delivers them: a chat URL or Slack channel, a PagerDuty key file.
+
+    busctl alerts gives each team a receiver for its chat room: a webhook to the room's URL (through
+    bus.yaml alerts.webhook_url), or for a Slack channel a Slack receiver reading its webhook URL from
+    bus.yaml alerts.slack_api_url_file. A room neither is, or a channel without that file, would give
+    the team a receiver that drops every page. A team's `pagerduty:` names one key file.
+
+    **Bad**:  `chat: ledger`, or `chat: "#ledger"` with no alerts.slack_api_url_file in bus.yaml
+    **Good**: `chat: "#ledger"` and bus.yaml `alerts: {slack_api_url_file: /etc/alertmanager/secrets/slack}`
+    """
+
+    id = "BUS209"
+    name = "team.alerts-deliverable"
+    locked = "busctl alerts would route the team's pages to a receiver that drops them"
+
+    def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
+        source = ctx.bus.teams_source
+        for team, info in ctx.bus.teams.items():
+            target = chat_target(team, info.chat, ctx.bus.config.alerts)
+            # no chat: BUS203's finding; bus.yaml invalid: its own, and its alert settings are unknown
+            if isinstance(target, Undeliverable) and (info.chat or "").strip() and ctx.bus.config_ok:
+                yield self.finding(
+                    f'team "{team}": {target.problem}, so no receiver can deliver its alerts',
+                    source.at("teams", team, "chat"),
+                    target.fix,
+                )
+            if info.pagerduty is not None and pagerduty_key(info.pagerduty) is None:
+                both = info.pagerduty.routing_key_file is not None
+                yield self.finding(
+                    f'pagerduty of team "{team}" names '
+                    + ("both routing_key_file and service_key_file" if both else "no key file"),
+                    source.key_at("teams", team, "pagerduty"),
+                    "name one: routing_key_file for an Events API v2 integration, service_key_file "
+                    "for a Prometheus one, e.g. "
+                    f"routing_key_file: /etc/alertmanager/secrets/{team}-pagerduty",
+                )
