@@ -20,12 +20,20 @@ from busctl.adapters.kafka import SilentLogger
 from tests.integration.conftest import Broker, bus_for, start_brokers
 
 BUSCTL = Path(sys.executable).parent / "busctl"
-FAULT_PORTS = {"single": 31030, "cluster": 31040, "acl": 31050}
+FAULT_PORTS = {"single": 31030, "cluster": 31040, "acl": 31050, "killed": 31300}
 
 
 @pytest.fixture(scope="module")
 def fault_single(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     yield from start_brokers("single", tmp_path_factory.mktemp("fault-single"), FAULT_PORTS["single"])
+
+
+@pytest.fixture()
+def killed_single(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A single broker of the test's own, for a test that SIGKILLs it: the unclean restart recovers every
+    partition's log, which for the thousands of topics the module's other tests leave on `fault_single`
+    takes longer than start-node waits (2 cores, one recovery thread)."""
+    yield from start_brokers("single", tmp_path_factory.mktemp("killed-single"), FAULT_PORTS["killed"])
 
 
 @pytest.fixture(scope="module")

@@ -169,16 +169,16 @@ def test_an_interrupt_mid_apply_stops_after_the_batch_and_accounts_for_every_cha
 
 
 def test_broker_killed_mid_apply_reports_exactly_and_a_reapply_converges(
-    fault_single: Broker, tmp_path: Path
+    killed_single: Broker, tmp_path: Path
 ) -> None:
     repo = tmp_path / "bus"
-    declared = fault_bus(fault_single, repo, "kill", 1500)
-    fault_single.tool("topics", "--create", "--topic", "legacy.survivor.v1", "--partitions", "1")
-    before = topics_on(fault_single)
+    declared = fault_bus(killed_single, repo, "kill", 1500)
+    killed_single.tool("topics", "--create", "--topic", "legacy.survivor.v1", "--partitions", "1")
+    before = topics_on(killed_single)
     process = start_busctl(repo, *APPLY, "--timeout", "10")
-    wait_for_new_topics(fault_single, declared - before, process)
+    wait_for_new_topics(killed_single, declared - before, process)
     killed = time.monotonic()  # kill() returns once the JVM is gone: busctl may be done by then
-    fault_single.kill(1)
+    killed_single.kill(1)
     result = finish(process, killed)
     assert result.code == 1, (result.out[-1500:], result.err)
     assert result.seconds <= 15, f"busctl took {result.seconds:.1f} s to exit after the broker died"
@@ -189,8 +189,8 @@ def test_broker_killed_mid_apply_reports_exactly_and_a_reapply_converges(
     assert re.search(r"stopped: (the cluster stopped answering|cannot check the apply lock)", result.out)
     report = outcomes(result.out)
 
-    fault_single.start_node(1)
-    now = topics_on(fault_single)
+    killed_single.start_node(1)
+    now = topics_on(killed_single)
     assert report.get("done", set()) <= now and not report["not started"] & now
     plan = busctl(repo, "plan", "--cluster", "local", "--format", "json")
     assert plan.code == 0, plan.err
@@ -199,7 +199,7 @@ def test_broker_killed_mid_apply_reports_exactly_and_a_reapply_converges(
 
     converge = busctl(repo, *APPLY, "--lock-timeout", "60")  # the dead run's lease runs out by itself
     assert converge.code == 0, converge.out[-1500:] + converge.err
-    final = topics_on(fault_single)
+    final = topics_on(killed_single)
     assert declared <= final and before <= final  # nothing deleted, the unmanaged topic included
     assert busctl(repo, "plan", "--cluster", "local", "--detailed-exitcode").code == 0
     print(

@@ -75,7 +75,8 @@ class Broker:
         """Start a killed node from its data (never reformatted); returns once its client port is open,
         i.e. the broker re-registered with the controller quorum. Takes 10-15 s (3-4 s for a cluster node the
         controller had already fenced): a restarted broker waits until the session of its old registration
-        (broker.session.timeout.ms, 9 s) has expired."""
+        (broker.session.timeout.ms, 9 s) has expired. After a SIGKILL it first recovers every partition's log:
+        with thousands of partitions that outlasts start-node's wait (KAFKA_START_TIMEOUT)."""
         self._node_command("start-node", str(node))
 
     def restart(self, node: int, signal: str = "KILL") -> None:
