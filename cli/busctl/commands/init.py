@@ -17,10 +17,12 @@ from busctl.loading.bus import load_bus
 from busctl.render.alerts import render_alerts
 from busctl.render.templates import template_environment
 
-ACTION = f"acme/busctl@v{__version__}"  # the composite action (action.yml) the workflows use
+ACTION = f"acme/busctl@v{__version__}"  # the published composite action (action.yml) at this release's tag
 WORKFLOWS = ("busctl-pull-request.yml", "busctl-main.yml")
 _TEAM = re.compile(r"^[a-z][a-z0-9-]*$")
-_ORG = re.compile(r"^[a-z][a-z0-9]*$")
+_GITHUB_ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")  # GitHub's login rule
+_PACKAGE_ROOT = re.compile(r"^[a-z][a-z0-9]*$")
+_ACTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*@[A-Za-z0-9._/-]+$")
 
 
 def command(
@@ -30,9 +32,26 @@ def command(
     team: Annotated[
         str, typer.Option("--team", metavar="TEAM", help="The platform team that owns the bus.")
     ] = "platform",
-    org: Annotated[
-        str, typer.Option("--org", metavar="ORG", help="GitHub organisation and protobuf package root.")
+    github_org: Annotated[
+        str,
+        typer.Option("--github-org", metavar="ORG", help="GitHub organisation (team handles @ORG/TEAM)."),
     ] = "acme",
+    package_root: Annotated[
+        str | None,
+        typer.Option(
+            "--package-root",
+            metavar="ROOT",
+            help="Protobuf package root. [default: the organisation, lowercase, without -]",
+        ),
+    ] = None,
+    action: Annotated[
+        str,
+        typer.Option(
+            "--action",
+            metavar="OWNER/REPO@REF",
+            help="The busctl action the workflows use (pin a tag or SHA).",
+        ),
+    ] = ACTION,
 ) -> int:
     """Create a new bus repo that passes lint.
 
@@ -40,12 +59,26 @@ def command(
     editor schemas, GitHub workflows (pull request: lint, check, plan, comment; main: apply), and
     the generated alerts/ and CODEOWNERS. It passes `busctl lint` immediately.
 
-    Example: busctl init --team platform --org acme ./bus
+    Example: busctl init --team platform --github-org acme-corp ./bus
     """
     if not _TEAM.match(team):
         raise BusctlError(f'team "{team}" is not a valid team name', "use lowercase letters, digits and -")
-    if not _ORG.match(org):
-        raise BusctlError(f'org "{org}" is not a valid package root', "use lowercase letters and digits")
+    if not _GITHUB_ORG.match(github_org):
+        raise BusctlError(
+            f'--github-org "{github_org}" is not a valid GitHub organisation',
+            "use up to 39 letters, digits and single hyphens, not at the start or end",
+        )
+    org = github_org.lower().replace("-", "") if package_root is None else package_root
+    if not _PACKAGE_ROOT.match(org):
+        raise BusctlError(
+            f'package root "{org}" is not a valid protobuf package root',
+            "give --package-root of lowercase letters and digits, starting with a letter",
+        )
+    if not _ACTION.match(action):
+        raise BusctlError(
+            f'--action "{action}" is not an action reference',
+            f"use OWNER/REPO@REF, e.g. {ACTION} or the action's full commit SHA after @",
+        )
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BusctlError(
             f"{directory} exists and is not empty; nothing was written",
@@ -63,7 +96,13 @@ def command(
         **{f".github/workflows/{name}": f"workflows/{name}.j2" for name in WORKFLOWS},
     }
     env = template_environment(directory)
-    context = {"team": team, "org": org, "proto_team": proto_team, "action": ACTION}
+    context = {
+        "team": team,
+        "org": org,
+        "github_org": github_org,
+        "proto_team": proto_team,
+        "action": action,
+    }
     wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
     wanted |= {f".busctl/{name}": text for name, text in schema_files().items()}
     root = directory.resolve()
@@ -75,7 +114,7 @@ def command(
     sync(root, generated, "busctl init", check=False)
     typer.echo(
         f"\nA bus repo is ready in {directory}. Next:\n"
-        f"  cd {directory} && git init && busctl lint\n"
+        f"  cd {directory} && git init -b main && busctl lint\n"
         f"  edit teams.yaml (chat rooms, GitHub handles) and declare topics in topics/<team>/\n"
         f"  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092\n"
         f"  on GitHub: add the secrets named in .github/workflows/busctl-*.yml"
