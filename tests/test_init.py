@@ -78,9 +78,7 @@ def test_refuses_a_non_empty_directory(run: Run, tmp_path: Path) -> None:
         ("--action", "acme/busctl"),
     ],
 )
-def test_rejects_names_that_cannot_be_topic_or_package_names(
-    run: Run, tmp_path: Path, option: str, value: str
-) -> None:
+def test_rejects_values_the_scaffold_cannot_use(run: Run, tmp_path: Path, option: str, value: str) -> None:
     result = run("init", str(tmp_path / "bus"), option, value)
     assert result.code == 1
     assert "is not a" in result.err and "Traceback" not in result.err

@@ -1,6 +1,6 @@
-"""Apply under faults, on the suite's own single broker: a tampered plan file, two applies at once,
-Ctrl-C and SIGTERM mid-apply, and the broker killed mid-apply. Every outcome is checked with Kafka's
-own tools, not only busctl's report."""
+"""Apply under faults, on the fault suite's own single broker: a tampered plan file, two applies at once,
+Ctrl-C and SIGTERM mid-apply; and the broker killed mid-apply, on a broker of that test's own. Every
+outcome is checked with Kafka's own tools, not only busctl's report."""
 
 from __future__ import annotations
 

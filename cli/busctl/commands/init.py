@@ -68,10 +68,11 @@ def command(
             f'--github-org "{github_org}" is not a valid GitHub organisation',
             "use up to 39 letters, digits and single hyphens, not at the start or end",
         )
-    org = github_org.lower().replace("-", "") if package_root is None else package_root
-    if not _PACKAGE_ROOT.match(org):
+    if package_root is None:
+        package_root = github_org.lower().replace("-", "")
+    if not _PACKAGE_ROOT.match(package_root):
         raise BusctlError(
-            f'package root "{org}" is not a valid protobuf package root',
+            f'package root "{package_root}" is not a valid protobuf package root',
             "give --package-root of lowercase letters and digits, starting with a letter",
         )
     if not _ACTION.match(action):
@@ -90,7 +91,7 @@ def command(
         "teams.yaml": "teams.yaml.j2",
         f"topics/{team}/example-events.yaml": "topic.yaml.j2",
         "schemas/buf.yaml": "buf.yaml.j2",
-        f"schemas/{org}/{proto_team}/v1/example_event.proto": "example_event.proto.j2",
+        f"schemas/{package_root}/{proto_team}/v1/example_event.proto": "example_event.proto.j2",
         ".gitignore": "gitignore.j2",
         "templates/README.md": "templates_readme.md.j2",
         **{f".github/workflows/{name}": f"workflows/{name}.j2" for name in WORKFLOWS},
@@ -98,8 +99,8 @@ def command(
     env = template_environment(directory)
     context = {
         "team": team,
-        "org": org,
         "github_org": github_org,
+        "package_root": package_root,
         "proto_team": proto_team,
         "action": action,
     }
