@@ -76,3 +76,14 @@ def test_json_asks_nothing_and_other_formats_are_refused(run: Run, bus_repo: Cal
     for name in ("github", "markdown"):
         refused = run("apply", "--cluster", "local", "--repo", repo, "--auto-approve", "-f", name)
         assert refused.code == 2 and f"busctl apply prints text or json, not {name}" in refused.err
+
+
+def test_a_report_file_that_cannot_be_written_is_refused_before_the_cluster_is_read(
+    run: Run, bus_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    missing = tmp_path / "no-such-dir" / "apply.json"
+    result = run(
+        "apply", "--cluster", "local", "--repo", str(bus_repo()), "--auto-approve", "--out", str(missing)
+    )
+    assert result.code == 2 and "is not a directory" in result.err and "--out" in result.err
+    assert "reading cluster" not in result.err and not missing.parent.exists()

@@ -116,6 +116,19 @@ def test_workflow_permissions_and_concurrency() -> None:
     assert main["concurrency"]["cancel-in-progress"] is False
     checkout = pr["jobs"]["busctl"]["steps"][0]
     assert checkout["with"]["fetch-depth"] == 0
+    (apply,) = main["jobs"].values()
+    assert set(main[True]) == {"push", "workflow_dispatch"}  # (YAML 1.1 reads the key `on` as True)
+    assert main[True]["push"] == {"branches": ["main"]}
+    # a dispatch of another ref never reaches production; the environment's reviewers and secrets apply
+    assert apply["if"] == "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+    assert apply["environment"] == "production"
+    uploads = {s["with"]["name"]: s for s in apply["steps"] if s.get("uses") == "actions/upload-artifact@v4"}
+    report = uploads["busctl-apply-report"]
+    assert (
+        report.get("if") == "always()"
+        and report["with"]["path"] == "${{ steps.busctl.outputs.apply-report }}"
+    )
+    assert "if" not in uploads["prometheus-alerts"]  # alerts/ are published only from a successful apply
     for workflow in (pr, main):
         for job in workflow["jobs"].values():
             for step in job["steps"]:

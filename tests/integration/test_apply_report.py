@@ -1,6 +1,6 @@
 """`busctl apply --format json` against real brokers: the per-change statuses in the document match
-what Kafka's own tools show, for a run that applies everything, one the broker refuses in preflight,
-and one interrupted half-way."""
+what Kafka's own tools show, for a run that applies everything, one the broker refuses in preflight
+(also saved with --out beside the text), and one interrupted half-way."""
 
 from __future__ import annotations
 
@@ -100,6 +100,13 @@ def test_a_config_the_broker_refuses_fails_and_nothing_is_created(
     )
     listing = topics_on(kafka_single)
     assert good not in listing and bad not in listing
+
+    saved = repo / "apply-report.json"  # what CI keeps as an artifact: the text log, and the document
+    again = run("apply", "--cluster", "local", "--repo", str(repo), "--auto-approve", "--out", str(saved))
+    assert again.code == 1 and "INVALID_CONFIG" in again.out and not again.out.lstrip().startswith("{")
+    kept = assert_report("apply-report", saved.read_text())
+    assert kept["result"] == "preflight-failed"
+    assert {c["topic"]: c["status"] for c in kept["changes"]}[bad] == "failed"
 
 
 @pytest.fixture(scope="module")

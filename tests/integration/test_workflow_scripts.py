@@ -2,7 +2,8 @@
 branch (annotations, plan on a real broker, one comment created then updated on a GitHub API stand-in,
 job summary) and scripts/ci/apply after the merge (verified with Kafka's own tools), for each kind of
 change: add a topic, change a config, break a schema (fails), approve the break (passes), tombstone a
-topic without approval (fails, nothing deleted) and with it (deleted on merge), a fork's pull request."""
+topic without approval (fails, nothing deleted) and with it (deleted on merge), a fork's pull request;
+the main-branch job checks alerts/ and CODEOWNERS before it changes anything."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.conftest import REPO_ROOT, CliResult, git, write_files
 from tests.github_stub import TOKEN, FakeGitHub
 from tests.integration.clients import consume_and_commit, produce
 from tests.integration.conftest import Broker, bus_for
+from tests.reports import assert_report
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 Run = Callable[..., CliResult]
@@ -118,10 +120,16 @@ def test_pull_request_then_apply_scripts(
     (comment,) = github.ours()  # still one comment, now current
     assert "| check | :white_check_mark: nothing breaks against `origin/main` |" in comment["body"]
 
-    # merged: the main-branch job applies it
-    applied = _script("apply", work, {"BUSCTL_CLUSTER": "local"})
+    # merged: the main-branch job applies it, and keeps the report (the workflow's artifact)
+    outputs = tmp_path / "github-output"
+    runner = {"BUSCTL_CLUSTER": "local", "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs)}
+    applied = _script("apply", work, runner)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "applied 2 change(s)." in applied.stdout
+    report = tmp_path / "busctl-apply-report.json"
+    assert outputs.read_text().splitlines() == [f"apply-report={report}", f"alerts={work / 'alerts'}"]
+    document = assert_report("apply-report", report.read_text())
+    assert document["result"] == "applied" and document["summary"]["done"] == 2
     described = kafka_single.tool("topics", "--describe", "--topic", "billing.wf-payments.v1")
     assert "PartitionCount: 6" in described
     again = _script("apply", work, {"BUSCTL_CLUSTER": "local"})
@@ -178,6 +186,28 @@ def _pull_request_env(github: FakeGitHub, tmp_path: Path) -> dict[str, str]:
         "BUSCTL_CLUSTER": "local",
         "BUSCTL_COMMENT": "true",
     }
+
+
+def test_the_apply_job_checks_generated_files_before_it_changes_the_cluster(
+    run: Run, kafka_single: Broker, tmp_path: Path
+) -> None:
+    _, work = _applied_main(run, kafka_single, tmp_path)
+    topic = "billing.wf-unalerted.v1"  # (the broker is shared: a name no other test creates)
+    write_files(
+        work,
+        {
+            "topics/billing/wf-unalerted.yaml": NEW_TOPIC["topics/billing/wf-payments.yaml"].replace(
+                "billing.wf-payments.v1", topic
+            )
+        },
+    )
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "a topic, without regenerating alerts/ and CODEOWNERS")
+    stale = _script("apply", work, {"BUSCTL_CLUSTER": "local", "RUNNER_TEMP": str(tmp_path)})
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert "generated file(s) stale, missing or obsolete" in stale.stdout + stale.stderr
+    assert topic not in kafka_single.tool("topics", "--list").split()
+    assert not (tmp_path / "busctl-apply-report.json").exists()  # apply never ran
 
 
 def _applied_main(run: Run, broker: Broker, tmp_path: Path, bootstrap: str = "") -> tuple[Path, Path]:

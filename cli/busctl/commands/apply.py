@@ -30,6 +30,7 @@ from busctl.commands.common import (
     progress,
     use_color,
     wants_json,
+    write_file,
 )
 from busctl.commands.plan import (
     AllClustersOption,
@@ -75,6 +76,16 @@ LockTimeoutOption = Annotated[
         "plain numbers are seconds). Default 0: refuse at once, naming who holds the lock.",
     ),
 ]
+ReportOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="FILE",
+        dir_okay=False,
+        help="Also save the JSON report (what was done, per item) to FILE, whatever --format prints; "
+        "also when a change failed or an interrupt stopped it (CI keeps it as an artifact).",
+    ),
+]
 MAX_PLAN_BYTES = 256 * 1024 * 1024
 LABELS = {
     Status.DONE: "done",
@@ -101,6 +112,7 @@ def command(
     timeout: TimeoutOption = 30.0,
     lock_timeout: LockTimeoutOption = "0",
     output: TextJsonFormatOption = OutputFormat.text,
+    out: ReportOutOption = None,
     no_cache: NoCacheOption = False,
     cache_dir: CacheDirOption = None,
 ) -> int:
@@ -116,6 +128,8 @@ def command(
     Example: busctl apply --cluster prod plan.json --lock-timeout 5m
     """
     as_document = wants_json(output, "apply")
+    if out is not None and not out.parent.is_dir():  # found before anything is applied, not after
+        raise typer.BadParameter(f"{out.parent} is not a directory", param_hint="'--out'")
     if as_document and not auto_approve and plan_file is None:
         raise typer.BadParameter(
             "--format json cannot ask for confirmation: pass --auto-approve, or the PLANFILE you approved",
@@ -149,7 +163,7 @@ def command(
     )
     if approved_parts is not None:
         _in_plan_file(making, approved_parts, unread, plan_file)
-    run = Run(auto_approve, as_document, wait, plan_file)
+    run = Run(auto_approve, as_document, wait, plan_file, out)
     if not fleet:
         approved = approved_parts[making[0].options.cluster] if approved_parts else None
         return _apply_one(making[0], approved, run)
@@ -158,12 +172,21 @@ def command(
 
 @dataclass(frozen=True)
 class Run:
-    """How this apply runs: confirmation, output, lock wait and the approved plan file."""
+    """How this apply runs: confirmation, output, lock wait, the approved plan file and where the
+    JSON report is also saved."""
 
     auto_approve: bool
     as_document: bool
     wait: float
     plan_file: Path | None
+    out: Path | None
+
+    def emit(self, document: str) -> None:
+        """The JSON report: printed with --format json, saved with --out."""
+        if self.as_document:
+            typer.echo(document, nl=False)
+        if self.out is not None:
+            write_file(self.out, document)
 
     @property
     def source(self) -> str:
@@ -203,8 +226,7 @@ def _apply_one(making: Planner, approved: dict[str, Any] | None, run: Run) -> in
             return 1
         approved = plan_document(shown)
     plan, report, code, lease = _locked(making, approved, run, show=run.auto_approve and not run.as_document)
-    if run.as_document:  # after the release, which it reports
-        typer.echo(as_json(apply_report(plan, report, _name(run.plan_file), lease)), nl=False)
+    run.emit(as_json(apply_report(plan, report, _name(run.plan_file), lease)))  # after the release
     return code
 
 
@@ -322,10 +344,9 @@ def _apply_fleet(
         if p.options.cluster not in done
     ]
     results.sort(key=lambda r: chosen.index(r.cluster))
-    if run.as_document:
-        typer.echo(as_json(fleet_apply_report(results, _name(run.plan_file))), nl=False)
-    else:
+    if not run.as_document:
         echo_text(fleet_summary(results, use_color()))
+    run.emit(as_json(fleet_apply_report(results, _name(run.plan_file))))
     if interrupted is not None:
         raise interrupted
     codes = [r.exit_code for r in results]
