@@ -1,12 +1,15 @@
-"""`busctl codeowners`: generated from teams.yaml and topics, checked for staleness."""
+"""`busctl codeowners`: generated from teams.yaml and topics, checked for staleness; a bus in a monorepo's
+directory keeps its own block of the repository's CODEOWNERS."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from busctl.core.codeowners import HEADER
-from tests.conftest import REPO_ROOT, CliResult
+import pytest
+
+from busctl.core.codeowners import HEADER, BlockError, place
+from tests.conftest import REPO_ROOT, CliResult, git, write_files
 from tests.reports import assert_report
 
 Run = Callable[..., CliResult]
@@ -96,3 +99,88 @@ def test_formats_without_meaning_are_refused(run: Run, bus_repo: Callable[..., P
         result = run("codeowners", "--repo", str(repo), "--format", name)
         assert result.code == 2 and f"prints text or json, not {name}" in result.err
     assert not (repo / ".github/CODEOWNERS").exists()
+
+
+BLOCK = "# BEGIN busctl bus/ -- generated\n/bus/ @acme/platform\n# END busctl bus/\n"
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (None, BLOCK),
+        ("", BLOCK),
+        ("* @acme/eng", "* @acme/eng\n\n" + BLOCK),  # appended last, where its lines win
+        ("* @acme/eng\n\n\n", "* @acme/eng\n\n" + BLOCK),
+        (  # replaced where it is; the repository's lines around it kept as they are
+            "* @acme/eng\n# BEGIN busctl bus/ -- old\n/bus/ @acme/old\n# END busctl bus/\n/docs/ @acme/doc\n",
+            "* @acme/eng\n" + BLOCK + "/docs/ @acme/doc\n",
+        ),
+        (  # near miss: another bus's block is not this one's
+            "# BEGIN busctl bus/sub/\n/bus/sub/ @acme/x\n# END busctl bus/sub/\n",
+            "# BEGIN busctl bus/sub/\n/bus/sub/ @acme/x\n# END busctl bus/sub/\n\n" + BLOCK,
+        ),
+    ],
+)
+def test_a_monorepo_bus_keeps_its_own_block(current: str | None, expected: str) -> None:
+    assert place(current, BLOCK, "bus") == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "found"),
+    [
+        ("# BEGIN busctl bus/\n/bus/ @acme/x\n", "line 1"),  # the END was deleted
+        ("/bus/ @acme/x\n# END busctl bus/\n", "line 2"),
+        ("# END busctl bus/\n# BEGIN busctl bus/\n", "line 1, line 2"),
+        (
+            "# BEGIN busctl bus/\n# END busctl bus/\n# BEGIN busctl bus/\n# END busctl bus/\n",
+            "line 1, line 2",
+        ),
+    ],
+)
+def test_a_block_whose_markers_were_edited_is_refused(current: str, found: str) -> None:
+    with pytest.raises(BlockError, match=f"found {found}"):
+        place(current, BLOCK, "bus")
+
+
+def _monorepo(bus_repo: Callable[..., Path], files: dict[str, str] | None = None) -> Path:
+    """A git repository whose bus is its directory bus/ (bus_repo's copy), with `files` at its top."""
+    bus = bus_repo()
+    git(bus.parent, "init", "-q", "-b", "main")
+    write_files(bus.parent, files or {})
+    return bus
+
+
+def test_in_a_monorepo_the_block_goes_in_the_repositorys_codeowners(
+    run: Run, bus_repo: Callable[..., Path]
+) -> None:
+    bus = _monorepo(bus_repo)
+    top = bus.parent
+    (bus / ".github").mkdir()
+    (bus / ".github/CODEOWNERS").write_text(HEADER + "\n* @acme/platform\n")  # an earlier busctl's
+    written = run("codeowners", "--repo", str(bus))
+    assert written.code == 0, written.err
+    assert "wrote ../.github/CODEOWNERS" in written.out and "removed .github/CODEOWNERS" in written.out
+    text = (top / ".github/CODEOWNERS").read_text()
+    assert text.startswith("# BEGIN busctl bus/ -- GENERATED") and text.endswith("# END busctl bus/\n")
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert lines[0] == "/bus/ @acme/platform"  # the bus's directory, not the whole repository
+    assert "/bus/topics/billing/ @acme/billing" in lines
+    assert "/bus/schemas/acme/billing/ @acme/billing" in lines
+    assert "/.github/workflows/busctl-*.yml @acme/platform" in lines
+    assert not any(line.startswith(("* ", "/topics/", "/.github/ ")) for line in lines)
+    assert run("codeowners", "--repo", str(bus), "--check").code == 0
+
+
+def test_in_a_monorepo_the_codeowners_github_reads_is_the_one_kept(
+    run: Run, bus_repo: Callable[..., Path]
+) -> None:
+    bus = _monorepo(bus_repo, {"CODEOWNERS": "* @acme/eng\n"})  # GitHub reads /CODEOWNERS (no .github/)
+    assert run("codeowners", "--repo", str(bus)).code == 0
+    assert not (bus.parent / ".github/CODEOWNERS").exists()
+    text = (bus.parent / "CODEOWNERS").read_text()
+    assert text.startswith("* @acme/eng\n\n# BEGIN busctl bus/")
+    (bus.parent / "CODEOWNERS").write_text(text.replace("# END busctl bus/\n", ""))
+    broken = run("codeowners", "--repo", str(bus))
+    assert broken.code == 1 and "../CODEOWNERS: expected one `# BEGIN busctl bus/` line" in broken.err
+    assert "nothing was written" in broken.err and "restore the block's BEGIN and END lines" in broken.err
+    assert "Traceback" not in broken.err

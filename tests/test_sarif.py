@@ -14,7 +14,7 @@ import pytest
 from busctl import __version__
 from busctl.rules.base import REGISTRY, entries
 from tests.check.test_check_cli import _repo
-from tests.conftest import CliResult
+from tests.conftest import CliResult, git
 
 Run = Callable[..., CliResult]
 SCHEMA = json.loads((Path(__file__).parent / "vendor/sarif-schema-2.1.0.json").read_text())
@@ -70,6 +70,27 @@ def test_lint_sarif(run: Run, bus_repo: Callable[..., Path]) -> None:
     ]
     lint_json = json.loads(run("lint", "--repo", str(repo), "--format", "json", "--no-buf").out)
     assert [r["ruleId"] for r in results] == [d["code"] for d in lint_json["diagnostics"]]
+
+
+def test_in_a_monorepo_files_are_named_from_the_repositorys_root(
+    run: Run, bus_repo: Callable[..., Path]
+) -> None:
+    """GitHub places annotations and code-scanning results by the path from the repository's root: a
+    bus at services/bus/ names services/bus/topics/…; its JSON report stays relative to the bus."""
+    repo = bus_repo({"topics/billing/typo.yaml": "name: billing.x.v1\nowner: billing\npartitons: 3\n"})
+    nested = repo.parent / "services/bus"
+    nested.parent.mkdir()
+    repo.rename(nested)
+    git(repo.parent, "init", "-q", "-b", "main")
+    sarif = _valid_log(run("lint", "--repo", str(nested), "--format", "sarif", "--no-buf").out)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]
+    }
+    assert uris == {"services/bus/topics/billing/typo.yaml"}
+    github = run("lint", "--repo", str(nested), "--format", "github", "--no-buf").out
+    assert "::error file=services/bus/topics/billing/typo.yaml,line=3,col=1,title=BUS004::" in github
+    lint_json = json.loads(run("lint", "--repo", str(nested), "--format", "json", "--no-buf").out)
+    assert {d["file"] for d in lint_json["diagnostics"]} == {"topics/billing/typo.yaml"}
 
 
 def test_a_clean_repo_is_an_empty_run(run: Run, bus_repo: Callable[..., Path]) -> None:

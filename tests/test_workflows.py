@@ -78,7 +78,7 @@ def test_scaffolded_workflows_pass_actionlint(run: Run, tmp_path: Path) -> None:
 def test_this_repos_workflows_are_the_scaffold_using_the_local_action() -> None:
     env = template_environment(REPO_ROOT)
     for name in WORKFLOWS:
-        expected = env.get_template(f"init/workflows/{name}.j2").render(action="./")
+        expected = env.get_template(f"init/workflows/{name}.j2").render(action="./", working_directory="")
         assert (REPO_ROOT / ".github/workflows" / name).read_text() == expected, name
 
 

@@ -56,6 +56,16 @@ def _in_repo(repo: git.Repo, bus_root: Path, path: str = "") -> str:
     return "" if relative == "." else relative
 
 
+def directory_in_repository(bus_root: Path) -> str | None:
+    """The bus repo's directory relative to the top of its git repository ("" at the top, None
+    outside git): a monorepo's `bus/`, where GitHub's file paths (annotations, SARIF) start."""
+    repo = _repository(bus_root)
+    if repo is None:
+        return None
+    with repo:
+        return _in_repo(repo, bus_root)
+
+
 def merge_base(repo: git.Repo, bus_root: Path, ref: str) -> Base:
     """The merge base of HEAD and `ref` (what a pull request is compared against)."""
     try:

@@ -17,6 +17,7 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
+    repository_directory,
     use_color,
     write_file,
 )
@@ -43,12 +44,13 @@ def command(
     """
     with progress(f"comparing with {against} (buf breaking, topic rules)"):
         result = run_check(repo, against)
+    root = repository_directory(repo)  # annotations and SARIF name files from the repository's root
     renderers: dict[FindingsFormat, Callable[[CheckResult], str]] = {
         FindingsFormat.text: functools.partial(render.as_text, color=use_color()),
         FindingsFormat.json: render.as_json,
-        FindingsFormat.github: render.as_github,
+        FindingsFormat.github: functools.partial(render.as_github, root=root),
         FindingsFormat.markdown: render.as_markdown,
-        FindingsFormat.sarif: render.as_sarif,
+        FindingsFormat.sarif: functools.partial(render.as_sarif, root=root),
     }
     if output is FindingsFormat.text:
         echo_text(renderers[output](result))

@@ -179,11 +179,12 @@ class Renderer(Protocol[R]):
     def as_text(self, report: R, color: bool = False) -> str: ...
     def as_json(self, report: R) -> str: ...
     def as_markdown(self, report: R) -> str: ...
-    def as_github(self, report: R) -> str: ...
+    def as_github(self, report: R, root: str = "") -> str: ...
 
 
-def echo_report(output: OutputFormat, render: Renderer[R], report: R) -> None:
-    """Print the report in the chosen format (github: the text, then its workflow annotations)."""
+def echo_report(output: OutputFormat, render: Renderer[R], report: R, repo: Path) -> None:
+    """Print the report in the chosen format (github: the text, then its workflow annotations on the
+    files of the bus repo `repo`)."""
     if output is OutputFormat.json:
         typer.echo(render.as_json(report), nl=False)
     elif output is OutputFormat.markdown:
@@ -191,7 +192,15 @@ def echo_report(output: OutputFormat, render: Renderer[R], report: R) -> None:
     else:
         echo_text(render.as_text(report, color=use_color()))
         if output is OutputFormat.github:
-            typer.echo(render.as_github(report), nl=False)
+            typer.echo(render.as_github(report, root=repository_directory(repo)), nl=False)
+
+
+def repository_directory(repo: Path) -> str:
+    """Where the bus repo `repo` is in its git repository ("" at the top or outside git): GitHub
+    names files from the repository's root, so a bus in a monorepo's `bus/` annotates `bus/topics/…`."""
+    from busctl.adapters import git  # gitpython only for the formats that name files for GitHub
+
+    return git.directory_in_repository(repo.resolve()) or ""
 
 
 def write_file(path: Path, text: str, parents: bool = False) -> None:

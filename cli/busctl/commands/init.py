@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import typer
 
 from busctl import __version__
+from busctl.adapters import git
+from busctl.commands.codeowners import codeowners_files
 from busctl.commands.generated import sync
-from busctl.core.codeowners import CODEOWNERS_PATH, generate
 from busctl.core.diagnostics import BusctlError
 from busctl.core.jsonschema import schema_files
 from busctl.loading.bus import load_bus
@@ -80,11 +81,23 @@ def command(
             f'--action "{action}" is not an action reference',
             f"use OWNER/REPO@REF, e.g. {ACTION} or the action's full commit SHA after @",
         )
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if directory.exists() and (not directory.is_dir() or any(p.name != ".git" for p in directory.iterdir())):
         raise BusctlError(
             f"{directory} exists and is not empty; nothing was written",
             "choose a new directory (busctl init never overwrites files)",
         )
+    target = directory.resolve()
+    in_repository = _directory_in_repository(target)
+    depth = len(PurePosixPath(in_repository).parts) if in_repository else 0
+    top = target.parents[depth - 1] if depth else target  # (where the workflows go)
+    workflows = {"/".join([*[".."] * depth, ".github/workflows", name]): name for name in WORKFLOWS}
+    for name in WORKFLOWS:
+        if (top / ".github/workflows" / name).exists():
+            raise BusctlError(
+                f"{top / '.github/workflows' / name} exists; nothing was written",
+                "busctl init never overwrites files: move it away, or add busctl's steps to it by hand "
+                "(README: GitHub, a bus in a monorepo)",
+            )
     proto_team = team.replace("-", "_")
     files = {
         "bus.yaml": "bus.yaml.j2",
@@ -94,7 +107,7 @@ def command(
         f"schemas/{package_root}/{proto_team}/v1/example_event.proto": "example_event.proto.j2",
         ".gitignore": "gitignore.j2",
         "templates/README.md": "templates_readme.md.j2",
-        **{f".github/workflows/{name}": f"workflows/{name}.j2" for name in WORKFLOWS},
+        **{path: f"workflows/{name}.j2" for path, name in workflows.items()},
     }
     env = template_environment(directory)
     context = {
@@ -103,21 +116,39 @@ def command(
         "package_root": package_root,
         "proto_team": proto_team,
         "action": action,
+        "working_directory": in_repository,
     }
     wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
     wanted |= {f".busctl/{name}": text for name, text in schema_files().items()}
-    root = directory.resolve()
-    sync(root, wanted, "busctl init", check=False)
-    bus, report = load_bus(root)
+    sync(target, wanted, "busctl init", check=False)
+    bus, report = load_bus(target)
     if report.errors:
         raise BusctlError("the scaffold does not load; this is a bug in busctl", str(report.errors[0]))
-    generated = {CODEOWNERS_PATH: generate(bus), **render_alerts(root, bus)}
-    sync(root, generated, "busctl init", check=False)
+    _, owners, _ = codeowners_files(target, bus)
+    sync(target, {**owners, **render_alerts(target, bus)}, "busctl init", check=False)
+    if in_repository:
+        first = f"  cd {directory} && busctl lint\n  commit {in_repository}/ and the repository's .github/\n"
+    elif (target / ".git").exists():
+        first = f"  cd {directory} && busctl lint\n"
+    else:
+        first = f"  cd {directory} && git init -b main && busctl lint\n"
     typer.echo(
         f"\nA bus repo is ready in {directory}. Next:\n"
-        f"  cd {directory} && git init -b main && busctl lint\n"
-        f"  edit teams.yaml (chat rooms, GitHub handles) and declare topics in topics/<team>/\n"
-        f"  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092\n"
-        f"  on GitHub: add the secrets named in .github/workflows/busctl-*.yml"
+        + first
+        + "  edit teams.yaml (chat rooms, GitHub handles) and declare topics in topics/<team>/\n"
+        "  busctl plan --cluster local    # against a Kafka on 127.0.0.1:9092\n"
+        "  on GitHub: add the secrets named in .github/workflows/busctl-*.yml"
     )
     return 0
+
+
+def _directory_in_repository(target: Path) -> str:
+    """Where the new bus `target` (absolute, maybe not there yet) will be in the git repository that
+    holds it: "" outside git, or at the top of a repository (`git init` first, then `busctl init .`);
+    else its directory, e.g. `bus` in a monorepo, whose workflows go in the repository's .github/."""
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    above = git.directory_in_repository(existing)
+    if above is None:
+        return ""
+    below = target.relative_to(existing).as_posix()
+    return "/".join(part for part in (above, below) if part and part != ".")

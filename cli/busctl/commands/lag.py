@@ -78,7 +78,7 @@ def command(
     now = time.time()
     ends_then = admin.offsets_for_times(window_starts(targets, last, now))
     report = assess(cluster, targets, last, earlier, stamps, ends_then, now)
-    echo_report(output, render, report)
+    echo_report(output, render, report, repo)
     return 1 if report.failing else 0
 
 

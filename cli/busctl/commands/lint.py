@@ -17,6 +17,7 @@ from busctl.commands.common import (
     ReportOutOption,
     echo_text,
     progress,
+    repository_directory,
     use_color,
     write_file,
 )
@@ -48,8 +49,13 @@ def command(
     files = len(result.bus.files) + len(result.schemas.files)
     if output is FindingsFormat.text:
         echo_text(render.as_text(found, files, color=use_color()))
+    elif output is FindingsFormat.json:
+        typer.echo(render.as_json(found, files), nl=False)
+    elif output is FindingsFormat.markdown:
+        typer.echo(render.as_markdown(found, files), nl=False)
     else:
-        typer.echo(render.RENDERERS[output.value](found, files), nl=False)
+        renderer = render.as_github if output is FindingsFormat.github else render.as_sarif
+        typer.echo(renderer(found, files, root=repository_directory(repo)), nl=False)
     if out is not None:
         write_file(out, render.as_json(found, files))
     return 1 if result.report.errors else 0

@@ -82,7 +82,7 @@ def command(
             registry.close()
     url = registry.url if registry is not None else None
     report = VerifyReport(cluster, samples, url, sorted(verdicts.values(), key=lambda v: v.topic))
-    echo_report(output, render, report)
+    echo_report(output, render, report, repo)
     return 1 if report.failing else 0
 
 

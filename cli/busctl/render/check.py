@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from busctl.check import CheckResult
 from busctl.render import json, sarif
-from busctl.render.github import Level, annotation
+from busctl.render.github import Level, annotation, in_repository
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.check import CheckReport, chat_of, check_report, files_by_team, status_of
 
@@ -84,8 +84,9 @@ _LEVELS: dict[str, Level] = {
 }
 
 
-def as_github(result: CheckResult) -> str:
-    """A workflow annotation per finding (approved breaks as notices), then the headline."""
+def as_github(result: CheckResult, root: str = "") -> str:
+    """A workflow annotation per finding (approved breaks as notices), then the headline (files under
+    `root`, the bus repo's directory in the git repository)."""
     lines = []
     for finding in result.findings:
         d = finding.diagnostic
@@ -94,16 +95,23 @@ def as_github(result: CheckResult) -> str:
             text += f" -- notify: {', '.join(finding.teams)}"
         level = _LEVELS[status_of(finding)]
         lines.append(
-            annotation(level, text, file=d.span.file, line=d.span.line, col=d.span.col, title=d.code)
+            annotation(
+                level,
+                text,
+                file=in_repository(root, d.span.file),
+                line=d.span.line,
+                col=d.span.col,
+                title=d.code,
+            )
         )
     lines.append(headline(result))
     return "\n".join(lines) + "\n"
 
 
-def as_sarif(result: CheckResult) -> str:
-    """A SARIF 2.1.0 log of the findings (for GitHub code scanning); approved breaks are notes with
-    the approval as their suppression."""
-    return sarif.as_sarif([(f.diagnostic, f.approved) for f in result.findings])
+def as_sarif(result: CheckResult, root: str = "") -> str:
+    """A SARIF 2.1.0 log of the findings (for GitHub code scanning; files under `root`); approved
+    breaks are notes with the approval as their suppression."""
+    return sarif.as_sarif([(f.diagnostic, f.approved) for f in result.findings], root)
 
 
 def as_markdown(result: CheckResult) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from busctl.core.diagnostics import Diagnostic, Severity
 from busctl.render import json, sarif
-from busctl.render.github import annotation, severity_level
+from busctl.render.github import annotation, in_repository, severity_level
 from busctl.render.style import Tone, paint, severity_tone, wrap
 from busctl.reports.lint import lint_report
 
@@ -44,13 +44,14 @@ def as_json(diagnostics: list[Diagnostic], files: int) -> str:
     return json.as_json(lint_report(diagnostics, files))
 
 
-def as_github(diagnostics: list[Diagnostic], files: int) -> str:
-    """GitHub workflow annotations, `::error file=F,line=L,col=C,title=CODE::message`, then the summary."""
+def as_github(diagnostics: list[Diagnostic], files: int, root: str = "") -> str:
+    """GitHub workflow annotations, `::error file=F,line=L,col=C,title=CODE::message`, then the summary
+    (files under `root`, the bus repo's directory in the git repository)."""
     lines = [
         annotation(
             severity_level(d.severity),
             d.message + (f"\n{d.hint}" if d.hint else ""),
-            file=d.span.file,
+            file=in_repository(root, d.span.file),
             line=d.span.line,
             col=d.span.col,
             title=d.code,
@@ -61,9 +62,9 @@ def as_github(diagnostics: list[Diagnostic], files: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_sarif(diagnostics: list[Diagnostic], files: int) -> str:
-    """A SARIF 2.1.0 log of the findings (for GitHub code scanning)."""
-    return sarif.as_sarif([(d, "") for d in diagnostics])
+def as_sarif(diagnostics: list[Diagnostic], files: int, root: str = "") -> str:
+    """A SARIF 2.1.0 log of the findings (for GitHub code scanning; files under `root`)."""
+    return sarif.as_sarif([(d, "") for d in diagnostics], root)
 
 
 def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
@@ -76,12 +77,3 @@ def as_markdown(diagnostics: list[Diagnostic], files: int) -> str:
             problem = d.message + (f"<br>_{d.hint}_" if d.hint else "")
             lines.append(f"| {icon[d.severity]} | `{d.span}` | {d.code} | {problem.replace('|', '&#124;')} |")
     return "\n".join(lines) + "\n"
-
-
-RENDERERS = {
-    "text": as_text,
-    "json": as_json,
-    "github": as_github,
-    "markdown": as_markdown,
-    "sarif": as_sarif,
-}

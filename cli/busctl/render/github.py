@@ -34,6 +34,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def in_repository(root: str, file: str) -> str:
+    """A bus repo's `file` as GitHub names it: relative to the repository's root, where the bus repo
+    is the directory `root` ("" at the top, as in a repository that is only the bus)."""
+    return f"{root}/{file}" if root and file else file
+
+
 def annotation(
     level: Level,
     message: str,
@@ -45,8 +51,9 @@ def annotation(
     end_column: int = 0,
     title: str = "",
 ) -> str:
-    """One annotation line (no newline). Empty or 0 leaves a property out: `line=0` annotates the
-    whole file, as a `Span` with line 0 means."""
+    """One annotation line (no newline); `file` relative to the repository's root (in_repository).
+    Empty or 0 leaves a property out: `line=0` annotates the whole file, as a `Span` with line 0
+    means."""
     if level not in LEVELS:
         raise ValueError(f"not an annotation level: {level!r}")
     numbers = {"line": line, "endLine": end_line, "col": col, "endColumn": end_column}

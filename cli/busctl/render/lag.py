@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from busctl.core.lag import GroupLag, LagReport, PartitionLag, Status
 from busctl.core.units import format_age
-from busctl.render.github import annotation
+from busctl.render.github import annotation, in_repository
 from busctl.render.json import as_json as json_text
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.lag import lag_report
@@ -136,14 +136,14 @@ def as_markdown(report: LagReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_github(report: LagReport) -> str:
+def as_github(report: LagReport, root: str = "") -> str:
     """An error annotation on the topic file of each group that breaks its objective, a warning on
-    each over it now but not known to last its `for`."""
+    each over it now but not known to last its `for` (files under `root`)."""
     return "".join(
         annotation(
             "error" if g.status.fails else "warning",
             f"{g.target.topic}: {'; '.join(g.problems)}",
-            file=g.target.file,
+            file=in_repository(root, g.target.file),
             title=f"busctl lag: {g.target.group}",
         )
         + "\n"

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from busctl import __version__
 from busctl.core.diagnostics import Diagnostic, Severity
+from busctl.render.github import in_repository
 from busctl.rules.base import entries
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,8 +29,9 @@ def level(severity: Severity) -> str:
     return {Severity.ERROR: "error", Severity.WARNING: "warning"}.get(severity, "note")
 
 
-def as_sarif(findings: Sequence[Finding]) -> str:
-    """The SARIF log of `findings`, as indented UTF-8 JSON ending in a newline."""
+def as_sarif(findings: Sequence[Finding], root: str = "") -> str:
+    """The SARIF log of `findings`, as indented UTF-8 JSON ending in a newline; their files are in
+    the bus repo, the directory `root` of the repository (`%SRCROOT%`)."""
     rules = _rules(findings)
     index = {rule["id"]: n for n, rule in enumerate(rules)}
     run = {
@@ -41,7 +43,7 @@ def as_sarif(findings: Sequence[Finding]) -> str:
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, approved, index[d.code]) for d, approved in findings],
+        "results": [_result(d, approved, index[d.code], root) for d, approved in findings],
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
@@ -71,11 +73,11 @@ def _rules(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return list(rules.values())
 
 
-def _result(d: Diagnostic, approved: str, rule_index: int) -> dict[str, Any]:
+def _result(d: Diagnostic, approved: str, rule_index: int, root: str) -> dict[str, Any]:
     region = {"startLine": d.span.line, **({"startColumn": d.span.col} if d.span.col > 0 else {})}
     location = {
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(d.span.file), "uriBaseId": SRCROOT},
+            "artifactLocation": {"uri": quote(in_repository(root, d.span.file)), "uriBaseId": SRCROOT},
             **({"region": region} if d.span.line > 0 else {}),
         }
     }

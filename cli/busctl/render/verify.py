@@ -4,7 +4,7 @@ workflow annotations."""
 from __future__ import annotations
 
 from busctl.core.verify import TopicVerdict, VerifyReport, Violation
-from busctl.render.github import annotation
+from busctl.render.github import annotation, in_repository
 from busctl.render.json import as_json as json_text
 from busctl.render.style import Tone, paint, wrap
 from busctl.reports.verify import verify_report
@@ -87,13 +87,13 @@ def as_markdown(report: VerifyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_github(report: VerifyReport) -> str:
-    """An error annotation on the topic file of each failing topic."""
+def as_github(report: VerifyReport, root: str = "") -> str:
+    """An error annotation on the topic file of each failing topic (files under `root`)."""
     return "".join(
         annotation(
             "error",
             f"{v.topic}: " + "; ".join(_details(v)),
-            file=v.file,
+            file=in_repository(root, v.file),
             title=f"busctl verify: {v.topic}",
         )
         + "\n"
