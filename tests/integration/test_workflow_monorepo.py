@@ -17,6 +17,9 @@ from tests.integration.test_workflow_scripts import MAIN, NEW_TOPIC, PROTO, _scr
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 Run = Callable[..., CliResult]
+# the broker is shared with test_workflow_scripts: topics of names of this module's own
+OWN_MAIN = {path: (text or "").replace("billing.wf-", "billing.wfm-") or None for path, text in MAIN.items()}
+OWN_TOPIC = {path: text.replace("billing.wf-", "billing.wfm-") for path, text in NEW_TOPIC.items()}
 APP = {"services/app/README.md": "The rest of the monorepo.\n", ".github/CODEOWNERS": "* @acme/eng\n"}
 
 
@@ -33,7 +36,7 @@ def test_a_bus_in_a_subdirectory_is_linted_checked_planned_and_applied(
 ) -> None:
     origin = tmp_path / "origin"
     bus_for(kafka_single, origin / "bus")
-    write_files(origin / "bus", MAIN)
+    write_files(origin / "bus", OWN_MAIN)
     write_files(origin, APP)
     git(origin, "init", "-q", "-b", "main")
     _commit(run, origin, "main")
@@ -48,10 +51,10 @@ def test_a_bus_in_a_subdirectory_is_linted_checked_planned_and_applied(
     git(tmp_path, "clone", "-q", str(origin), str(work))
     git(work, "checkout", "-q", "-b", "change")
     payments = "bus/topics/billing/wf-payments.yaml"
-    write_files(work, {f"bus/{path}": text for path, text in NEW_TOPIC.items()})
+    write_files(work, {f"bus/{path}": text for path, text in OWN_TOPIC.items()})
     proto = work / "bus" / PROTO
     proto.write_text(proto.read_text().replace("int64 amount_cents", "string amount_cents"))
-    _commit(run, work, "add billing.wf-payments.v1; amount as a string")
+    _commit(run, work, "add billing.wfm-payments.v1; amount as a string")
     env = {
         **github.environment(tmp_path),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
@@ -69,18 +72,18 @@ def test_a_bus_in_a_subdirectory_is_linted_checked_planned_and_applied(
 
     proto.write_text(proto.read_text().replace("string amount_cents", "int64 amount_cents"))
     invoices = work / "bus/topics/billing/wf-invoices.yaml"
-    invoices.write_text(MAIN["topics/billing/wf-invoices.yaml"] + "partitons: 4\n")  # a lint error
+    invoices.write_text(OWN_MAIN["topics/billing/wf-invoices.yaml"] + "partitons: 4\n")  # a lint error
     git(work, "commit", "-q", "-am", "keep amount an int64; a typo")
     typo = _script("pull-request", work / "bus", env)
     assert typo.returncode == 1
     assert "::error file=bus/topics/billing/wf-invoices.yaml,line=7,col=1,title=BUS004::" in typo.stdout
     assert "file=topics/" not in typo.stdout
 
-    invoices.write_text(MAIN["topics/billing/wf-invoices.yaml"])
+    invoices.write_text(OWN_MAIN["topics/billing/wf-invoices.yaml"])
     _commit(run, work, "fix the typo")
     passing = _script("pull-request", work / "bus", env)
     assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert "+ billing.wf-payments.v1" in passing.stdout
+    assert "+ billing.wfm-payments.v1" in passing.stdout
     assert "../.github/CODEOWNERS is up to date" in passing.stdout  # the block the repository's file has
     (comment,) = github.ours()
     assert "| plan `local` | :pencil2: 1 change |" in comment["body"]
@@ -88,5 +91,5 @@ def test_a_bus_in_a_subdirectory_is_linted_checked_planned_and_applied(
 
     merged = _script("apply", work / "bus", {"BUSCTL_CLUSTER": "local", "RUNNER_TEMP": str(tmp_path)})
     assert merged.returncode == 0, merged.stdout + merged.stderr
-    described = kafka_single.tool("topics", "--describe", "--topic", "billing.wf-payments.v1")
+    described = kafka_single.tool("topics", "--describe", "--topic", "billing.wfm-payments.v1")
     assert "PartitionCount: 6" in described
