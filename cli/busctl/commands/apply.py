@@ -24,6 +24,7 @@ from busctl.commands.common import (
     NoCacheOption,
     OutputFormat,
     RepoOption,
+    ReportOutOption,
     TextJsonFormatOption,
     echo_text,
     interactive,
@@ -76,16 +77,6 @@ LockTimeoutOption = Annotated[
         "plain numbers are seconds). Default 0: refuse at once, naming who holds the lock.",
     ),
 ]
-ReportOutOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--out",
-        metavar="FILE",
-        dir_okay=False,
-        help="Also save the JSON report (what was done, per item) to FILE, whatever --format prints; "
-        "also when a change failed or an interrupt stopped it (CI keeps it as an artifact).",
-    ),
-]
 MAX_PLAN_BYTES = 256 * 1024 * 1024
 LABELS = {
     Status.DONE: "done",
@@ -123,7 +114,7 @@ def command(
 
     Asks for confirmation unless --auto-approve. With PLANFILE, applies only if the plan busctl makes
     now is exactly that plan (a fleet plan: each cluster's part, on its own). Ctrl-C, SIGTERM or SIGHUP
-    stops after the batch in flight and reports every change.
+    stops after the batch in flight and reports every change (--out saves that report too).
 
     Example: busctl apply --cluster prod plan.json --lock-timeout 5m
     """

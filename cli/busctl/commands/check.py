@@ -44,7 +44,8 @@ def command(
     """
     with progress(f"comparing with {against} (buf breaking, topic rules)"):
         result = run_check(repo, against)
-    root = repository_directory(repo)  # annotations and SARIF name files from the repository's root
+    # annotations and SARIF name files from the repository's root (git is asked only for them)
+    root = repository_directory(repo) if output in (FindingsFormat.github, FindingsFormat.sarif) else ""
     renderers: dict[FindingsFormat, Callable[[CheckResult], str]] = {
         FindingsFormat.text: functools.partial(render.as_text, color=use_color()),
         FindingsFormat.json: render.as_json,

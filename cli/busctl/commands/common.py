@@ -148,7 +148,7 @@ ReportOutOption = Annotated[
         "--out",
         metavar="FILE",
         dir_okay=False,
-        help="Also save the JSON report to FILE (for `busctl comment`), whatever --format prints.",
+        help="Also save the JSON report to FILE, whatever --format prints.",
     ),
 ]
 

@@ -87,8 +87,8 @@ def command(
             "choose a new directory (busctl init never overwrites files)",
         )
     target = directory.resolve()
-    in_repository = _directory_in_repository(target)
-    depth = len(PurePosixPath(in_repository).parts) if in_repository else 0
+    bus_directory = _directory_in_repository(target)
+    depth = len(PurePosixPath(bus_directory).parts) if bus_directory else 0
     top = target.parents[depth - 1] if depth else target  # (where the workflows go)
     workflows = {"/".join([*[".."] * depth, ".github/workflows", name]): name for name in WORKFLOWS}
     for name in WORKFLOWS:
@@ -116,7 +116,7 @@ def command(
         "package_root": package_root,
         "proto_team": proto_team,
         "action": action,
-        "working_directory": in_repository,
+        "working_directory": bus_directory,
     }
     wanted = {path: env.get_template(f"init/{name}").render(**context) for path, name in files.items()}
     wanted |= {f".busctl/{name}": text for name, text in schema_files().items()}
@@ -126,8 +126,8 @@ def command(
         raise BusctlError("the scaffold does not load; this is a bug in busctl", str(report.errors[0]))
     _, owners, _ = codeowners_files(target, bus)
     sync(target, {**owners, **render_alerts(target, bus)}, "busctl init", check=False)
-    if in_repository:
-        first = f"  cd {directory} && busctl lint\n  commit {in_repository}/ and the repository's .github/\n"
+    if bus_directory:
+        first = f"  cd {directory} && busctl lint\n  commit {bus_directory}/ and the repository's .github/\n"
     elif (target / ".git").exists():
         first = f"  cd {directory} && busctl lint\n"
     else:

@@ -104,6 +104,7 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
     """The CODEOWNERS entries for `bus` (in the directory `root` of its git repository, "" at the top):
     platform files, topic directories and files, schema directories."""
     handles = {team: info.github for team, info in bus.teams.items() if info.github}
+    under = f"/{_escape(root)}" if root else ""  # every pattern of the bus's own files starts here
     sections: list[tuple[str, list[Entry]]] = []
     platform = bus.config.policy.platform_team
     if platform in handles:
@@ -114,7 +115,7 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
         sections.append(
             (
                 "topic directories: topics/<team>/ belongs to <team>",
-                [Entry(f"/topics/{team}/", (handles[team],)) for team in topic_dirs],
+                [Entry(f"{under}/topics/{team}/", (handles[team],)) for team in topic_dirs],
             )
         )
     exceptions = sorted(
@@ -126,7 +127,7 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
         sections.append(
             (
                 "topic files outside their owner's directory",
-                [Entry(f"/{_escape(file)}", (handles[owner],)) for file, owner in exceptions],
+                [Entry(f"{under}/{_escape(file)}", (handles[owner],)) for file, owner in exceptions],
             )
         )
     schemas = bus.config.schemas.root.strip("/")
@@ -139,13 +140,11 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
             (
                 "schema directories (teams.yaml schemas:), most specific last",
                 [
-                    Entry(f"/{_escape(f'{schemas}/{c.directory}'.rstrip('/'))}/", (handles[c.team],))
+                    Entry(f"{under}/{_escape(f'{schemas}/{c.directory}'.rstrip('/'))}/", (handles[c.team],))
                     for c in claims
                 ],
             )
         )
-    if root:
-        sections = [(comment, [_under(root, e) for e in entries]) for comment, entries in sections]
     return Codeowners(sections, sorted(set(bus.teams) - set(handles)), root)
 
 
@@ -155,14 +154,6 @@ def _platform_paths(root: str) -> tuple[str, ...]:
     the repository's)."""
     if not root:
         return PLATFORM_PATHS
-    return tuple(
-        WORKFLOWS if path == "/.github/" else "/" if path == "*" else path for path in PLATFORM_PATHS
-    )
-
-
-def _under(root: str, entry: Entry) -> Entry:
-    """`entry` with its pattern under `root` (patterns of the bus start with /), except the workflows,
-    which are at the repository's top."""
-    if entry.pattern == WORKFLOWS:
-        return entry
-    return Entry(f"/{_escape(root)}{entry.pattern}", entry.owners)
+    under = f"/{_escape(root)}"
+    moved = {"*": f"{under}/", "/.github/": WORKFLOWS}
+    return tuple(moved.get(path, f"{under}{path}") for path in PLATFORM_PATHS)
