@@ -184,3 +184,22 @@ def test_in_a_monorepo_the_codeowners_github_reads_is_the_one_kept(
     assert broken.code == 1 and "../CODEOWNERS: expected one `# BEGIN busctl bus/` line" in broken.err
     assert "nothing was written" in broken.err and "restore the block's BEGIN and END lines" in broken.err
     assert "Traceback" not in broken.err
+
+
+def test_in_a_monorepo_the_repositorys_lines_keep_their_bytes_and_other_text_is_refused(
+    run: Run, bus_repo: Callable[..., Path]
+) -> None:
+    bus = _monorepo(bus_repo)
+    owners = bus.parent / ".github/CODEOWNERS"
+    owners.parent.mkdir()
+    owners.write_bytes(b"* @acme/eng\r\n/docs/ @acme/doc\r\n")  # written on Windows
+    assert run("codeowners", "--repo", str(bus)).code == 0
+    assert owners.read_bytes().startswith(b"* @acme/eng\r\n/docs/ @acme/doc\r\n\n# BEGIN busctl bus/")
+    assert run("codeowners", "--repo", str(bus), "--check").code == 0
+    owners.write_bytes(owners.read_bytes() + b"/legacy/ @acme/\xff\n")
+    before = owners.read_bytes()
+    refused = run("codeowners", "--repo", str(bus))
+    assert (
+        refused.code == 1 and f"{owners} is not UTF-8 text" in refused.err and "Traceback" not in refused.err
+    )
+    assert owners.read_bytes() == before

@@ -13,7 +13,7 @@ from busctl.commands.common import (
     repository_directory,
     wants_json,
 )
-from busctl.commands.generated import print_outcome, reconcile
+from busctl.commands.generated import print_outcome, read_current, reconcile
 from busctl.core.bus import Bus
 from busctl.core.codeowners import (
     CODEOWNERS_PATH,
@@ -78,10 +78,10 @@ def codeowners_files(repo: Path, bus: Bus) -> tuple[Codeowners, dict[str, str], 
     if not root:
         return generated, {CODEOWNERS_PATH: generated.text}, []
     up = "/".join([".."] * len(PurePosixPath(root).parts))
-    top = repo.resolve() / up
+    top = (repo.resolve() / up).resolve()
     location = next((name for name in LOCATIONS if (top / name).is_file()), LOCATIONS[0])
     path = f"{up}/{location}"
-    current = (top / location).read_text("utf-8") if (top / location).is_file() else None
+    current = read_current(top / location)
     try:
         text = place(current, generated.text, root)
     except BlockError as err:

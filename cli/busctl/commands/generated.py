@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from busctl.commands.common import echo_text, write_file
+from busctl.core.diagnostics import BusctlError
 from busctl.core.generated import FileState, GeneratedFile, compare
 
 MAX_DIFF_LINES = 200
@@ -19,7 +20,7 @@ def reconcile(
 ) -> list[GeneratedFile]:
     """Compare `wanted` (path -> text) and the `owned` paths no longer wanted with the disk; unless
     `check`, make the disk match (write what differs, remove what is no longer generated)."""
-    current = {path: _read(repo / path) for path in {*wanted, *owned}}
+    current = {path: read_current(repo / path) for path in {*wanted, *owned}}
     files = compare(current, wanted, check)
     for file in files:
         target = repo / file.path
@@ -74,8 +75,19 @@ def print_outcome(files: list[GeneratedFile], wanted: dict[str, str], command: s
             typer.echo(f"removed {file.path} (no longer generated)")
 
 
-def _read(path: Path) -> str | None:
-    return path.read_text("utf-8") if path.is_file() else None
+def read_current(path: Path) -> str | None:
+    """A generated file as it is on disk, line ends as they are (None if absent); one that is not
+    UTF-8 is an error naming it (busctl would not know what to keep of it)."""
+    if not path.is_file():
+        return None
+    try:
+        with path.open(encoding="utf-8", newline="") as file:
+            return file.read()
+    except UnicodeDecodeError as err:
+        raise BusctlError(
+            f"{path} is not UTF-8 text (byte {err.start}); nothing was written",
+            "save it as UTF-8, or remove it and run the command again",
+        ) from None
 
 
 def _what(wanted: dict[str, str]) -> str:
