@@ -185,6 +185,25 @@ class FakeSubjects:
         return self._record("delete_subjects", changes)
 
 
+class FakeConnectors(FakeSubjects):
+    """A connector writer that records which method each batch reached."""
+
+    def create_connectors(self, changes: list[Change]) -> Outcomes:
+        return self._record("create_connectors", changes)
+
+    def update_connectors(self, changes: list[Change]) -> Outcomes:
+        return self._record("update_connectors", changes)
+
+    def pause_connectors(self, changes: list[Change]) -> Outcomes:
+        return self._record("pause_connectors", changes)
+
+    def resume_connectors(self, changes: list[Change]) -> Outcomes:
+        return self._record("resume_connectors", changes)
+
+    def delete_connectors(self, changes: list[Change]) -> Outcomes:
+        return self._record("delete_connectors", changes)
+
+
 def test_every_action_has_its_own_writer_call_and_blocked_has_none() -> None:
     """The dispatch table: an action can only reach the writer method named for it."""
     expected = {
@@ -200,7 +219,14 @@ def test_every_action_has_its_own_writer_call_and_blocked_has_none() -> None:
         Action.REGISTER_SCHEMA: "register_schemas",
         Action.DELETE_SUBJECT: "delete_subjects",
     }
-    assert set(expected) | set(by_subjects) | {Action.BLOCKED} == set(Action)
+    by_connectors = {
+        Action.CREATE_CONNECTOR: "create_connectors",
+        Action.UPDATE_CONNECTOR: "update_connectors",
+        Action.PAUSE_CONNECTOR: "pause_connectors",
+        Action.RESUME_CONNECTOR: "resume_connectors",
+        Action.DELETE_CONNECTOR: "delete_connectors",
+    }
+    assert set(expected) | set(by_subjects) | set(by_connectors) | {Action.BLOCKED} == set(Action)
     for action, method in expected.items():
         writer = FakeWriter()
         _call(writer, action, [Change(action, "t.x.v1")], validate_only=False)
@@ -211,6 +237,12 @@ def test_every_action_has_its_own_writer_call_and_blocked_has_none() -> None:
         assert (subjects.calls, writer.calls) == ([method], [])
         with pytest.raises(ValueError, match="subject writer"):
             _call(writer, action, [Change(action, "t.x.v1")], validate_only=False)
+    for action, method in by_connectors.items():
+        writer, connectors = FakeWriter(), FakeConnectors()
+        _call(writer, action, [Change(action, "")], False, None, connectors)
+        assert (connectors.calls, writer.calls) == ([method], [])
+        with pytest.raises(ValueError, match="connector writer"):
+            _call(writer, action, [Change(action, "")], validate_only=False)
     writer = FakeWriter()
     with pytest.raises(ValueError, match="never executed"):
         _call(writer, Action.BLOCKED, [Change(Action.BLOCKED, "t.x.v1")], validate_only=False)

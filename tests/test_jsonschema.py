@@ -52,12 +52,13 @@ def test_editor_flags_what_lint_rejects(run: Run, document: dict[str, object], c
     assert any(complaint in error.message or complaint in str(error.schema) for error in errors), errors
 
 
-def test_out_writes_all_three_and_check_detects_staleness(run: Run, tmp_path: Path) -> None:
+def test_out_writes_all_four_and_check_detects_staleness(run: Run, tmp_path: Path) -> None:
     out = tmp_path / ".busctl"
     assert run("editor-schema", "--out", str(out), "--check").code == 1
     assert run("editor-schema", "--out", str(out)).code == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "bus.schema.json",
+        "connector.schema.json",
         "teams.schema.json",
         "topic.schema.json",
     ]

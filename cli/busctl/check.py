@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from busctl.adapters import buf, git, protoc
-from busctl.core.bus import Bus, TopicDecl
-from busctl.core.compare import topic_changes
+from busctl.core.bus import Bus, ConnectorDecl, TopicDecl
+from busctl.core.compare import CONNECTOR, topic_changes
+from busctl.core.connectors import sink_group
 from busctl.core.diagnostics import BusctlError, Diagnostic, Severity
 from busctl.core.ownership import schema_owner
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
-from busctl.loading.bus import BUS_FILE, TEAMS_FILE, TOPICS_DIR, load_bus
+from busctl.loading.bus import BUS_FILE, CONNECTORS_DIR, TEAMS_FILE, TOPICS_DIR, load_bus
 from busctl.rules.base import CheckContext, CheckRule, apply_overrides, check_rules, registered
 from busctl.rules.breaking import ApprovalUnused, ExemptionAdded
 
@@ -82,7 +83,7 @@ def run_check(repo: Path, ref: str) -> CheckResult:
         )
     with tempfile.TemporaryDirectory(prefix="busctl-base-") as tmp:
         base_root = Path(tmp) / "base"
-        paths = [BUS_FILE, TEAMS_FILE, TOPICS_DIR, head.config.schemas.root]
+        paths = [BUS_FILE, TEAMS_FILE, TOPICS_DIR, CONNECTORS_DIR, head.config.schemas.root]
         git.export_base(git_repo, base_point, base_root, paths)
         if not (base_root / BUS_FILE).is_file():  # the bus is new in this change: nothing can break
             base = head
@@ -104,7 +105,7 @@ def run_check(repo: Path, ref: str) -> CheckResult:
     diagnostics = apply_overrides((d for rule in check_rules() for d in rule.check(context)), settings)
     findings = [_attach(d, [d.subject], base, head) for d in diagnostics] + schema_findings
     findings += [
-        Finding(diagnostic=d, topics=[d.subject], teams=[head.topics_by_name[d.subject].topic.owner])
+        Finding(diagnostic=d, topics=[d.subject], teams=[_owner(head, d.subject)])
         for d in apply_overrides(_unused_approvals(base, head, findings), settings)
     ]
     platform = head.config.policy.platform_team or ""
@@ -190,8 +191,21 @@ def _decl(base: Bus, head: Bus, topic: str) -> TopicDecl | None:
     return head.topics_by_name.get(topic) or base.topics_by_name.get(topic)
 
 
+def _owner(head: Bus, subject: str) -> str:
+    """The owner of a topic, or of a connector (`connector NAME`), declared in head."""
+    if subject.startswith(CONNECTOR):
+        return head.connectors_by_name[subject.removeprefix(CONNECTOR)].connector.owner
+    return head.topics_by_name[subject].topic.owner
+
+
+def _connector_decl(base: Bus, head: Bus, name: str) -> ConnectorDecl | None:
+    return head.connectors_by_name.get(name) or base.connectors_by_name.get(name)
+
+
 def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> Finding:
-    """Owners, consumers and approval of a finding about `topics`."""
+    """Owners, consumers and approval of a finding about `topics` (or about one connector)."""
+    if len(topics) == 1 and topics[0].startswith(CONNECTOR):
+        return _attach_connector(diagnostic, topics[0].removeprefix(CONNECTOR), base, head)
     teams: set[str] = set()
     consumers: list[str] = []
     approvals = []
@@ -218,10 +232,48 @@ def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> 
     )
 
 
+def _attach_connector(diagnostic: Diagnostic, name: str, base: Bus, head: Bus) -> Finding:
+    """Owners, sink group and approval of a finding about connector `name`."""
+    decls = [d for d in (head.connectors_by_name.get(name), base.connectors_by_name.get(name)) if d]
+    teams = {d.connector.owner for d in decls}
+    sinks = [d for d in decls if d.connector.type == "sink"]
+    consumers = [f"{sink_group(sinks[0].connector)} ({sinks[0].connector.owner})"] if sinks else []
+    after, before = head.connectors_by_name.get(name), base.connectors_by_name.get(name)
+    approved = ""
+    if after is not None:
+        old = {a.rule for a in before.connector.approvals} if before is not None else set()
+        rule = diagnostic.code
+        approved = next(
+            (a.reason for a in after.connector.approvals if a.rule == rule and a.rule not in old), ""
+        )
+    return Finding(
+        diagnostic=diagnostic,
+        topics=[CONNECTOR + name],
+        teams=sorted(teams),
+        consumers=consumers,
+        approved=approved,
+    )
+
+
 def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Diagnostic]:
-    """BUS512 for each approval the change adds that matches no finding on its topic."""
+    """BUS512 for each approval the change adds that matches no finding on its topic or connector."""
     found = {(f.diagnostic.code, topic) for f in findings for topic in f.topics}
     unused = []
+    for connector in head.connectors:
+        name = connector.connector.name
+        previous = base.connectors_by_name.get(name)
+        old = {a.rule for a in previous.connector.approvals} if previous is not None else set()
+        for index, approval in enumerate(connector.connector.approvals):
+            if approval.rule in old or (approval.rule, CONNECTOR + name) in found:
+                continue
+            unused.append(
+                ApprovalUnused.finding(
+                    f"the approval of {approval.rule} matches no finding of this change on connector {name}",
+                    connector.source.at("approvals", index),
+                    "remove it, or check the rule id against the findings busctl check reports",
+                    subject=CONNECTOR + name,
+                )
+            )
     for decl in head.topics:
         before = base.topics_by_name.get(decl.topic.name)
         old = {a.rule for a in before.topic.approvals} if before is not None else set()
@@ -274,11 +326,15 @@ def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:
 
 
 def _owner_of(head: Bus, base: Bus, path: str) -> str:
-    """The team owning a changed file: topic files by their owner, schema files by teams.yaml."""
+    """The team owning a changed file: topic and connector files by their owner, schema files by
+    teams.yaml."""
     for bus in (head, base):
         decl = next((d for d in bus.topics if d.file == path), None)
         if decl is not None:
             return decl.topic.owner
+        connector = next((d for d in bus.connectors if d.file == path), None)
+        if connector is not None:
+            return connector.connector.owner
         claim = schema_owner(bus, path) if path.endswith(".proto") else None
         if claim is not None:
             return claim.team

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from busctl.core.plan import EXECUTION_ORDER, SUBJECT_ACTIONS, Action, Change, Plan
-from busctl.core.ports import ClusterWriter, Outcomes, Status, SubjectWriter
+from busctl.core.plan import CONNECTOR_ACTIONS, EXECUTION_ORDER, SUBJECT_ACTIONS, Action, Change, Plan
+from busctl.core.ports import ClusterWriter, ConnectorWriter, Outcomes, Status, SubjectWriter
 
 CHUNK = 200  # changes per batch and progress step (the writer may split requests further)
 Progress = Callable[[str, int, int], None]
@@ -57,6 +57,11 @@ _VERBS = {
     Action.SET_COMPATIBILITY: "setting compatibility levels",
     Action.REGISTER_SCHEMA: "registering schemas",
     Action.DELETE_SUBJECT: "deleting subjects",
+    Action.CREATE_CONNECTOR: "creating connectors",
+    Action.UPDATE_CONNECTOR: "updating connectors",
+    Action.PAUSE_CONNECTOR: "pausing connectors",
+    Action.RESUME_CONNECTOR: "resuming connectors",
+    Action.DELETE_CONNECTOR: "deleting connectors",
 }
 
 
@@ -66,6 +71,7 @@ def _call(
     batch: list[Change],
     validate_only: bool,
     subjects: SubjectWriter | None = None,
+    connectors: ConnectorWriter | None = None,
 ) -> Outcomes:
     """The one writer call for an action; every action is named, so a new one cannot fall through to
     another's call (mypy checks the match is exhaustive)."""
@@ -88,6 +94,16 @@ def _call(
             return _registry(subjects).register_schemas(batch)
         case Action.DELETE_SUBJECT:
             return _registry(subjects).delete_subjects(batch)
+        case Action.CREATE_CONNECTOR:
+            return _connect(connectors).create_connectors(batch)
+        case Action.UPDATE_CONNECTOR:
+            return _connect(connectors).update_connectors(batch)
+        case Action.PAUSE_CONNECTOR:
+            return _connect(connectors).pause_connectors(batch)
+        case Action.RESUME_CONNECTOR:
+            return _connect(connectors).resume_connectors(batch)
+        case Action.DELETE_CONNECTOR:
+            return _connect(connectors).delete_connectors(batch)
         case Action.BLOCKED:
             raise ValueError("a blocked change is never executed")
         case _:
@@ -98,6 +114,12 @@ def _registry(subjects: SubjectWriter | None) -> SubjectWriter:
     if subjects is None:
         raise ValueError("a plan with subject changes is executed with a subject writer")
     return subjects
+
+
+def _connect(connectors: ConnectorWriter | None) -> ConnectorWriter:
+    if connectors is None:
+        raise ValueError("a plan with connector changes is executed with a connector writer")
+    return connectors
 
 
 PREFLIGHT_ACTIONS = (Action.CREATE_TOPIC, Action.UPDATE_CONFIG, Action.ADD_PARTITIONS)
@@ -124,9 +146,11 @@ def execute(
     progress: Progress | None = None,
     stop: StopCheck | None = None,
     subjects: SubjectWriter | None = None,
+    connectors: ConnectorWriter | None = None,
 ) -> ApplyReport:
     """Preflight, then run every actionable change in EXECUTION_ORDER (subject changes through
-    `subjects`); never raises for broker or registry errors."""
+    `subjects`, connector changes through `connectors`); never raises for broker, registry or Connect
+    errors."""
     try:
         failures = preflight(plan, writer)
     except KeyboardInterrupt:
@@ -151,7 +175,7 @@ def execute(
                 report.outcomes += [Outcome(c, Status.NOT_STARTED, report.stopped) for c in batch]
                 continue
             try:
-                results = _call(writer, action, batch, validate_only=False, subjects=subjects)
+                results = _call(writer, action, batch, False, subjects, connectors)
             except KeyboardInterrupt:
                 report.stopped = "interrupted"
                 report.outcomes += [
@@ -163,7 +187,13 @@ def execute(
                 if sent.status is not Status.DONE and change.topic:
                     broken_topics.add(change.topic)
                 if sent.status in (Status.UNCONFIRMED, Status.NOT_STARTED) and not report.stopped:
-                    system = "the schema registry" if action in SUBJECT_ACTIONS else "the cluster"
+                    system = (
+                        "the schema registry"
+                        if action in SUBJECT_ACTIONS
+                        else "the Connect cluster"
+                        if action in CONNECTOR_ACTIONS
+                        else "the cluster"
+                    )
                     report.stopped = f"{system} stopped answering ({sent.error})"
             if progress is not None:
                 progress(_VERBS[action], min(start + CHUNK, len(runnable)), len(runnable))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from busctl.adapters import connect as connect_api
 from busctl.adapters import protoc
 from busctl.adapters import registry as registry_api
 from busctl.adapters.cache import Cache
+from busctl.adapters.connect import Connect, ConnectWriter
 from busctl.adapters.kafka import KafkaAdmin
 from busctl.adapters.kafka_fork import ForkedRead
 from busctl.adapters.registry import Registry, RegistryWriter
 from busctl.core.bus import Bus, deletion_approved, selected
+from busctl.core.connectors import DesiredConnector, connector_changes, connectors_digest, desired_connectors
 from busctl.core.desired import DesiredTopic, declared_groups, desired_digest, desired_topics, placed
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Severity, did_you_mean
 from busctl.core.diff import DiffOptions, deletions, diff, selected_by, warn_readers
@@ -37,7 +41,7 @@ from busctl.core.subjects import (
 )
 from busctl.core.topic_configs import load_catalogue
 from busctl.loading import files
-from busctl.loading.bus import BUS_FILE, TEAMS_FILE, load_bus, raw_identity
+from busctl.loading.bus import BUS_FILE, CONNECTORS_DIR, TEAMS_FILE, load_bus, raw_identity
 from busctl.loading.parsed import ParsedFiles
 from busctl.protobuf.descriptors import DescriptorIndex
 from busctl.reports.state import state_from_json
@@ -61,6 +65,7 @@ class Planner:
     notes: tuple[str, ...] = ()  # said in every plan it makes
     # a client of the live cluster, for the consumer groups of topics it deletes (None: a recorded state)
     groups_admin: Callable[[], KafkaAdmin] | None = None
+    connectors: Connectors | None = None  # the cluster's Connect cluster and the connectors it should run
 
     @property
     def admin(self) -> KafkaAdmin:
@@ -93,10 +98,14 @@ class Planner:
         digest = desired_digest(desired, groups)  # before the read: it overlaps a read under way
         if self.subjects is not None:
             digest = self.subjects.digest(digest)
+        if self.connectors is not None:
+            digest = self.connectors.digest(digest)
         state = self.reader.read_state(declared=[t.name for t in desired])
         plan = diff(desired, groups, state, catalogue, self.options, digest)
         if self.subjects is not None:
             self.subjects.plan(plan, self.options.allow_delete)
+        if self.connectors is not None:
+            self.connectors.plan(plan, self.options.allow_delete)
         deleting = deletions(plan, [t.name for t in desired if t.deleted])
         if deleting:
             self._warn_readers(plan, deleting)
@@ -127,6 +136,42 @@ class Planner:
         if self.subjects is None:
             return None
         return RegistryWriter(self.subjects.connected(), {d.subject: d for d in self.subjects.desired})
+
+    @property
+    def connector_writer(self) -> ConnectWriter | None:
+        """What apply creates, changes and deletes connectors with (None: the cluster has no Connect
+        cluster, or the plan leaves connectors out)."""
+        if self.connectors is None:
+            return None
+        return ConnectWriter(self.connectors.connected(), {d.name: d for d in self.connectors.desired})
+
+
+@dataclass
+class Connectors:
+    """What a plan needs of one cluster's Kafka Connect cluster: its client (or why there is none),
+    the connectors placed on the cluster, and the names of connectors whose files are held back (not
+    listed as unmanaged)."""
+
+    connect: Connect | BusctlError
+    desired: list[DesiredConnector]
+    held: frozenset[str] = frozenset()
+
+    def connected(self) -> Connect:
+        if isinstance(self.connect, BusctlError):
+            raise self.connect
+        return self.connect
+
+    def digest(self, digest: str) -> str:
+        return schema_digest(f"{digest}\nconnectors {connectors_digest(self.desired)}")
+
+    def plan(self, plan: Plan, allow_delete: bool) -> None:
+        """Read the Connect cluster and add its connector changes to `plan`."""
+        state = self.connected().read_state(self.desired)
+        changes, unmanaged = connector_changes(self.desired, state, allow_delete)
+        plan.changes += changes
+        plan.connect = state.url
+        plan.connect_fingerprint = state.fingerprint()
+        plan.unmanaged_connectors = [name for name in unmanaged if name not in self.held]
 
 
 @dataclass
@@ -196,6 +241,7 @@ class Declarations:
     held: list[NotPlanned]
     held_groups: frozenset[str]
     groups_unknown: bool
+    held_connectors: frozenset[str] = frozenset()
 
 
 def plannable(
@@ -217,8 +263,13 @@ def plannable(
     if not first_error:
         return Declarations(bus, [], frozenset(), groups_unknown=False)
     declared = {decl.file: decl for decl in bus.topics}
+    connector_files = {decl.file: decl.connector.name for decl in bus.connectors}
     held, groups, unknown = [], set(), False
     for file, error in sorted(first_error.items()):
+        if file.startswith(f"{CONNECTORS_DIR}/"):
+            name = connector_files.get(file) or raw_identity(repo, file)[0]
+            held.append(NotPlanned(name or "", file, f"{error.span}: {error.code} {error.message}"))
+            continue
         decl = declared.get(file)
         name, declared_groups = (
             (decl.topic.name, {c.group for c in decl.topic.consumers}) if decl else raw_identity(repo, file)
@@ -237,7 +288,11 @@ def plannable(
             held.append(NotPlanned(decl.topic.name, decl.file, why))
             continue
         kept.append(decl)
-    return Declarations(replace(bus, topics=kept), held, frozenset(groups), unknown)
+    connectors = [decl for decl in bus.connectors if decl.file not in first_error]
+    held_connectors = frozenset(h.topic for h in held if h.file.startswith(f"{CONNECTORS_DIR}/"))
+    return Declarations(
+        replace(bus, topics=kept, connectors=connectors), held, frozenset(groups), unknown, held_connectors
+    )
 
 
 def _linted(
@@ -358,7 +413,9 @@ def planners(
     subjects = {}
     if recorded is None:
         subjects = _subjects(repo.resolve(), bus, clusters, compiled[0], problems, topic_filter, timeout)
-    unread_registry = ("its schema registry was not read: the plan is made from a recorded state",)
+    connectors = {}
+    if recorded is None and topic_filter is None:
+        connectors = _connectors(bus, clusters, declarations.held_connectors, timeout)
     return [
         Planner(
             bus,
@@ -375,11 +432,41 @@ def planners(
             problems,
             compiled[0],
             subjects.get(cluster),
-            unread_registry if recorded is not None and bus.config.clusters[cluster].registry else (),
+            _unread_notes(bus, cluster, recorded is not None, topic_filter),
             None if recorded is not None else partial(connect, bus.config, cluster, timeout),
+            connectors.get(cluster),
         )
         for cluster, admin in zip(clusters, admins, strict=True)
     ]
+
+
+def _unread_notes(bus: Bus, cluster: str, recorded: bool, topic_filter: str | None) -> tuple[str, ...]:
+    """What the plan of `cluster` leaves out, said in it: the registry and Connect cluster of a
+    recorded state, and the connectors of a plan narrowed to some topics."""
+    settings = bus.config.clusters[cluster]
+    notes = []
+    if recorded and settings.registry is not None:
+        notes.append("its schema registry was not read: the plan is made from a recorded state")
+    if settings.connect is not None and (recorded or topic_filter is not None):
+        why = "the plan is made from a recorded state" if recorded else "the plan is narrowed by --topic"
+        notes.append(f"its connectors were not planned: {why}")
+    return tuple(notes)
+
+
+def _connectors(bus: Bus, clusters: list[str], held: frozenset[str], timeout: float) -> dict[str, Connectors]:
+    """For each cluster with a Connect cluster, its client (or why there is none) and the connectors
+    placed on it, their ${VAR}s taken from the environment."""
+    found = {}
+    for cluster in clusters:
+        settings = bus.config.clusters[cluster].connect
+        if settings is None:
+            continue
+        try:
+            client: Connect | BusctlError = connect_api.connect(cluster, settings, timeout)
+        except BusctlError as err:
+            client = err
+        found[cluster] = Connectors(client, desired_connectors(bus, cluster, os.environ), held)
+    return found
 
 
 def _subjects(

@@ -10,19 +10,16 @@ from bus.yaml `${VAR}`s and never appear in a message: errors name the URL witho
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit, urlunsplit
 
-import httpx
-
+from busctl.adapters.http import ApiError, JsonApi, parallel, sent, shortened
+from busctl.adapters.http import path as _path
 from busctl.adapters.kafka import expand
-from busctl.core.diagnostics import BusctlError, printable
+from busctl.core.diagnostics import printable
 from busctl.core.model import SchemaRegistry
 from busctl.core.plan import Change
-from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
+from busctl.core.ports import Outcomes, Sent
 from busctl.core.subjects import (
     DesiredSubject,
     ObservedSubject,
@@ -32,36 +29,18 @@ from busctl.core.subjects import (
     layers,
 )
 
-T = TypeVar("T")
-R = TypeVar("R")
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 
 
-class RegistryError(BusctlError):
+class RegistryError(ApiError):
     """The registry refused a request or could not be reached; `code` is its error_code (0: none)."""
 
-    def __init__(
-        self, message: str, hint: str = "", code: int = 0, status: int = 0, unsent: bool = False
-    ) -> None:
-        super().__init__(message, hint)
-        self.code = code
-        self.status = status
-        self.unsent = unsent  # no connection: the request never reached the registry
 
-
-def shown_url(url: str) -> str:
-    """The URL without user info: what busctl prints and writes into plans."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
-
-
-def _path(*parts: str | int) -> str:
-    return "/" + "/".join(quote(str(p), safe="") for p in parts)
-
-
-class Registry:
+class Registry(JsonApi):
     """One registry's Confluent-compatible API."""
+
+    what = "schema registry"
+    error = RegistryError
 
     def __init__(
         self,
@@ -71,18 +50,8 @@ class Registry:
         timeout: float = 10.0,
         where: str = "clusters.NAME.registry",
     ) -> None:
-        self.url = shown_url(url)
-        self.where = where  # where bus.yaml sets it, for hints
-        auth = httpx.BasicAuth(username, password or "") if username else None
-        self._http = httpx.Client(
-            base_url=url.rstrip("/"),
-            auth=auth,
-            timeout=timeout,
-            headers={"Accept": CONTENT_TYPE, "Content-Type": CONTENT_TYPE},
-        )
-
-    def close(self) -> None:
-        self._http.close()
+        headers = {"Accept": CONTENT_TYPE, "Content-Type": CONTENT_TYPE}
+        super().__init__(url, username, password, timeout, where, headers)
 
     def __enter__(self) -> Registry:
         return self
@@ -90,98 +59,51 @@ class Registry:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    # -- requests --------------------------------------------------------------------------------
-
-    def _request(self, method: str, path: str, body: object = None, **params: str) -> Any:
-        try:
-            response = self._http.request(method, path, json=body, params=params or None)
-        except httpx.TimeoutException as err:
-            raise RegistryError(
-                f"schema registry {self.url} did not answer {method} {path} in time ({type(err).__name__})",
-                "check the registry is up, or raise --timeout",
-            ) from None
-        except httpx.HTTPError as err:
-            raise RegistryError(
-                f"cannot reach schema registry {self.url}: {printable(str(err)) or type(err).__name__}",
-                f"check bus.yaml {self.where}.url and that the registry is running",
-                unsent=isinstance(err, httpx.ConnectError),
-            ) from None
-        if response.status_code >= 400:
-            raise self._refusal(method, path, response)
-        try:
-            return response.json() if response.content else None
-        except ValueError:  # e.g. a web page: the URL is not the registry's API
-            raise RegistryError(
-                f"schema registry {self.url} answered {method} {path} with something that is not JSON",
-                f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API "
-                "(Apicurio: .../apis/ccompat/v7)",
-                status=response.status_code,
-            ) from None
-
-    def _refusal(self, method: str, path: str, response: httpx.Response) -> RegistryError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        code = body.get("error_code", 0) if isinstance(body, dict) else 0
-        message = body.get("message", "") if isinstance(body, dict) else ""
-        said = _shortened(printable(str(message) or response.reason_phrase or ""))
-        hint = ""
-        if response.status_code in (401, 403):
-            hint = f"check bus.yaml {self.where}.username and .password (their ${{VAR}}s)"
-        elif response.status_code == 404 and not code:  # no registry error: not the registry's API
-            hint = f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API"
-        return RegistryError(
-            f"schema registry {self.url} refused {method} {path}: HTTP {response.status_code}: {said}",
-            hint,
-            code=int(code) if isinstance(code, int) else 0,
-            status=response.status_code,
+    def not_json_hint(self) -> str:
+        return (
+            f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API "
+            "(Apicurio: .../apis/ccompat/v7)"
         )
 
-    def _absent_is_none(self, method: str, path: str, body: object = None, **params: str) -> Any:
-        try:
-            return self._request(method, path, body, **params)
-        except RegistryError as err:
-            if err.status == 404:
-                return None
-            raise
+    def not_found_hint(self) -> str:
+        return f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API"
 
     # -- the API ---------------------------------------------------------------------------------
 
     def subjects(self) -> list[str]:
-        return [str(s) for s in self._request("GET", "/subjects")]
+        return [str(s) for s in self.request("GET", "/subjects")]
 
     def default_compatibility(self) -> str:
-        return str(self._request("GET", "/config").get("compatibilityLevel", ""))
+        return str(self.request("GET", "/config").get("compatibilityLevel", ""))
 
     def compatibility(self, subject: str) -> str | None:
         """The subject's own level; None when it has none (the registry's default applies)."""
-        found = self._absent_is_none("GET", _path("config", subject))
+        found = self.absent_is_none("GET", _path("config", subject))
         return None if found is None else str(found.get("compatibilityLevel") or "") or None
 
     def set_compatibility(self, subject: str, level: str) -> None:
-        self._request("PUT", _path("config", subject), {"compatibility": level})
+        self.request("PUT", _path("config", subject), {"compatibility": level})
 
     def latest(self, subject: str) -> RegisteredVersion | None:
-        found = self._absent_is_none("GET", _path("subjects", subject, "versions", "latest"))
+        found = self.absent_is_none("GET", _path("subjects", subject, "versions", "latest"))
         if found is None:
             return None
         return RegisteredVersion(id=int(found["id"]), version=int(found["version"]))
 
     def lookup(self, subject: str, schema: str, references: Iterable[Reference]) -> int | None:
         """The version of `subject` holding this schema with these references, or None."""
-        found = self._absent_is_none("POST", _path("subjects", subject), _body(schema, references))
+        found = self.absent_is_none("POST", _path("subjects", subject), _body(schema, references))
         return None if found is None else int(found["version"])
 
     def register(self, subject: str, schema: str, references: Iterable[Reference]) -> int:
         """Register the schema (a no-op when the subject holds it already); its id."""
-        found = self._request("POST", _path("subjects", subject, "versions"), _body(schema, references))
+        found = self.request("POST", _path("subjects", subject, "versions"), _body(schema, references))
         return int(found["id"])
 
     def check(self, subject: str, schema: str, references: Iterable[Reference]) -> tuple[str, ...]:
         """The registry's verdict on the schema as the subject's next version: () when compatible,
         else its messages."""
-        found = self._request(
+        found = self.request(
             "POST",
             _path("compatibility", "subjects", subject, "versions", "latest"),
             _body(schema, references),
@@ -191,15 +113,15 @@ class Registry:
             return ()
         # Confluent gives `messages`, Apicurio one `reason`
         messages = found.get("messages") or [found.get("reason") or "the registry gave no reason"]
-        return tuple(_shortened(printable(str(m))) for m in messages)
+        return tuple(shortened(printable(str(m))) for m in messages)
 
     def delete(self, subject: str) -> list[int]:
         """Soft-delete the subject; the versions it had."""
-        return [int(v) for v in self._request("DELETE", _path("subjects", subject)) or []]
+        return [int(v) for v in self.request("DELETE", _path("subjects", subject)) or []]
 
     def subjects_of_id(self, schema_id: int) -> list[tuple[str, int]]:
         """The (subject, version) pairs that hold the schema with this id."""
-        found = self._absent_is_none("GET", _path("schemas", "ids", schema_id, "versions")) or []
+        found = self.absent_is_none("GET", _path("schemas", "ids", schema_id, "versions")) or []
         return [(str(v["subject"]), int(v["version"])) for v in found]
 
     # -- the read port of a plan -----------------------------------------------------------------
@@ -257,11 +179,6 @@ def connect(name: str, settings: SchemaRegistry, timeout: float) -> Registry:
     return Registry(expand(settings.url, f"{where}.url", env), username, password, timeout, where)
 
 
-def _shortened(text: str, limit: int = 300) -> str:
-    """A registry's message, cut: some quote the whole schema they could not parse."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
-
-
 def _body(schema: str, references: Iterable[Reference]) -> dict[str, object]:
     return {
         "schemaType": "PROTOBUF",
@@ -287,7 +204,7 @@ class RegistryWriter:
     desired: dict[str, DesiredSubject]  # the plan's desired subjects: their schemas, by subject
 
     def set_levels(self, changes: list[Change]) -> Outcomes:
-        return parallel(lambda c: _sent(self.registry.set_compatibility, _subject(c), _level(c)), changes)
+        return parallel(lambda c: sent(self.registry.set_compatibility, _subject(c), _level(c)), changes)
 
     def register_schemas(self, changes: list[Change]) -> Outcomes:
         """Register each change's schema, its references resolved to the versions holding theirs; a
@@ -295,12 +212,14 @@ class RegistryWriter:
         outcomes: dict[str, Sent] = {}
         wanted = [self.desired[_subject(c)] for c in changes]
         for layer in layers(wanted):
-            for subject, sent in zip(layer, parallel(lambda w: _sent(self._register, w), layer), strict=True):
-                outcomes[subject.subject] = sent
+            for subject, outcome in zip(
+                layer, parallel(lambda w: sent(self._register, w), layer), strict=True
+            ):
+                outcomes[subject.subject] = outcome
         return [outcomes[_subject(c)] for c in changes]
 
     def delete_subjects(self, changes: list[Change]) -> Outcomes:
-        return parallel(lambda c: _sent(self.registry.delete, _subject(c)), changes)
+        return parallel(lambda c: sent(self.registry.delete, _subject(c)), changes)
 
     def _register(self, wanted: DesiredSubject) -> None:
         references = [Reference(r, r, self._version_of(self.desired[r])) for r in wanted.references]
@@ -313,33 +232,3 @@ class RegistryWriter:
         if version is None:
             raise RegistryError(f"its reference {wanted.subject} does not hold git's schema", status=404)
         return version
-
-
-WORKERS = 8  # requests in flight at once: a registry answers each in a few ms, mostly waiting
-
-
-def parallel(call: Callable[[T], R], items: list[T]) -> list[R]:
-    """`call` of each item, WORKERS at a time, in the items' order. On an interrupt no further item is
-    started (those under way end within the client's timeout)."""
-    if len(items) <= 1:
-        return [call(item) for item in items]
-    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(items)), thread_name_prefix="busctl-registry")
-    try:
-        results = list(pool.map(call, items))
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
-
-
-def _sent(call: Callable[..., object], *args: Any) -> Sent:
-    try:
-        call(*args)
-    except RegistryError as err:
-        if err.status:  # the registry answered: nothing changed for this item
-            return failed(err.message, str(err.code or err.status))
-        if err.unsent:  # no connection: the request was never sent
-            return Sent(Status.NOT_STARTED, err.message)
-        return unconfirmed(err.message)
-    return DONE

@@ -367,6 +367,7 @@ def _apply_locked(
             progress=_progress if interactive() else None,
             stop=lambda: interrupt.reason() or lock.lost(),
             subjects=making.subject_writer,
+            connectors=making.connector_writer,
         )
     if text:
         echo_text(summary(report, plan, use_color()))

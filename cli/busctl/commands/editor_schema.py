@@ -19,8 +19,8 @@ def command(
         str | None,
         typer.Argument(
             metavar="KIND",
-            help="Print one schema: topic, teams, bus, or a report (lint-report, plan-report, ...: "
-            "`busctl editor-schema --list` names them all).",
+            help="Print one schema: topic, connector, teams, bus, or a report (lint-report, plan-report, "
+            "...: `busctl editor-schema --list` names them all).",
         ),
     ] = None,
     out: Annotated[
@@ -28,7 +28,7 @@ def command(
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Write topic/teams/bus.schema.json (with --reports: every report's) into DIR.",
+            help="Write topic/connector/teams/bus.schema.json (with --reports: every report's) into DIR.",
             file_okay=False,
         ),
     ] = None,

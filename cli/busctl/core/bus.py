@@ -1,4 +1,4 @@
-"""The loaded bus: configuration, teams and topic declarations, each with its source positions."""
+"""The loaded bus: configuration, teams, topic and connector declarations, each with its source positions."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from busctl.core.diagnostics import Span
-from busctl.core.model import BusConfig, Cluster, ClusterValues, Defaults, Team, Topic
+from busctl.core.model import BusConfig, Cluster, ClusterValues, Connector, Defaults, Team, Topic
 from busctl.core.source import SourceMap
 
 TOMBSTONE_RULE = "BUS515"  # the check rule a tombstone's file approves: that approval lets apply delete it
+CONNECTOR_TOMBSTONE_RULE = "BUS520"  # the same for a connector's tombstone
 
 
 def deletion_approved(topic: Topic) -> bool:
@@ -27,6 +28,22 @@ class TopicDecl:
     """A topic as declared in one file."""
 
     topic: Topic
+    file: str
+    source: SourceMap
+
+
+def connector_deletion_approved(connector: Connector) -> bool:
+    """Whether the connector is a tombstone whose file approves its deletion (rule BUS520)."""
+    return connector.lifecycle == "deleted" and any(
+        a.rule == CONNECTOR_TOMBSTONE_RULE for a in connector.approvals
+    )
+
+
+@dataclass(frozen=True)
+class ConnectorDecl:
+    """A connector as declared in one file."""
+
+    connector: Connector
     file: str
     source: SourceMap
 
@@ -50,6 +67,7 @@ class Bus:
     teams: dict[str, Team]
     teams_source: SourceMap
     topics: list[TopicDecl] = field(default_factory=list)
+    connectors: list[ConnectorDecl] = field(default_factory=list)
     teams_ok: bool = True  # False when teams.yaml is missing or invalid: team checks would only echo that
     config_ok: bool = True  # False when bus.yaml is invalid: `config` holds the defaults, not its settings
     files: list[str] = field(default_factory=list)  # every YAML file read, repo-relative
@@ -65,6 +83,14 @@ class Bus:
         index: dict[str, TopicDecl] = {}
         for decl in self.topics:
             index.setdefault(decl.topic.name, decl)
+        return index
+
+    @functools.cached_property
+    def connectors_by_name(self) -> dict[str, ConnectorDecl]:
+        """The first declaration of each connector name."""
+        index: dict[str, ConnectorDecl] = {}
+        for decl in self.connectors:
+            index.setdefault(decl.connector.name, decl)
         return index
 
     @functools.cached_property
@@ -156,6 +182,18 @@ def placement(bus_config: BusConfig, topic: Topic) -> list[str]:
         name
         for name, cluster in bus_config.clusters.items()
         if any(matches(selector, name, cluster) for selector in topic.placement)
+    ]
+
+
+def connector_placement(bus_config: BusConfig, connector: Connector) -> list[str]:
+    """The clusters a connector runs on, in bus.yaml order: those its placement selects, else every
+    cluster with a Connect cluster."""
+    if connector.placement is None:
+        return [name for name, cluster in bus_config.clusters.items() if cluster.connect is not None]
+    return [
+        name
+        for name, cluster in bus_config.clusters.items()
+        if any(matches(selector, name, cluster) for selector in connector.placement)
     ]
 
 

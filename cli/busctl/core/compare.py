@@ -1,10 +1,11 @@
-"""Base vs head: which topic declarations a change adds, removes, renames or modifies. Pure."""
+"""Base vs head: which topic and connector declarations a change adds, removes, renames or modifies.
+Pure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from busctl.core.bus import Bus, TopicDecl
+from busctl.core.bus import Bus, ConnectorDecl, TopicDecl
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,25 @@ def topic_changes(base: Bus, head: Bus) -> list[TopicChange]:
                 renamed_to = successor.topic.name
         changes.append(TopicChange(name=name, base=before, head=after, renamed_to=renamed_to))
     return changes
+
+
+CONNECTOR = "connector "  # how a check finding about a connector names its subject
+
+
+@dataclass(frozen=True)
+class ConnectorPair:
+    """One connector as declared before (base) and after (head) a change; None where absent."""
+
+    name: str
+    base: ConnectorDecl | None
+    head: ConnectorDecl | None
+
+    @property
+    def subject(self) -> str:
+        return CONNECTOR + self.name
+
+
+def connector_pairs(base: Bus, head: Bus) -> list[ConnectorPair]:
+    """Every connector declared on either side, paired by name, sorted by name."""
+    names = sorted(set(base.connectors_by_name) | set(head.connectors_by_name))
+    return [ConnectorPair(n, base.connectors_by_name.get(n), head.connectors_by_name.get(n)) for n in names]

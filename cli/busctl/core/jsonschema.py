@@ -8,18 +8,19 @@ import json
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from busctl.core.model import BusConfig, TeamsFile, Topic
+from busctl.core.model import BusConfig, Connector, TeamsFile, Topic
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 FILES: dict[str, tuple[type[BaseModel], str]] = {
     "topic": (Topic, "A busctl topic file: topics/<team>/<topic>.yaml"),
+    "connector": (Connector, "A busctl connector file: connectors/<team>/<name>.yaml"),
     "teams": (TeamsFile, "busctl teams.yaml: teams, their chat rooms, GitHub handles and schema paths"),
     "bus": (BusConfig, "busctl bus.yaml: clusters, defaults, policy, alert settings"),
 }
 
 
 def json_schema(kind: str) -> str:
-    """The JSON Schema text (stable, indented) of one file kind: topic, teams or bus."""
+    """The JSON Schema text (stable, indented) of one file kind: topic, connector, teams or bus."""
     return model_schema(*FILES[kind], mode="validation")
 
 

@@ -1,4 +1,4 @@
-"""The bus model: what bus.yaml, teams.yaml and topics/*.yaml declare.
+"""The bus model: what bus.yaml, teams.yaml, topics/*.yaml and connectors/*.yaml declare.
 
 The classes double as the file formats: field names are the YAML keys, types and bounds are checked
 strictly when a file is loaded (unknown fields are errors), and `busctl editor-schema` derives JSON Schemas
@@ -191,6 +191,85 @@ class Topic(Strict):
     )
 
 
+CONNECTOR_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+ConnectorState = Literal["running", "paused"]
+ConnectorLifecycle = Literal["active", "deleted"]
+Alias = Annotated[str, StringConstraints(pattern=ALIAS_PATTERN, max_length=100)]
+
+
+class Predicate(Strict):
+    """A predicate (KIP-585) transforms may be applied under."""
+
+    name: Alias = Field(description="Its alias, named by a transform's `predicate`.")
+    type: str = Field(
+        min_length=1,
+        description="Class, e.g. org.apache.kafka.connect.transforms.predicates.TopicNameMatches.",
+    )
+    config: dict[str, ConfigValue] = Field(default_factory=dict, description="The predicate's settings.")
+
+
+class Transform(Strict):
+    """A single message transform (SMT), applied in list order."""
+
+    name: Alias = Field(description="Its alias in the connector's `transforms` list.")
+    type: str = Field(
+        min_length=1, description="Class, e.g. org.apache.kafka.connect.transforms.InsertField$Value."
+    )
+    config: dict[str, ConfigValue] = Field(default_factory=dict, description="The transform's settings.")
+    predicate: Alias | None = Field(None, description="Apply only to records this predicate matches.")
+    negate: bool = Field(False, description="Apply only to records the predicate does not match.")
+
+
+class Connector(Strict):
+    """One connector file: connectors/<team>/<name>.yaml, run by the Kafka Connect cluster of each
+    cluster it is placed on."""
+
+    name: Annotated[str, StringConstraints(pattern=CONNECTOR_NAME_PATTERN, max_length=200)] = Field(
+        description="Connector name on the Connect cluster; its sink consumer group is connect-<name>."
+    )
+    owner: str = Field(min_length=1, description="Owning team (a key of teams.yaml).")
+    description: str = Field(min_length=1, description="What it moves, from where to where.")
+    class_: str = Field(
+        alias="class",
+        min_length=1,
+        description="Connector class, e.g. org.apache.kafka.connect.file.FileStreamSinkConnector.",
+    )
+    type: Literal["source", "sink"] = Field(
+        description="sink: reads `topics` from Kafka; source: writes them."
+    )
+    topics: list[str] = Field(
+        min_length=1, description="The declared topics it reads (sink) or writes (source)."
+    )
+    tasks_max: int = Field(1, ge=1, le=1024, description="tasks.max: how many tasks may run it.")
+    config: dict[str, ConfigValue] = Field(
+        default_factory=dict,
+        description="The connector's own settings. Secrets only as ${VAR} (from busctl's environment "
+        "at plan and apply) or a config provider reference (${file:/path:key}), never literal.",
+    )
+    transforms: list[Transform] = Field(default_factory=list, description="SMTs, in order.")
+    predicates: list[Predicate] = Field(default_factory=list, description="Predicates of the transforms.")
+    state: ConnectorState = Field("running", description="paused: apply pauses it (and keeps it paused).")
+    placement: list[Selector] | None = Field(
+        None,
+        min_length=1,
+        description="The clusters it runs on, like a topic's placement. Default: every cluster of "
+        "bus.yaml with a `connect:` section.",
+    )
+    lag: LagObjective | None = Field(
+        None, description="A sink's lag objective; defaults to bus.yaml alerts.default_lag."
+    )
+    lifecycle: ConnectorLifecycle = Field(
+        "active",
+        description="deleted = tombstone: apply deletes the connector once its file approves rule "
+        "BUS520 (or with --allow-delete).",
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list,
+        description="Breaking changes approved on purpose; valid only in the change that adds them.",
+    )
+
+
 class PagerDuty(Strict):
     """The PagerDuty service a team's critical alerts page (besides its chat room). Alertmanager reads
     the service's integration key from a file: name one of the two."""
@@ -258,6 +337,21 @@ class SchemaRegistry(Strict):
     )
 
 
+class ConnectCluster(Strict):
+    """The Kafka Connect cluster (distributed workers) running this cluster's connectors, reached
+    through its REST API. Values may use ${VAR}, expanded only when connecting; the password is never
+    printed."""
+
+    url: str = Field(min_length=1, description="Base URL of a worker's REST API, e.g. http://connect:8083.")
+    username: str | None = Field(None, description="Basic auth user, e.g. ${CONNECT_USER}.")
+    password: str | None = Field(None, description="Basic auth password, e.g. ${CONNECT_PASSWORD}.")
+    principal: str | None = Field(
+        None,
+        description='The workers\' Kafka principal, e.g. "User:connect": sinks get READ ACLs on their '
+        "topics and group, sources WRITE ACLs on theirs.",
+    )
+
+
 class ClusterAlerts(Strict):
     """How `busctl alerts` watches one cluster's consumer groups."""
 
@@ -286,6 +380,9 @@ class Cluster(Strict):
     alerts: ClusterAlerts = Field(default_factory=ClusterAlerts)
     registry: SchemaRegistry | None = Field(
         None, description="The schema registry of this cluster's producers and consumers."
+    )
+    connect: ConnectCluster | None = Field(
+        None, description="The Kafka Connect cluster that runs the connectors placed on this cluster."
     )
 
 

@@ -32,6 +32,11 @@ class Action(StrEnum):
     SET_COMPATIBILITY = "set-compatibility"
     REGISTER_SCHEMA = "register-schema"
     DELETE_SUBJECT = "delete-subject"
+    CREATE_CONNECTOR = "create-connector"
+    UPDATE_CONNECTOR = "update-connector"
+    PAUSE_CONNECTOR = "pause-connector"
+    RESUME_CONNECTOR = "resume-connector"
+    DELETE_CONNECTOR = "delete-connector"
     BLOCKED = "blocked"
 
 
@@ -45,10 +50,16 @@ SYMBOLS = {
     Action.SET_COMPATIBILITY: "~",
     Action.REGISTER_SCHEMA: "+",
     Action.DELETE_SUBJECT: "-",
+    Action.CREATE_CONNECTOR: "+",
+    Action.UPDATE_CONNECTOR: "~",
+    Action.PAUSE_CONNECTOR: "~",
+    Action.RESUME_CONNECTOR: "~",
+    Action.DELETE_CONNECTOR: "-",
     Action.BLOCKED: "!",
 }
 # Execution order: topics before the ACLs and partitions that refer to them; a subject's compatibility
-# level before its new schema (so the registry judges it by the declared level); deletions last.
+# level before its new schema (so the registry judges it by the declared level); connectors once their
+# topics, ACLs and schemas are there, and removed before the topics they used; deletions last.
 EXECUTION_ORDER = [
     Action.CREATE_TOPIC,
     Action.UPDATE_CONFIG,
@@ -57,10 +68,24 @@ EXECUTION_ORDER = [
     Action.DELETE_ACL,
     Action.SET_COMPATIBILITY,
     Action.REGISTER_SCHEMA,
+    Action.CREATE_CONNECTOR,
+    Action.UPDATE_CONNECTOR,
+    Action.PAUSE_CONNECTOR,
+    Action.RESUME_CONNECTOR,
+    Action.DELETE_CONNECTOR,
     Action.DELETE_TOPIC,
     Action.DELETE_SUBJECT,
 ]
 SUBJECT_ACTIONS = frozenset({Action.SET_COMPATIBILITY, Action.REGISTER_SCHEMA, Action.DELETE_SUBJECT})
+CONNECTOR_ACTIONS = frozenset(
+    {
+        Action.CREATE_CONNECTOR,
+        Action.UPDATE_CONNECTOR,
+        Action.PAUSE_CONNECTOR,
+        Action.RESUME_CONNECTOR,
+        Action.DELETE_CONNECTOR,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,18 @@ class SubjectChange:
 
 
 @dataclass(frozen=True)
+class ConnectorChange:
+    """What a change does to one Kafka Connect connector (its config changes are the Change's
+    `configs`, secret values masked)."""
+
+    name: str
+    connector_class: str
+    state: str = ""  # the state declared: RUNNING or PAUSED
+    previous_state: str = ""  # the state now ("" for a new connector)
+    file: str = ""  # the declaration's file
+
+
+@dataclass(frozen=True)
 class Change:
     """One planned action on one topic, ACL or schema registry subject."""
 
@@ -99,6 +136,7 @@ class Change:
     configs: tuple[ConfigChange, ...] = ()
     acl: AclBinding | None = None
     subject: SubjectChange | None = None
+    connector: ConnectorChange | None = None
     reason: str = ""  # why blocked
     remedy: str = ""  # what an operator can do about a blocked change
     warnings: tuple[str, ...] = ()
@@ -108,9 +146,11 @@ class Change:
 
     @property
     def target(self) -> str:
-        """What the change is made to, in words: the topic, the ACL, or `subject NAME`."""
+        """What the change is made to, in words: the topic, the ACL, `subject NAME` or `connector NAME`."""
         if self.subject is not None:
             return f"subject {self.subject.subject}"
+        if self.connector is not None:
+            return f"connector {self.connector.name}"
         return self.acl.describe() if self.acl is not None else self.topic
 
 
@@ -140,6 +180,9 @@ class Plan:
     registry: str = ""  # the cluster's schema registry (its URL without credentials); "": none
     registry_fingerprint: str = ""  # digest of the registry state the subject changes were made from
     unmanaged_subjects: list[str] = field(default_factory=list)
+    connect: str = ""  # the cluster's Kafka Connect REST URL (without credentials); "": none
+    connect_fingerprint: str = ""  # digest of the Connect state the connector changes were made from
+    unmanaged_connectors: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[Change]:
@@ -226,6 +269,8 @@ def _first_difference(approved: dict[str, Any], now: dict[str, Any]) -> str | No
         return "the cluster changed since it was made (its state fingerprint differs)"
     if approved.get("registry_fingerprint") != now.get("registry_fingerprint"):
         return "the schema registry changed since it was made (its state fingerprint differs)"
+    if approved.get("connect_fingerprint") != now.get("connect_fingerprint"):
+        return "the Connect cluster's connectors changed since it was made (its state fingerprint differs)"
     for key in ("changes", "blocked"):
         difference = _list_difference(key, approved.get(key) or [], now.get(key) or [])
         if difference:
@@ -238,6 +283,9 @@ def _label(item: dict[str, Any]) -> str:
     subject = item.get("subject")
     if isinstance(subject, dict):
         return f"{item.get('action')} subject {subject.get('subject')}"
+    connector = item.get("connector")
+    if isinstance(connector, dict):
+        return f"{item.get('action')} connector {connector.get('name')}"
     acl = item.get("acl")
     if isinstance(acl, dict):
         target = f"{acl.get('principal')} {acl.get('operation')} {acl.get('resource_name')}"

@@ -1,4 +1,5 @@
-"""Load a bus repo (bus.yaml, teams.yaml, topics/**/*.yaml) into a Bus, collecting every problem."""
+"""Load a bus repo (bus.yaml, teams.yaml, topics/**/*.yaml, connectors/**/*.yaml) into a Bus, collecting
+every problem."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from busctl import collector
-from busctl.core.bus import Bus, TopicDecl
+from busctl.core.bus import Bus, ConnectorDecl, TopicDecl
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
 from busctl.core.errors import LoadError
-from busctl.core.model import BusConfig, TeamsFile, Topic
+from busctl.core.model import BusConfig, Connector, TeamsFile, Topic
 from busctl.core.source import SourceMap
 from busctl.loading import files
 from busctl.loading.parsed import ParsedFiles
@@ -23,15 +24,17 @@ from busctl.rules.base import named
 BUS_FILE = "bus.yaml"
 TEAMS_FILE = "teams.yaml"
 TOPICS_DIR = "topics"
+CONNECTORS_DIR = "connectors"
 _ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
-M = TypeVar("M", BusConfig, TeamsFile, Topic)
+M = TypeVar("M", BusConfig, TeamsFile, Topic, Connector)
 
 
-def find_topic_files(repo: Path, report: Report) -> list[str]:
-    """Repo-relative paths of every topic file, sorted; reports what under topics/ must not be read
-    (pipes, devices, broken or looping symlinks, symlinks leaving the repo)."""
+def find_declaration_files(repo: Path, report: Report, directory: str = TOPICS_DIR) -> list[str]:
+    """Repo-relative paths of every topic file (or connector file, under connectors/), sorted; reports
+    what under the directory must not be read (pipes, devices, broken or looping symlinks, symlinks
+    leaving the repo)."""
     tree = files.scan(
-        repo, TOPICS_DIR, wanted=_is_yaml, follow_dir_links=False, skip_hidden_dirs=True, check_readable=False
+        repo, directory, wanted=_is_yaml, follow_dir_links=False, skip_hidden_dirs=True, check_readable=False
     )
     report.extend(tree.problems)
     return tree.files
@@ -104,12 +107,18 @@ def load_bus(
             )
         )
     topics: list[TopicDecl] = []
-    topic_files = find_topic_files(repo, report)
+    topic_files = find_declaration_files(repo, report)
     with collector.paused():
         for rel in topic_files:
             topic, source = _load_one(repo, rel, Topic, report, parsed)
             if topic is not None and source is not None:
                 topics.append(TopicDecl(topic=topic, file=rel, source=source))
+        connectors: list[ConnectorDecl] = []
+        connector_files = find_declaration_files(repo, report, CONNECTORS_DIR)
+        for rel in connector_files:
+            connector, source = _load_one(repo, rel, Connector, report, parsed, env_allowed=("config",))
+            if connector is not None and source is not None:
+                connectors.append(ConnectorDecl(connector=connector, file=rel, source=source))
     bus = Bus(
         root=repo,
         config=settings,
@@ -119,7 +128,8 @@ def load_bus(
         teams_ok=teams_file is not None,
         teams_source=teams_source or SourceMap(TEAMS_FILE),
         topics=topics,
-        files=[BUS_FILE, *([TEAMS_FILE] if has_teams else []), *topic_files],
+        connectors=connectors,
+        files=[BUS_FILE, *([TEAMS_FILE] if has_teams else []), *topic_files, *connector_files],
         schemas_ok=not schema_problems,
     )
     report.items = [named(d) for d in report.items]
@@ -152,7 +162,8 @@ def _load_one(
 
 
 def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnostic]:
-    """${VAR} is only for cluster connection settings in bus.yaml; anywhere else it would be a literal."""
+    """${VAR} is only for cluster connection settings in bus.yaml and a connector's config; anywhere
+    else it would be a literal."""
     problems = []
     for path, value in doc.env_references:
         reference = _ENV_REFERENCE.search(value)
@@ -162,7 +173,8 @@ def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnos
                     "BUS006",
                     f"{reference.group(0)} is not expanded here",
                     doc.source.at(*path),
-                    hint="${VAR} works only in bus.yaml clusters.* (connection settings): write the value",
+                    hint="${VAR} works only in bus.yaml clusters.* (connection settings) and a "
+                    "connector's config: write the value",
                 )
             )
     return problems

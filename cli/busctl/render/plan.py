@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from busctl.core.plan import SYMBOLS, Action, Change, NotPlanned, Plan, Skipped, SubjectChange
+from busctl.core.plan import (
+    SYMBOLS,
+    Action,
+    Change,
+    ConnectorChange,
+    NotPlanned,
+    Plan,
+    Skipped,
+    SubjectChange,
+)
 from busctl.core.topic_configs import Catalogue
 from busctl.render import json as json_writer
 from busctl.render import markdown
@@ -44,7 +53,22 @@ def _describe(change: Change) -> str:
         return f"delete · {change.partitions} partitions"
     if change.subject is not None and change.action is not Action.BLOCKED:
         return _subject_describe(change.action, change.subject)
+    if change.connector is not None and change.action is not Action.BLOCKED:
+        return _connector_describe(change.action, change.connector)
     return f"blocked: {change.reason}"
+
+
+def _connector_describe(action: Action, connector: ConnectorChange) -> str:
+    state = connector.state.lower()
+    if action is Action.CREATE_CONNECTOR:
+        return f"create connector · {state}"
+    if action is Action.UPDATE_CONNECTOR:
+        return "update connector config"
+    if action is Action.DELETE_CONNECTOR:
+        return "delete connector"
+    return (
+        f"{action.value.removesuffix('-connector')} connector · {connector.previous_state.lower()} → {state}"
+    )
 
 
 def _subject_describe(action: Action, subject: SubjectChange) -> str:
@@ -69,7 +93,9 @@ def _subject_lines(change: Change) -> list[str]:
     return lines
 
 
-def _value(catalogue: Catalogue, key: str, value: str | None) -> str:
+def _value(catalogue: Catalogue, key: str, value: str | None, connector: bool = False) -> str:
+    if connector:
+        return "(not set)" if value is None else value
     return "(default)" if value is None else catalogue.display(key, value)
 
 
@@ -79,7 +105,7 @@ def _head(change: Change) -> list[str]:
     if change.acl is not None:
         return wrap(f"{symbol} acl  {change.acl.describe()}", hang=" " * 7)
     what = "blocked" if change.action is Action.BLOCKED else _describe(change)
-    name = change.subject.subject if change.subject is not None else change.topic
+    name = change.target if change.subject is not None or change.connector is not None else change.topic
     if len(name) < _TOPIC_COLUMN and _TOPIC_COLUMN + 2 + len(what) <= WIDTH:
         return [f"{symbol} {name:<{_TOPIC_COLUMN}}{what}"]
     column = " " * (_TOPIC_COLUMN + 2)
@@ -101,10 +127,11 @@ def change_lines(change: Change, catalogue: Catalogue, color: bool = False) -> l
         lines += _labelled("reason", change.reason)
     lines += _subject_lines(change)
     width = max((len(c.key) for c in change.configs), default=0) + 2
+    connector = change.connector is not None
     for config in change.configs:
-        after = _value(catalogue, config.key, config.after)
-        if change.action is not Action.CREATE_TOPIC:
-            after = f"{_value(catalogue, config.key, config.before)} → {after}"
+        after = _value(catalogue, config.key, config.after, connector)
+        if change.action not in (Action.CREATE_TOPIC, Action.CREATE_CONNECTOR):
+            after = f"{_value(catalogue, config.key, config.before, connector)} → {after}"
         lines += wrap(after, indent=f"{_DETAIL}{config.key:<{width}}", hang=" " * (len(_DETAIL) + width))
     for warning in change.warnings:
         lines += [paint(line, Tone.WARNING, color) for line in _labelled("warning", warning)]
@@ -116,15 +143,29 @@ def change_lines(change: Change, catalogue: Catalogue, color: bool = False) -> l
 def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
     """The terminal rendering shown in the README, every line within WIDTH."""
     lines = [paint(line, Tone.HEADER, color) for line in wrap(headline(plan), hang="  ")] + [""]
-    topic_changes = [c for c in plan.actionable if c.acl is None and c.subject is None]
+    topic_changes = [
+        c for c in plan.actionable if c.acl is None and c.subject is None and c.connector is None
+    ]
     acl_changes = [c for c in plan.actionable if c.acl is not None]
     subject_changes = [c for c in plan.actionable if c.subject is not None]  # in dependency order
-    ordered = sorted(topic_changes, key=lambda c: c.topic) + acl_changes + subject_changes + plan.blocked
+    connector_changes = [c for c in plan.actionable if c.connector is not None]
+    ordered = (
+        sorted(topic_changes, key=lambda c: c.topic)
+        + acl_changes
+        + subject_changes
+        + connector_changes
+        + plan.blocked
+    )
     for change in ordered:
         lines += change_lines(change, catalogue, color)
     if not plan.changes:
         matches = "the topics planned" if plan.not_planned else "the declarations"
-        registry = " (and its schema registry)" if plan.registry else ""
+        also = [
+            what
+            for what, there in (("its schema registry", plan.registry), ("its connectors", plan.connect))
+            if there
+        ]
+        registry = f" (and {' and '.join(also)})" if also else ""
         lines.append(paint(f"The cluster{registry} matches {matches}.", Tone.OK, color))
     if plan.unmanaged:
         unmanaged = "unmanaged (exist in cluster, not declared; left alone): " + ", ".join(plan.unmanaged)
@@ -132,6 +173,9 @@ def as_text(plan: Plan, catalogue: Catalogue, color: bool = False) -> str:
     if plan.unmanaged_subjects:
         subjects = "unmanaged subjects (in the registry, not declared; left alone): "
         lines += ["", *wrap(subjects + ", ".join(plan.unmanaged_subjects), hang="  ")]
+    if plan.unmanaged_connectors:
+        connectors = "unmanaged connectors (on the Connect cluster, not declared; left alone): "
+        lines += ["", *wrap(connectors + ", ".join(plan.unmanaged_connectors), hang="  ")]
     if plan.not_planned:
         lines += [
             "",
@@ -162,7 +206,7 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
         lines.append("No changes: the cluster matches the declarations.")
     else:
         label = ":red_circle: **high risk**" if risky else ":green_circle: low risk"
-        header = "| | topic / ACL / subject | change | risk |"
+        header = "| | topic / ACL / subject / connector | change | risk |"
         lines += [f"Risk: {label}", "", header, "|---|---|---|---|"]
         for change in plan.actionable + plan.blocked:
             what = "ACL" if change.acl else _describe(change)
@@ -192,6 +236,9 @@ def as_markdown(plan: Plan, catalogue: Catalogue) -> str:
     if plan.unmanaged_subjects:
         named = ", ".join(f"`{n}`" for n in plan.unmanaged_subjects)
         lines += ["", f"Unmanaged registry subjects (left alone): {named}"]
+    if plan.unmanaged_connectors:
+        named = ", ".join(f"`{n}`" for n in plan.unmanaged_connectors)
+        lines += ["", f"Unmanaged connectors (left alone): {named}"]
     if plan.not_planned:
         lines += ["", ":x: **Not planned: lint errors**", ""]
         lines += [f"- {markdown.code(_held(h))}: {markdown.text(h.error)}" for h in plan.not_planned]

@@ -35,6 +35,7 @@ class AppliedChange(Document):
     topic: str
     acl: AclDocument | None
     subject: str | None = Field(None, description="the registry subject of a subject change")
+    connector: str | None = Field(None, description="the connector of a connector change")
     status: Status = Field(
         description="done; failed (refused, nothing changed); unconfirmed (sent, no answer or not seen "
         "applied: it may or may not have happened); not-started (never sent)"
@@ -147,6 +148,7 @@ def _applied(outcome: Outcome) -> AppliedChange:
         topic=change.topic,
         acl=None if change.acl is None else AclDocument.model_validate(change.acl, from_attributes=True),
         subject=None if change.subject is None else change.subject.subject,
+        connector=None if change.connector is None else change.connector.name,
         status=status,
         error=error,
         reason=outcome.error if status is Status.NOT_STARTED else None,

@@ -15,6 +15,7 @@ from busctl.core.plan import (
     Action,
     Change,
     ConfigChange,
+    ConnectorChange,
     NotPlanned,
     Plan,
     Risk,
@@ -60,6 +61,17 @@ class SubjectDocument(Document):
     check: str = Field(description="register-schema of a new version: the registry's verdict, or why none")
 
 
+class ConnectorDocument(Document):
+    """What a change does to one Kafka Connect connector (its config changes are under `configs`,
+    secret values shown as "(secret)")."""
+
+    name: str
+    connector_class: str
+    state: str = Field(description="the state declared: RUNNING or PAUSED")
+    previous_state: str = Field(description='the state now ("" for a new connector)')
+    file: str = Field(description="the connector's declaration")
+
+
 class ChangeDocument(Document):
     """One planned change (or, under `blocked`, one change apply will not make, with reason and remedy)."""
 
@@ -71,6 +83,7 @@ class ChangeDocument(Document):
     configs: list[ConfigChangeDocument]
     acl: AclDocument | None
     subject: SubjectDocument | None = None
+    connector: ConnectorDocument | None = None
     reason: str = Field(description="why the change is blocked (empty when it is not)")
     remedy: str = Field(description="what an operator can do about a blocked change")
     warnings: list[str]
@@ -122,6 +135,12 @@ class PlanReport(Document):
     registry_fingerprint: str = Field("", description="digest of the registry state the plan was made from")
     unmanaged_subjects: list[str] = Field(
         default_factory=list, description="registry subjects no declaration needs (left alone)"
+    )
+    connect: str = Field("", description="the cluster's Kafka Connect REST URL (no credentials); empty: none")
+    connect_fingerprint: str = Field("", description="digest of the Connect state the plan was made from")
+    unmanaged_connectors: list[str] = Field(
+        default_factory=list,
+        description="connectors on the Connect cluster no declaration names (left alone)",
     )
     not_planned: list[NotPlannedDocument] = Field(
         default_factory=list, description="declared topics held back by lint errors in their files"
@@ -178,6 +197,9 @@ def plan_report(plan: Plan) -> PlanReport:
         registry=plan.registry,
         registry_fingerprint=plan.registry_fingerprint,
         unmanaged_subjects=list(plan.unmanaged_subjects),
+        connect=plan.connect,
+        connect_fingerprint=plan.connect_fingerprint,
+        unmanaged_connectors=list(plan.unmanaged_connectors),
         not_planned=[NotPlannedDocument.model_validate(n, from_attributes=True) for n in plan.not_planned],
         notes=list(plan.notes),
     )
@@ -212,6 +234,9 @@ def plan_from_document(document: object) -> Plan:
         registry=report.registry,
         registry_fingerprint=report.registry_fingerprint,
         unmanaged_subjects=list(report.unmanaged_subjects),
+        connect=report.connect,
+        connect_fingerprint=report.connect_fingerprint,
+        unmanaged_connectors=list(report.unmanaged_connectors),
         not_planned=[NotPlanned(**n.model_dump()) for n in report.not_planned],
         notes=list(report.notes),
         topic_filter=report.options.topic_filter,
@@ -223,6 +248,7 @@ def _change(document: ChangeDocument) -> Change:
     fields = document.model_dump()
     acl = fields.pop("acl")
     subject = fields.pop("subject")
+    connector = fields.pop("connector")
     return Change(
         **fields
         | {
@@ -231,6 +257,7 @@ def _change(document: ChangeDocument) -> Change:
             "subject": None
             if subject is None
             else SubjectChange(**subject | {"references": tuple(subject["references"])}),
+            "connector": None if connector is None else ConnectorChange(**connector),
             "warnings": tuple(fields["warnings"]),
             "origins": tuple(fields["origins"].items()),
         }

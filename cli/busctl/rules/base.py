@@ -142,6 +142,7 @@ def registered() -> dict[str, type[Entry]]:
         breaking,
         clusters,
         configs,
+        connectors,
         exemptions,
         load,
         placement,

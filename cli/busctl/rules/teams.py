@@ -16,7 +16,7 @@ def _unknown_team_hint(team: str, teams: list[str]) -> str:
 
 @register
 class OwnerTeamExists(Rule):
-    """A topic's owner is a team defined in teams.yaml.
+    """A topic's or connector's owner is a team defined in teams.yaml.
 
     **Bad**:  `owner: biling`
     **Good**: `owner: billing`
@@ -25,15 +25,17 @@ class OwnerTeamExists(Rule):
     needs_teams = True
     id = "BUS201"
     name = "team.owner-exists"
-    locked = "alerts, CODEOWNERS and check route every topic to its owner team"
+    locked = "alerts, CODEOWNERS and check route every topic and connector to its owner team"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        for decl in ctx.bus.topics:
-            if decl.topic.owner not in ctx.bus.teams:
+        owners = [(d.topic.owner, d.source) for d in ctx.bus.topics]
+        owners += [(d.connector.owner, d.source) for d in ctx.bus.connectors]
+        for owner, source in owners:
+            if owner not in ctx.bus.teams:
                 yield self.finding(
-                    f'owner "{decl.topic.owner}" is not a team in teams.yaml',
-                    decl.source.at("owner"),
-                    _unknown_team_hint(decl.topic.owner, [*ctx.bus.teams]),
+                    f'owner "{owner}" is not a team in teams.yaml',
+                    source.at("owner"),
+                    _unknown_team_hint(owner, [*ctx.bus.teams]),
                 )
 
 
