@@ -25,6 +25,8 @@ SCRIPTS = [
     "scripts/demo",
     "scripts/tools/install",
     "scripts/registry/registry",
+    "scripts/connect/connect",
+    "scripts/kafka/kafka",
 ]
 
 

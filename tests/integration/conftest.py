@@ -177,3 +177,73 @@ def create_topics_and_wait(admin: Any, topics: list[Any]) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"topics {sorted(names)} did not appear in metadata within 30 s")
+
+
+CONNECT_SCRIPT = REPO_ROOT / "scripts" / "connect" / "connect"
+CONNECT_PORT = 31400 + _OFFSET  # and CONNECT_PORT + 1: the JMX exporter's /metrics
+
+
+@dataclass
+class ConnectWorker:
+    """A running Kafka Connect distributed worker (scripts/connect/connect) on a broker of the session:
+    its REST URL, its JMX exporter URL, and its REST API for checking what apply did."""
+
+    url: str
+    metrics_url: str
+    env: dict[str, str]
+
+    def get(self, path: str) -> Any:
+        import httpx
+
+        response = httpx.get(self.url + path, timeout=10)
+        return response.json() if response.status_code == 200 else None
+
+    def put(self, path: str, body: object = None) -> int:
+        import httpx
+
+        return httpx.put(self.url + path, json=body, timeout=30).status_code
+
+    def connectors(self) -> list[str]:
+        return sorted(self.get("/connectors") or [])
+
+    def state(self, name: str) -> tuple[str, list[str]]:
+        """The connector's state and its tasks' states (("", []) when it is not there)."""
+        found = self.get(f"/connectors/{name}/status")
+        if found is None:
+            return "", []
+        return found["connector"]["state"], [t["state"] for t in found["tasks"]]
+
+    def script(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(CONNECT_SCRIPT), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def connect_worker(kafka_single: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectWorker]:
+    """One Connect worker for the session, on the single broker, with the JMX exporter attached; tests
+    use connectors (and topics) of their own."""
+    work = tmp_path_factory.mktemp("connect")
+    env = {
+        **kafka_single.env,
+        "CONNECT_WORK": str(work),
+        "CONNECT_PORT": str(CONNECT_PORT),
+        "CONNECT_JMX_PORT": str(CONNECT_PORT + 1),
+        # a sink of a killed worker gets its partitions back within seconds, not the default 45
+        "CONNECT_EXTRA_CONFIG": "consumer.session.timeout.ms=6000",
+    }
+    worker = ConnectWorker(
+        f"http://127.0.0.1:{CONNECT_PORT}", f"http://127.0.0.1:{CONNECT_PORT + 1}/metrics", env
+    )
+    started = worker.script("start")
+    if started.returncode != 0:
+        pytest.fail(f"scripts/connect/connect start failed:\n{started.stderr[-3000:]}")
+    try:
+        yield worker
+    finally:
+        worker.script("stop")
