@@ -244,3 +244,107 @@ def test_the_fingerprint_changes_with_the_state_but_holds_no_secret() -> None:
     changed = _state(_observed(**{"connection.password": "other"}))
     paused = _state(_observed(PAUSED, **{"connection.password": "s3cret"}))
     assert quiet.fingerprint() == changed.fingerprint() != paused.fingerprint()
+
+
+WORKER_BUS = BUS.replace(
+    "connect: {url: http://127.0.0.1:8083}", "connect: {url: http://127.0.0.1:8083, principal: User:connect}"
+)
+SOURCE_FILE = """name: invoices-in
+owner: audit
+description: Invoice lines from a file.
+class: org.apache.kafka.connect.file.FileStreamSourceConnector
+type: source
+topics: [billing.invoice-created.v1]
+config: {file: /tmp/in.txt, topic: billing.invoice-created.v1}
+"""
+SINK_FILE = """name: ledger-sink
+owner: billing
+description: Invoices into the ledger.
+class: org.apache.kafka.connect.file.FileStreamSinkConnector
+type: sink
+topics: [billing.invoice-created.v1]
+lag: {max_messages: 500, for: 5m, severity: critical}
+"""
+
+
+@pytest.fixture
+def implied(bus_repo: Any) -> Any:
+    root: Path = bus_repo(
+        {
+            "bus.yaml": WORKER_BUS,
+            "connectors/billing/ledger-sink.yaml": SINK_FILE,
+            "connectors/audit/invoices-in.yaml": SOURCE_FILE,
+        }
+    )
+    loaded, report = load_bus(root)
+    assert not report.errors, [f"{d.span} {d.message}" for d in report.errors]
+    return loaded
+
+
+def test_the_workers_principal_gets_read_acls_for_sinks_and_write_acls_for_sources(implied: Any) -> None:
+    from busctl.core.desired import declared_groups, desired_topics
+    from busctl.core.topic_configs import load_catalogue
+
+    topics = {t.name: t for t in desired_topics(implied, "local", load_catalogue())}
+    granted = {
+        (a.resource_type, a.resource_name, a.operation)
+        for a in topics["billing.invoice-created.v1"].acls
+        if a.principal == "User:connect"
+    }
+    assert granted == {
+        ("TOPIC", "billing.invoice-created.v1", "READ"),
+        ("TOPIC", "billing.invoice-created.v1", "WRITE"),
+        ("TOPIC", "billing.invoice-created.v1", "DESCRIBE"),
+        ("GROUP", "connect-ledger-sink", "READ"),
+    }
+    assert not any(a.principal == "User:connect" for a in topics["audit.events.v1"].acls)
+    assert "connect-ledger-sink" in declared_groups(implied, "local")
+    assert desired_topics(implied, "other", load_catalogue())  # no Connect cluster: no worker ACLs
+    assert not any(
+        a.principal == "User:connect"
+        for t in desired_topics(implied, "other", load_catalogue())
+        for a in t.acls
+    )
+
+
+def test_a_sinks_group_is_watched_for_lag_and_paged_to_the_connectors_owner(implied: Any) -> None:
+    from busctl.core.alerts import lag_targets
+
+    [target] = [t for t in lag_targets(implied, "local") if t.group == "connect-ledger-sink"]
+    assert (target.team, target.topic, target.owner) == ("billing", "billing.invoice-created.v1", "billing")
+    assert target.file == "connectors/billing/ledger-sink.yaml"
+    assert (target.objective.max_messages, target.objective.severity) == (500, "critical")
+    assert not [t for t in lag_targets(implied, "other") if t.group.startswith("connect-")]
+
+
+def test_a_paused_sink_is_not_watched_for_lag(bus_repo: Any) -> None:
+    from busctl.core.alerts import lag_targets
+
+    root: Path = bus_repo(
+        {"bus.yaml": WORKER_BUS, "connectors/billing/ledger-sink.yaml": SINK_FILE + "state: paused\n"}
+    )
+    loaded, _ = load_bus(root)
+    assert not [t for t in lag_targets(loaded, "local") if t.group == "connect-ledger-sink"]
+
+
+def test_owner_answers_for_connectors_their_files_and_their_groups(implied: Any) -> None:
+    from busctl.core.ownership import resolve_owner
+    from busctl.core.schemas import SchemaSet
+
+    schemas = SchemaSet(root="schemas", compiled=False)
+    found = resolve_owner(implied, schemas, "invoices-in")
+    assert (found.kind, found.team, found.topics) == ("connector", "audit", ["billing.invoice-created.v1"])
+    assert found.why[0].startswith("connectors/audit/invoices-in.yaml:2:")
+    by_file = resolve_owner(implied, schemas, "connectors/billing/ledger-sink.yaml")
+    assert (by_file.kind, by_file.team) == ("file", "billing")
+    group = resolve_owner(implied, schemas, "connect-ledger-sink")
+    assert (group.kind, group.team) == ("group", "billing")
+    assert "sink connector ledger-sink" in group.why[0]
+    assert "connectors/billing/ledger-sink.yaml" in resolve_owner(implied, schemas, "billing").files
+
+
+def test_codeowners_routes_connector_directories_to_their_teams(implied: Any) -> None:
+    from busctl.core.codeowners import codeowners
+
+    text = codeowners(implied).text
+    assert "/connectors/billing/ @acme/billing" in text and "/connectors/audit/ @acme/audit" in text

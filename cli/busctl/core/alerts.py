@@ -16,8 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from busctl.core.bus import Bus, TopicDecl
+from busctl.core.connectors import running_sinks, sink_group
 from busctl.core.desired import placed
-from busctl.core.model import AlertSettings, BusConfig, Consumer, LagObjective
+from busctl.core.model import AlertSettings, BusConfig, Connector, Consumer, LagObjective
 from busctl.core.units import prometheus_duration_seconds
 
 DEFAULT_JOBS = {
@@ -135,9 +136,9 @@ class AlertRule:
         return prometheus_duration_seconds(self.for_)
 
 
-def objective_for(consumer: Consumer, default: LagObjective) -> Objective:
-    """The consumer's `lag:` over alerts.default_lag: declared thresholds replace the default's as a
-    pair; `for` and `severity` fall back field by field."""
+def objective_for(consumer: Consumer | Connector, default: LagObjective) -> Objective:
+    """The consumer's (or sink connector's) `lag:` over alerts.default_lag: declared thresholds replace
+    the default's as a pair; `for` and `severity` fall back field by field."""
     own = consumer.lag or LagObjective()
     explicit = own.max_messages is not None or own.max_seconds is not None
     return Objective(
@@ -165,8 +166,9 @@ def watched_topics(bus: Bus, cluster: str) -> list[TopicDecl]:
 
 
 def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
-    """Every consumer group declared on a live topic placed on `cluster`, sorted by team, topic and
-    group."""
+    """Every consumer group declared on a live topic placed on `cluster`, and the group of every sink
+    connector running there on each topic it reads (paged to the connector's owner), sorted by team,
+    topic and group."""
     default = bus.config.alerts.default_lag
     selector = cluster_selector(bus.config, cluster)
     targets = [
@@ -182,6 +184,22 @@ def lag_targets(bus: Bus, cluster: str) -> list[LagTarget]:
         )
         for decl in watched_topics(bus, cluster)
         for consumer in decl.topic.consumers
+    ]
+    live = {decl.topic.name: decl for decl in watched_topics(bus, cluster)}
+    targets += [
+        LagTarget(
+            team=sink.connector.owner,
+            topic=name,
+            group=sink_group(sink.connector),
+            owner=live[name].topic.owner,
+            file=sink.file,
+            objective=objective_for(sink.connector, default),
+            cluster=cluster,
+            selector=selector,
+        )
+        for sink in running_sinks(bus, cluster)
+        for name in sink.connector.topics
+        if name in live
     ]
     return sorted(targets, key=lambda t: (t.team, t.topic, t.group))
 

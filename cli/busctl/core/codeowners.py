@@ -102,7 +102,7 @@ def place(current: str | None, block: str, root: str) -> str:
 
 def codeowners(bus: Bus, root: str = "") -> Codeowners:
     """The CODEOWNERS entries for `bus` (in the directory `root` of its git repository, "" at the top):
-    platform files, topic directories and files, schema directories."""
+    platform files, topic and connector directories and files, schema directories."""
     handles = {team: info.github for team, info in bus.teams.items() if info.github}
     under = f"/{_escape(root)}" if root else ""  # every pattern of the bus's own files starts here
     sections: list[tuple[str, list[Entry]]] = []
@@ -110,26 +110,10 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
     if platform in handles:
         platform_entries = [Entry(path, (handles[platform],)) for path in _platform_paths(root)]
         sections.append((f"platform team ({platform}): the bus itself", platform_entries))
-    topic_dirs = sorted({d.file.split("/")[1] for d in bus.topics if d.file.count("/") >= 2} & set(handles))
-    if topic_dirs:
-        sections.append(
-            (
-                "topic directories: topics/<team>/ belongs to <team>",
-                [Entry(f"{under}/topics/{team}/", (handles[team],)) for team in topic_dirs],
-            )
-        )
-    exceptions = sorted(
-        (d.file, d.topic.owner)
-        for d in bus.topics
-        if d.topic.owner in handles and not d.file.startswith(f"topics/{d.topic.owner}/")
+    sections += _declarations("topic", [(d.file, d.topic.owner) for d in bus.topics], handles, under)
+    sections += _declarations(
+        "connector", [(d.file, d.connector.owner) for d in bus.connectors], handles, under
     )
-    if exceptions:
-        sections.append(
-            (
-                "topic files outside their owner's directory",
-                [Entry(f"{under}/{_escape(file)}", (handles[owner],)) for file, owner in exceptions],
-            )
-        )
     schemas = bus.config.schemas.root.strip("/")
     claims = sorted(
         (c for c in bus.schema_claims if c.team in handles),
@@ -146,6 +130,26 @@ def codeowners(bus: Bus, root: str = "") -> Codeowners:
             )
         )
     return Codeowners(sections, sorted(set(bus.teams) - set(handles)), root)
+
+
+def _declarations(
+    kind: str, owned: list[tuple[str, str]], handles: dict[str, str], under: str
+) -> list[tuple[str, list[Entry]]]:
+    """The sections of one kind of declaration (topic, connector) in <kind>s/<team>/: each team's
+    directory, then the files that live outside their owner's."""
+    top = f"{kind}s"
+    teams = sorted({file.split("/")[1] for file, _ in owned if file.count("/") >= 2} & set(handles))
+    sections = []
+    if teams:
+        entries = [Entry(f"{under}/{top}/{team}/", (handles[team],)) for team in teams]
+        sections.append((f"{kind} directories: {top}/<team>/ belongs to <team>", entries))
+    exceptions = sorted(
+        (file, owner) for file, owner in owned if owner in handles and not file.startswith(f"{top}/{owner}/")
+    )
+    if exceptions:
+        entries = [Entry(f"{under}/{_escape(file)}", (handles[owner],)) for file, owner in exceptions]
+        sections.append((f"{kind} files outside their owner's directory", entries))
+    return sections
 
 
 def _platform_paths(root: str) -> tuple[str, ...]:

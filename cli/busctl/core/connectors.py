@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from busctl.core.bus import Bus, connector_deletion_approved, connector_placement
+from busctl.core.bus import Bus, ConnectorDecl, connector_deletion_approved, connector_placement
 from busctl.core.model import ConfigValue, Connector
 from busctl.core.plan import Action, Change, ConfigChange, ConnectorChange
 
@@ -61,6 +61,44 @@ def text(value: ConfigValue) -> str:
 def sink_group(connector: Connector) -> str:
     """The consumer group a sink's tasks read with (Connect's default: connect-<name>)."""
     return f"connect-{connector.name}"
+
+
+def running_sinks(bus: Bus, cluster: str) -> list[ConnectorDecl]:
+    """The sink connectors declared to run on `cluster` (not tombstoned, not paused): their groups
+    consume the topics they read there."""
+    return [
+        decl
+        for decl in bus.connectors
+        if decl.connector.type == "sink"
+        and decl.connector.lifecycle == "active"
+        and decl.connector.state == "running"
+        and cluster in connector_placement(bus.config, decl.connector)
+    ]
+
+
+def connector_acls(bus: Bus, cluster: str) -> dict[str, set[tuple[str, str, str]]]:
+    """What the Connect workers' principal needs on `cluster` (bus.yaml clusters.NAME.connect.principal),
+    by topic: (resource type, resource name, operation) for each live connector placed there; a
+    sink reads its topics with its group, a source writes its topics."""
+    settings = bus.config.clusters[cluster].connect if cluster in bus.config.clusters else None
+    needed: dict[str, set[tuple[str, str, str]]] = {}
+    if settings is None or settings.principal is None:
+        return needed
+    for decl in bus.connectors:
+        connector = decl.connector
+        if connector.lifecycle != "active" or cluster not in connector_placement(bus.config, connector):
+            continue
+        for topic in connector.topics:
+            wanted = needed.setdefault(topic, set())
+            if connector.type == "sink":
+                wanted |= {
+                    ("TOPIC", topic, "READ"),
+                    ("TOPIC", topic, "DESCRIBE"),
+                    ("GROUP", sink_group(connector), "READ"),
+                }
+            else:
+                wanted |= {("TOPIC", topic, "WRITE"), ("TOPIC", topic, "DESCRIBE")}
+    return needed
 
 
 def derived_key(key: str) -> bool:

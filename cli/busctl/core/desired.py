@@ -7,7 +7,16 @@ import json
 import operator
 from dataclasses import dataclass, field, fields
 
-from busctl.core.bus import Bus, Origin, TopicDecl, deletion_approved, effective, is_placed
+from busctl.core.bus import (
+    Bus,
+    Origin,
+    TopicDecl,
+    connector_placement,
+    deletion_approved,
+    effective,
+    is_placed,
+)
+from busctl.core.connectors import connector_acls, sink_group
 from busctl.core.state import AclBinding
 from busctl.core.topic_configs import Catalogue
 
@@ -44,9 +53,12 @@ def placed(bus: Bus, cluster: str | None) -> list[TopicDecl]:
 
 
 def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[DesiredTopic]:
-    """Every topic placed on `cluster` as it should be there (configs in Kafka's units), sorted by name;
+    """Every topic placed on `cluster` as it should be there (configs in Kafka's units), with the ACLs
+    of its producers, consumers and of the Connect workers running connectors on it, sorted by name;
     cluster None: every topic, with no cluster's values."""
     result = []
+    workers = connector_acls(bus, cluster) if cluster is not None else {}
+    principal = _connect_principal(bus, cluster)
     for decl in placed(bus, cluster):
         topic = decl.topic
         settings = effective(bus.config, topic, cluster)
@@ -57,6 +69,8 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
             if consumer.principal:
                 acls |= {_allow("TOPIC", topic.name, consumer.principal, op) for op in ("READ", "DESCRIBE")}
                 acls.add(_allow("GROUP", consumer.group, consumer.principal, "READ"))
+        if topic.lifecycle != "deleted":
+            acls |= {_allow(kind, name, principal, op) for kind, name, op in workers.get(topic.name, ())}
         result.append(
             DesiredTopic(
                 name=topic.name,
@@ -76,9 +90,23 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
     return sorted(result, key=lambda t: t.name)
 
 
+def _connect_principal(bus: Bus, cluster: str | None) -> str:
+    settings = bus.config.clusters[cluster].connect if cluster in bus.config.clusters else None
+    return settings.principal or "" if settings is not None else ""
+
+
 def declared_groups(bus: Bus, cluster: str | None = None) -> set[str]:
-    """Consumer groups declared by the topics placed on `cluster` (None: by any topic)."""
-    return {consumer.group for decl in placed(bus, cluster) for consumer in decl.topic.consumers}
+    """Consumer groups declared by the topics placed on `cluster` (None: by any topic), and the groups of
+    the sink connectors placed there (tombstones aside)."""
+    groups = {consumer.group for decl in placed(bus, cluster) for consumer in decl.topic.consumers}
+    sinks = [
+        d.connector
+        for d in bus.connectors
+        if d.connector.type == "sink"
+        and d.connector.lifecycle == "active"
+        and (cluster is None or cluster in connector_placement(bus.config, d.connector))
+    ]
+    return groups | {sink_group(c) for c in sinks}
 
 
 def desired_digest(topics: list[DesiredTopic], groups: set[str]) -> str:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from busctl.core.bus import Bus, SchemaClaim, TopicDecl, effective, placement
+from busctl.core.bus import Bus, ConnectorDecl, SchemaClaim, TopicDecl, effective, placement
+from busctl.core.connectors import sink_group
 from busctl.core.diagnostics import did_you_mean
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import Catalogue, ConfigValueError, load_catalogue
@@ -67,7 +68,7 @@ class Ownership:
     lists them, and `items` who owns what)."""
 
     query: str
-    kind: str  # team | topic | message | file | group | principal | directory | glob
+    kind: str  # team | topic | connector | message | file | group | principal | directory | glob
     team: str
     topics: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -101,13 +102,13 @@ class Ambiguous(LookupError):
 
 
 # A query may say what it names: "group:audit", "team:audit", "topic:...", "message:...", "file:...".
-EXPLICIT_KINDS = ("team", "topic", "message", "group", "principal", "file")
+EXPLICIT_KINDS = ("team", "topic", "connector", "message", "group", "principal", "file")
 GLOB_CHARACTERS = frozenset("*?[")
 
 
 def resolve_owner(bus: Bus, schemas: SchemaSet, query: str) -> Ownership:
-    """Resolve a team, topic name, message FQN, consumer group, principal, file or directory path, or
-    a glob over topic names and paths, to its owner(s), with the reasons."""
+    """Resolve a team, topic name, connector name, message FQN, consumer group, principal, file or
+    directory path, or a glob over topic names and paths, to its owner(s), with the reasons."""
     query = query.strip()
     kind, _, name = query.partition(":")
     if kind in EXPLICIT_KINDS and name:
@@ -138,6 +139,9 @@ def _exact(bus: Bus, schemas: SchemaSet, query: str) -> dict[str, Callable[[], O
     decl = bus.topic(query)
     if decl is not None:
         found["topic"] = lambda: _topic(bus, schemas, decl, query)
+    connector = bus.connectors_by_name.get(query)
+    if connector is not None:
+        found["connector"] = lambda: _connector(connector, query)
     if schemas.message(query) is not None:
         found["message"] = lambda: message_owner(bus, schemas, query.lstrip("."))
     if query in _groups(bus):
@@ -167,6 +171,7 @@ def _candidates(bus: Bus, schemas: SchemaSet, kind: str | None = None) -> list[s
     by_kind = {
         "team": list(bus.teams),
         "topic": [d.topic.name for d in bus.topics],
+        "connector": list(bus.connectors_by_name),
         "message": list(schemas.messages),
         "group": _groups(bus),
         "principal": _principals(bus),
@@ -176,7 +181,8 @@ def _candidates(bus: Bus, schemas: SchemaSet, kind: str | None = None) -> list[s
 
 
 def _groups(bus: Bus) -> list[str]:
-    return sorted({c.group for d in bus.topics for c in d.topic.consumers})
+    sinks = {sink_group(d.connector) for d in bus.connectors if d.connector.type == "sink"}
+    return sorted({c.group for d in bus.topics for c in d.topic.consumers} | sinks)
 
 
 def _principals(bus: Bus) -> list[str]:
@@ -202,6 +208,7 @@ def topics_carrying(bus: Bus, fqn: str) -> list[TopicDecl]:
 
 def _team(bus: Bus, team: str) -> Ownership:
     owned = [d for d in bus.topics if d.topic.owner == team]
+    connectors = [d.file for d in bus.connectors if d.connector.owner == team]
     claims = [c for c in bus.schema_claims if c.team == team]
     root = bus.config.schemas.root.strip("/")
     return Ownership(
@@ -209,7 +216,7 @@ def _team(bus: Bus, team: str) -> Ownership:
         kind="team",
         team=team,
         topics=sorted(d.topic.name for d in owned),
-        files=sorted(d.file for d in owned) + [f"{root}/{c.directory}/" for c in claims],
+        files=sorted([*(d.file for d in owned), *connectors]) + [f"{root}/{c.directory}/" for c in claims],
         why=[f"{bus.teams_source.key_at('teams', team)}: team {team} is defined in teams.yaml"],
     )
 
@@ -229,6 +236,23 @@ def _topic(bus: Bus, schemas: SchemaSet, decl: TopicDecl, query: str) -> Ownersh
         files=files,
         why=[f"{decl.source.at('owner')}: declares owner: {topic.owner}"],
         placement=placed_values(bus, decl),
+    )
+
+
+def _connector(decl: ConnectorDecl, query: str) -> Ownership:
+    """A connector: its owner, and the topics it reads (sink) or writes (source)."""
+    connector = decl.connector
+    verb = "reads" if connector.type == "sink" else "writes"
+    return Ownership(
+        query=query,
+        kind="connector",
+        team=connector.owner,
+        topics=list(connector.topics),
+        files=[decl.file],
+        why=[
+            f"{decl.source.at('owner')}: declares owner: {connector.owner}",
+            f"{decl.source.at('topics')}: the {connector.type} {verb} {', '.join(connector.topics)}",
+        ],
     )
 
 
@@ -320,6 +344,11 @@ def _file(bus: Bus, schemas: SchemaSet, path: str, query: str) -> Ownership | No
             found = _topic(bus, schemas, decl, query)
             found.kind = "file"
             return found
+    for connector in bus.connectors:
+        if connector.file == path:
+            found = _connector(connector, query)
+            found.kind = "file"
+            return found
     if path.endswith(".proto"):
         claim = schema_owner(bus, path)
         proto = schemas.files.get(path)
@@ -383,6 +412,19 @@ def _group(bus: Bus, group: str) -> Ownership:
                 f"{decl.source.at('consumers', index, 'group')}: {decl.topic.owner} declares consumer "
                 f"group {group} of team {team}{source} on {decl.topic.name}"
             )
+    for sink in bus.connectors:
+        connector = sink.connector
+        if connector.type != "sink" or sink_group(connector) != group:
+            continue
+        for name in connector.topics:
+            topic = bus.topic(name)
+            items.append(Owned(name, "topic", topic.topic.owner if topic else "", "consumes"))
+        items.append(Owned(sink.file, "file", connector.owner, "consumes"))
+        teams.append(connector.owner)
+        why.append(
+            f"{sink.source.at('name')}: {group} is the group of sink connector {connector.name} of team "
+            f"{connector.owner}"
+        )
     return _shared(group, "group", items, why, teams)
 
 

@@ -15,7 +15,7 @@ from busctl.core.ownership import Ownership
 from busctl.reports import Document
 
 OWNER_FORMAT_VERSION = 1
-Kind = Literal["team", "topic", "message", "file", "group", "principal", "directory", "glob"]
+Kind = Literal["team", "topic", "connector", "message", "file", "group", "principal", "directory", "glob"]
 
 
 class TeamContact(Document):
