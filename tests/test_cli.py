@@ -34,6 +34,7 @@ COMMANDS = [  # the README's command reference, in `busctl --help` order
     "codeowners",
     "comment",
     "lag",
+    "connectors",
     "verify",
     "alerts",
     "rules",
@@ -41,7 +42,11 @@ COMMANDS = [  # the README's command reference, in `busctl --help` order
     "editor-schema",
     "init",
 ]
-SUBCOMMANDS = ["schema show", "schema list"]  # commands of a command, each with its own help
+SUBCOMMANDS = [
+    "schema show",
+    "schema list",
+    "connectors status",
+]  # commands of a command, each with its own help
 
 
 def _listed(help_text: str) -> dict[str, str]:
@@ -74,7 +79,14 @@ def test_each_command_has_help_with_one_example(run: Run, name: str, monkeypatch
     assert result.code == 0 and result.out.startswith(f"Usage: busctl {name} ")
     assert run(*words, "--help").out == result.out
     # these read no repo (schema's subcommands do)
-    assert "--repo DIR" in result.out or name in {"rules", "schema", "editor-schema", "init", "comment"}
+    assert "--repo DIR" in result.out or name in {
+        "rules",
+        "schema",
+        "connectors",
+        "editor-schema",
+        "init",
+        "comment",
+    }
     typed = re.findall(r"^ +(?:-\w, )?--[\w-]+ <.*?>", result.out, re.MULTILINE)
     assert not typed, f"options shown with typer's type name, not a metavar (DIR, FILE, ...): {typed}"
     command: Any = typer.main.get_command(app)

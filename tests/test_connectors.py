@@ -348,3 +348,26 @@ def test_codeowners_routes_connector_directories_to_their_teams(implied: Any) ->
 
     text = codeowners(implied).text
     assert "/connectors/billing/ @acme/billing" in text and "/connectors/audit/ @acme/audit" in text
+
+
+def test_health_names_what_is_not_as_declared() -> None:
+    from busctl.core.connectors import TaskStatus, health
+
+    trace = (
+        "org.apache.kafka.connect.errors.ConnectException: boom\n\tat x\nCaused by: java.io.IOException: no"
+    )
+    failing = ObservedConnector("ledger-sink", {}, RUNNING, tasks=(TaskStatus(0, "FAILED", "w", trace),))
+    [found] = health([_desired()], {"ledger-sink": failing})
+    assert found.problem == (
+        "task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: boom "
+        "(Caused by: java.io.IOException: no)"
+    )
+    running = ObservedConnector("ledger-sink", {}, RUNNING, tasks=(TaskStatus(0, RUNNING),))
+    assert health([_desired()], {"ledger-sink": running})[0].problem == ""
+    assert health([_desired(PAUSED)], {"ledger-sink": running})[0].problem == "RUNNING, declared PAUSED"
+    unassigned = ObservedConnector("ledger-sink", {}, RUNNING, tasks=(TaskStatus(0, "UNASSIGNED"),))
+    assert "task 0 is UNASSIGNED" in health([_desired()], {"ledger-sink": unassigned})[0].problem
+    assert "not on the Connect cluster" in health([_desired()], {})[0].problem
+    gone = DesiredConnector(**{**_desired().__dict__, "deleted": True})
+    assert health([gone], {}) == []
+    assert "tombstoned" in health([gone], {"ledger-sink": running})[0].problem

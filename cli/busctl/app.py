@@ -37,6 +37,7 @@ COMMANDS = {  # name -> module in busctl.commands, in the order `busctl --help` 
     "codeowners": "codeowners",
     "comment": "comment",
     "lag": "lag",
+    "connectors": "connectors",
     "verify": "verify",
     "alerts": "alerts",
     "rules": "rules",

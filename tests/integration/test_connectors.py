@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import CliResult, write_files
+from tests.reports import assert_report
 from tests.integration.conftest import Broker, ConnectWorker, bus_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.connect]
@@ -97,6 +98,10 @@ def apply(run: Run, made: Pipeline, *args: str) -> CliResult:
     return run("apply", "--cluster", "local", "--repo", str(made.root), "--auto-approve", *args)
 
 
+def status(run: Run, made: Pipeline, *args: str) -> CliResult:
+    return run("connectors", "status", "--cluster", "local", "--repo", str(made.root), *args)
+
+
 def wait_for_lines(path: Path, lines: list[str], within: float = 60) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -134,6 +139,13 @@ def test_a_source_and_a_sink_move_lines_through_a_declared_topic(
     again = plan(run, made)
     assert again.code == 0, again.out
     assert "matches the declarations" in again.out
+
+    healthy = status(run, made, "--format", "json")
+    assert healthy.code == 0, healthy.out
+    document = assert_report("connectors-status-report", healthy.out)
+    assert document["failing"] == 0 and document["version"]
+    states = {c["name"]: (c["state"], [t["state"] for t in c["tasks"]]) for c in document["connectors"]}
+    assert states == {made.source: ("RUNNING", ["RUNNING"]), made.sink: ("RUNNING", ["RUNNING"])}
 
 
 def test_a_config_change_is_planned_per_key_and_applied(
@@ -189,6 +201,23 @@ def test_a_task_that_fails_is_reported_by_apply_with_its_error(
     assert f"create-connector connector {made.sink}" in text and "task 0 FAILED" in text
     assert "applied 2 of 3 change(s): 1 failed" in text  # the topic, the source; not the sink
     assert connect_worker.state(made.sink)[1] == ["FAILED"]
+
+    reported = status(run, made)
+    assert reported.code == 1, reported.out
+    text = " ".join(reported.out.split())
+    assert "1 not as declared" in text and f"✗ {made.sink}" in text and "task 0 FAILED:" in text
+    assert f"✓ {made.source}" in text
+    write_files(
+        made.root,
+        {
+            "connectors/billing/later.yaml": f"name: {made.name}-later\nowner: billing\ndescription: x\n"
+            f"class: {SINK}\ntype: sink\ntopics: [{made.topic}]\n"
+        },
+    )
+    missing = status(run, made, "--format", "json")
+    assert missing.code == 1
+    [later] = [c for c in json.loads(missing.out)["connectors"] if c["name"] == f"{made.name}-later"]
+    assert later["state"] == "" and "not on the Connect cluster" in later["problem"]
 
 
 def test_a_tombstone_is_deleted_only_with_allow_delete_or_its_approval(
@@ -289,3 +318,5 @@ def test_a_worker_that_is_down_is_a_clear_bounded_error(
     assert planned.code == 1
     said = (planned.out + planned.err).replace("\n", " ")
     assert "cannot reach Kafka Connect http://127.0.0.1:9" in said and "Traceback" not in said
+    health = run("connectors", "status", "--cluster", "local", "--repo", str(root))
+    assert health.code == 1 and "cannot reach Kafka Connect" in health.out + health.err

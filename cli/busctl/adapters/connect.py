@@ -25,6 +25,7 @@ from busctl.core.connectors import (
     FieldError,
     ObservedConnector,
     TaskStatus,
+    first_line,
     to_validate,
 )
 from busctl.core.diagnostics import printable
@@ -39,16 +40,6 @@ POLL = 0.25  # seconds between looks at connectors a write waits for
 
 class ConnectError(ApiError):
     """The Connect cluster refused a request or could not be reached."""
-
-
-def first_line(trace: str) -> str:
-    """A task's stack trace in one line: the exception and its message (and the root cause's)."""
-    lines = [line.strip() for line in trace.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    causes = [line for line in lines if line.startswith("Caused by:")]
-    summary = lines[0] if not causes else f"{lines[0]} ({causes[-1]})"
-    return shortened(printable(summary), 240)
 
 
 class Connect(JsonApi):

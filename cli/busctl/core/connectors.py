@@ -246,6 +246,80 @@ class ConnectState:
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
 
 
+def first_line(trace: str) -> str:
+    """A stack trace in one line: the exception and its message (and the root cause's)."""
+    lines = [line.strip() for line in trace.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    causes = [line for line in lines if line.startswith("Caused by:")]
+    summary = lines[0] if not causes else f"{lines[0]} ({causes[-1]})"
+    return summary if len(summary) <= 240 else f"{summary[:239]}…"
+
+
+@dataclass(frozen=True)
+class Health:
+    """One declared connector on its Connect cluster: the state declared, the state seen, its tasks,
+    and what is wrong ("" when it runs as declared)."""
+
+    name: str
+    owner: str
+    file: str
+    declared: str  # RUNNING, PAUSED or DELETED (a tombstone)
+    state: str  # "" when the Connect cluster does not have it
+    tasks: tuple[TaskStatus, ...]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectorsStatus:
+    """`busctl connectors status`: every declared connector of one cluster as its Connect cluster runs
+    it, and the connectors there that no declaration names."""
+
+    cluster: str
+    url: str
+    version: str
+    connectors: list[Health]
+    unmanaged: list[str]
+
+    @property
+    def failing(self) -> list[Health]:
+        return [h for h in self.connectors if h.problem]
+
+
+def health(desired: list[DesiredConnector], observed: Mapping[str, ObservedConnector]) -> list[Health]:
+    """How each declared connector runs, by name; tombstones only while they are still there."""
+    out = []
+    for d in sorted(desired, key=lambda d: d.name):
+        seen = observed.get(d.name)
+        if d.deleted and seen is None:
+            continue
+        declared = "DELETED" if d.deleted else d.state
+        state, tasks = (seen.state, seen.tasks) if seen is not None else ("", ())
+        out.append(Health(d.name, d.owner, d.file, declared, state, tasks, _problem(d, seen)))
+    return out
+
+
+def _problem(d: DesiredConnector, seen: ObservedConnector | None) -> str:
+    if d.deleted:
+        return "tombstoned, but still on the Connect cluster: apply deletes it once approved (BUS520)"
+    if seen is None:
+        return "not on the Connect cluster: apply creates it"
+    if seen.state == FAILED:
+        return f"the connector FAILED: {first_line(seen.trace) or 'no error given'}"
+    broken = [t for t in seen.tasks if t.state == FAILED]
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        return f"task {broken[0].id} FAILED{more}: {first_line(broken[0].trace) or 'no error given'}"
+    if seen.state != d.state:
+        return f"{seen.state or 'no state'}, declared {d.state}"
+    if not seen.tasks:
+        return f"{seen.state} with no task running"
+    odd = [t for t in seen.tasks if t.state != d.state]
+    if odd:
+        return f"task {odd[0].id} is {odd[0].state}, declared {d.state}"
+    return ""
+
+
 def to_validate(desired: list[DesiredConnector], state: ConnectState) -> list[DesiredConnector]:
     """The connectors whose config a plan asks the workers to validate: new or changed ones that can be
     sent (plugin installed, environment complete)."""

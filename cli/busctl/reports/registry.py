@@ -8,6 +8,7 @@ from busctl.reports.alerts import AlertsReport
 from busctl.reports.apply import ApplyReport
 from busctl.reports.check import CheckReport
 from busctl.reports.codeowners import CodeownersReport
+from busctl.reports.connectors import ConnectorsStatusReport
 from busctl.reports.describe import DescribeReport
 from busctl.reports.fleet import FleetApplyReport, FleetPlanReport
 from busctl.reports.import_ import ImportReport
@@ -27,6 +28,7 @@ REPORTS: dict[str, tuple[type[Document], str]] = {
     "check-report": (CheckReport, "busctl check --format json, and the report of check --out"),
     "cluster-state": (ClusterStateDocument, "a cluster's state, as plan --save-state records it"),
     "codeowners-report": (CodeownersReport, "busctl codeowners --format json"),
+    "connectors-status-report": (ConnectorsStatusReport, "busctl connectors status --format json"),
     "describe-report": (DescribeReport, "busctl describe TOPIC --format json"),
     "fleet-apply-report": (FleetApplyReport, "busctl apply --format json for several clusters"),
     "fleet-plan-report": (
