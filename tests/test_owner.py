@@ -124,7 +124,8 @@ def test_the_repo_itself_is_a_directory(run: Run) -> None:
     document = assert_report("owner-report", owner(run, ".", "-f", "json").out)
     owners = {i["name"]: i["team"] for i in document["items"]}
     assert (owners["bus.yaml"], owners["topics/audit/events.yaml"]) == ("platform", "audit")
-    assert len(document["topics"]) == 16
+    assert len(document["topics"]) == 17
+    assert owners["connectors/billing/ledger-archive-sink.yaml"] == "billing"
 
 
 def test_directory_with_several_owners(run: Run) -> None:
@@ -137,6 +138,7 @@ def test_directory_with_several_owners(run: Run) -> None:
 
 BILLING = {
     "billing.invoice-created.v1",
+    "billing.invoice-export-lines.v1",
     "billing.invoice-paid.v1",
     "billing.payment-settled.v1",
     "billing.refund-issued.v1",
@@ -195,3 +197,12 @@ def test_a_topic_whose_file_has_lint_errors_is_named_with_its_file(
     assert result.code == 1
     assert "is declared in topics/billing/invoice-created.yaml, which has lint errors" in result.err
     assert 'BUS004 unknown field "bogus"' in result.err
+
+
+def test_connector_query(run: Run) -> None:
+    document = assert_report("owner-report", owner(run, "connector:ledger-archive-sink", "-f", "json").out)
+    assert (document["kind"], document["team"]) == ("connector", "billing")
+    assert document["topics"] == ["billing.invoice-export-lines.v1"]
+    assert document["files"] == ["connectors/billing/ledger-archive-sink.yaml"]
+    typo = owner(run, "connector:ledger-archive-snk")
+    assert typo.code == 1 and "ledger-archive-sink" in typo.err

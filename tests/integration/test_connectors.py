@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tests.conftest import CliResult, write_files
-from tests.reports import assert_report
 from tests.integration.conftest import Broker, ConnectWorker, bus_for
+from tests.reports import assert_report
 
 pytestmark = [pytest.mark.kafka, pytest.mark.connect]
 Run = Callable[..., CliResult]
@@ -320,3 +320,35 @@ def test_a_worker_that_is_down_is_a_clear_bounded_error(
     assert "cannot reach Kafka Connect http://127.0.0.1:9" in said and "Traceback" not in said
     health = run("connectors", "status", "--cluster", "local", "--repo", str(root))
     assert health.code == 1 and "cannot reach Kafka Connect" in health.out + health.err
+
+
+@pytest.mark.prometheus
+def test_a_failing_task_fires_its_generated_alert_in_a_real_prometheus(
+    run: Run, pipeline: Callable[[str], Pipeline], connect_worker: ConnectWorker, tmp_path: Path
+) -> None:
+    """Prometheus scrapes the worker's JMX exporter and evaluates the rules `busctl alerts` wrote: the
+    sink whose task fails pages its owner, the healthy source raises nothing."""
+    from tests.integration.monitoring import http_json, prometheus, wait_for
+
+    made = pipeline("alerted")
+    made.write_sink(output=made.files / "no-such-dir" / "out.txt")
+    assert apply(run, made).code == 1
+    assert run("alerts", "--repo", str(made.root)).code == 0
+    rules = made.root / "alerts/billing.connect.rules.yml"
+    target = connect_worker.metrics_url.removeprefix("http://").removesuffix("/metrics")
+    port = int(connect_worker.url.rsplit(":", 1)[1]) + 10
+    with prometheus(tmp_path / "prometheus", port, [rules], "kafka-connect", target, "127.0.0.1:9") as url:
+
+        def firing() -> list[dict[str, object]]:
+            alerts = http_json(f"{url}/api/v1/alerts")["data"]["alerts"]
+            return [a for a in alerts if a["state"] == "firing"]
+
+        fired = wait_for(
+            "KafkaConnectTaskFailed to fire", firing, 150, tmp_path / "prometheus/prometheus.log"
+        )
+        assert {(a["labels"]["alertname"], a["labels"]["connector"]) for a in fired} == {
+            ("KafkaConnectTaskFailed", made.sink)
+        }
+        assert fired[0]["labels"]["team"] == "billing"
+        alerts = http_json(f"{url}/api/v1/alerts")["data"]["alerts"]
+        assert not [a for a in alerts if a["labels"]["connector"] == made.source]

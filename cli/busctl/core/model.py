@@ -454,6 +454,11 @@ class AlertSettings(Strict):
     rate_window: str = Field(
         "5m", description="Window of the produce rate behind time lag (messages behind / rate)."
     )
+    connect_job: str = Field(
+        "kafka-connect",
+        min_length=1,
+        description="Prometheus job scraping the Connect workers' JMX exporter (connector alerts).",
+    )
     missing_for: str = Field(
         "30m", description="How long a declared group may have no lag series before it is reported."
     )

@@ -27,7 +27,7 @@ def _tasks(found: Health) -> str:
     states: dict[str, int] = {}
     for task in found.tasks:
         states[task.state] = states.get(task.state, 0) + 1
-    return ", ".join(f"{n} {state}" for state, n in states.items())
+    return "tasks: " + ", ".join(f"{n} {state}" for state, n in states.items())
 
 
 def _lines(found: Health, color: bool) -> list[str]:
