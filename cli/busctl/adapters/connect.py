@@ -31,7 +31,7 @@ from busctl.core.connectors import (
 from busctl.core.diagnostics import printable
 from busctl.core.model import ConnectCluster
 from busctl.core.plan import Change
-from busctl.core.ports import DONE, Outcomes, Sent, failed, unconfirmed
+from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
 
 REBALANCE = 409  # the workers are rebalancing: Connect asks to retry the request
 RETRY_FOR = 30.0  # how long a request refused for a rebalance is retried
@@ -95,9 +95,10 @@ class Connect(JsonApi):
         found = self.call("GET", "/connectors", expand=["status", "info"]) or {}
         return {str(name): _observed(str(name), entry) for name, entry in found.items()}
 
-    def status(self, name: str) -> ObservedConnector | None:
-        found = self.absent_is_none("GET", path("connectors", name, "status"))
-        return None if found is None else _observed(name, {"status": found})
+    def statuses(self) -> dict[str, ObservedConnector]:
+        """Every connector's status (no config), in one request."""
+        found = self.call("GET", "/connectors", expand="status") or {}
+        return {str(name): _observed(str(name), entry) for name, entry in found.items()}
 
     def validate(self, wanted: DesiredConnector) -> tuple[FieldError, ...]:
         """The workers' verdict on the config: its settings with errors (none: valid). Secret values
@@ -225,12 +226,35 @@ class ConnectWriter:
     def _then_wait(
         self, changes: list[Change], write: Callable[[Change], None], gone: bool = False
     ) -> Outcomes:
-        outcomes = parallel(lambda c: sent(write, c), changes, "busctl-connect")
+        """Send every change (8 at a time), then watch the sent ones in one bulk status read per round
+        until each is as declared, or `wait` has passed; a Connect cluster that stops answering ends
+        the wait for all of them at once."""
+        unanswered: list[str] = []  # once one request gets no answer, the rest are not sent
+
+        def send(change: Change) -> Sent:
+            if unanswered:
+                return Sent(Status.NOT_STARTED, f"not sent: {unanswered[0]}")
+            outcome = self._masked(sent(write, change), change)
+            if outcome.status in (Status.UNCONFIRMED, Status.NOT_STARTED):
+                unanswered.append(outcome.error)
+            return outcome
+
+        outcomes = parallel(send, changes, "busctl-connect")
         waiting = {i: _name(c) for i, (c, o) in enumerate(zip(changes, outcomes, strict=True)) if o is DONE}
         deadline = time.monotonic() + self.wait
         while waiting:
+            final = time.monotonic() > deadline
+            try:
+                observed = self.connect.statuses()
+            except ConnectError as err:
+                if err.status and not final:  # it answered, with a refusal: look again
+                    time.sleep(POLL)
+                    continue
+                for index in waiting:
+                    outcomes[index] = unconfirmed(f"sent, but its status could not be read: {err.message}")
+                break
             for index, name in list(waiting.items()):
-                verdict = self._look(name, gone, final=time.monotonic() > deadline)
+                verdict = self._look(observed.get(name), gone, final, self.desired[name].state)
                 if verdict is not None:
                     outcomes[index] = verdict
                     del waiting[index]
@@ -238,18 +262,20 @@ class ConnectWriter:
                 time.sleep(POLL)
         return outcomes
 
-    def _look(self, name: str, gone: bool, final: bool) -> Sent | None:
+    def _masked(self, outcome: Sent, change: Change) -> Sent:
+        """The outcome, any secret value of the connector's config the Connect cluster quoted masked."""
+        wanted = self.desired.get(_name(change))
+        if wanted is None or not outcome.error:
+            return outcome
+        return Sent(outcome.status, _masked(outcome.error, wanted), outcome.error_name)
+
+    def _look(self, observed: ObservedConnector | None, gone: bool, final: bool, want: str) -> Sent | None:
         """The outcome once the connector is as declared (or a task failed), None while it is not yet;
         with `final`, unconfirmed instead of None."""
-        try:
-            observed = self.connect.status(name)
-        except ConnectError as err:
-            return unconfirmed(f"sent, but its status could not be read: {err.message}") if final else None
         if gone:
             if observed is None:
                 return DONE
             return unconfirmed(f"sent, but it is still there after {self.wait:.0f}s") if final else None
-        want = self.desired[name].state
         if observed is None:
             return unconfirmed(f"sent, but it is not listed after {self.wait:.0f}s") if final else None
         broken = [t for t in observed.tasks if t.state == "FAILED"]
