@@ -23,5 +23,6 @@ def test_hooks_run_real_busctl_commands_on_bus_files(run: Run) -> None:
         assert program == "busctl"
         assert run(*args, "--help").code == 0, hook["entry"]
         assert re.search(hook["files"], "topics/billing/invoice-created.yaml")
+        assert re.search(hook["files"], "connectors/billing/ledger-archive-sink.yaml")
         assert not re.search(hook["files"], "cli/busctl/app.py")
     assert run("lint", "--repo", str(REPO_ROOT)).code == 0
