@@ -123,11 +123,13 @@ def test_missing_credentials_names_unset_and_empty_variables_never_values() -> N
                 "password": "${PASS_X}",
             },
             "registry": {"url": "${REG_URL}"},
+            "connect": {"url": "http://connect:8083", "password": "${CONNECT_PASS}"},
         }
     )
     environ = {"BOOT": "kafka:9092", "USER_X": " ", "REG_URL": "http://r"}
-    assert missing_credentials(cluster, environ) == ["USER_X", "PASS_X"]
-    assert missing_credentials(cluster, {**environ, "USER_X": "u", "PASS_X": "p"}) == []
+    assert missing_credentials(cluster, environ) == ["USER_X", "PASS_X", "CONNECT_PASS"]
+    filled = {**environ, "USER_X": "u", "PASS_X": "p", "CONNECT_PASS": "c"}
+    assert missing_credentials(cluster, filled) == []
     assert missing_credentials(Cluster.model_validate({"bootstrap_servers": "127.0.0.1:9092"}), {}) == []
 
 

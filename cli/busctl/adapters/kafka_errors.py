@@ -314,12 +314,14 @@ _FIELDS = {
 
 
 def missing_credentials(cluster: Cluster, environ: Mapping[str, str]) -> list[str]:
-    """The ${VAR}s a cluster's settings (bootstrap, security, schema registry) name that are unset or
-    empty here, as in a pull request from a fork, which gets no repository secrets. Names only."""
-    security, registry = cluster.security, cluster.registry
+    """The ${VAR}s a cluster's settings (bootstrap, security, schema registry, Connect cluster) name that
+    are unset or empty here, as in a pull request from a fork, which gets no repository secrets. Names
+    only."""
+    security, registry, connect = cluster.security, cluster.registry, cluster.connect
     raw = [cluster.bootstrap_servers, *(getattr(security, f) or "" for f in Security.model_fields)]
-    if registry is not None:
-        raw += [registry.url, registry.username or "", registry.password or ""]
+    for service in (registry, connect):
+        if service is not None:
+            raw += [service.url, service.username or "", service.password or ""]
     names = dict.fromkeys(name for value in raw for name in VARIABLE.findall(value))
     return [name for name in names if not environ.get(name, "").strip()]
 
