@@ -189,3 +189,25 @@ def test_the_comment_lists_what_merging_deletes_per_cluster(run: Run) -> None:
     assert "| `local` | topic `audit.events.v1` | all data in the topic is lost" in result.out
     quiet = run("comment", "--plan", str(REPO_ROOT / "tests/golden/plan/config-drift/plan.json"))
     assert "Merging deletes" not in quiet.out
+
+
+def test_the_comment_lists_a_connector_that_merging_deletes(run: Run, tmp_path: Path) -> None:
+    from busctl.core.connectors import ConnectState, DesiredConnector, ObservedConnector, connector_changes
+    from busctl.core.plan import Plan
+    from busctl.render.plan import as_json
+
+    config = {"name": "ledger-sink", "connector.class": "FileStreamSink"}
+    tombstone = DesiredConnector(
+        "ledger-sink", "billing", "connectors/billing/ledger-sink.yaml", "FileStreamSink", config, config,
+        "RUNNING", frozenset(), deleted=True, deletion_approved=True,
+    )  # fmt: skip
+    state = ConnectState(
+        "http://connect:8083", {"ledger-sink": ObservedConnector("ledger-sink", config, "RUNNING")}, {}
+    )
+    changes, _ = connector_changes([tombstone], state, allow_delete=False)
+    plan = Plan(cluster="local", cluster_id="x", fingerprint="f", changes=changes, connect=state.url)
+    saved = tmp_path / "plan.json"
+    saved.write_text(as_json(plan))
+    result = run("comment", "--plan", str(saved))
+    assert "**Merging deletes**" in result.out
+    assert "| `local` | connector `ledger-sink` |" in result.out

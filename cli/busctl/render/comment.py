@@ -101,7 +101,8 @@ def _plan_result(plan: Plan | Unread | Skipped | None) -> str:
 
 
 def _deletions(plans: dict[str, Plan | Unread | Skipped | None]) -> list[str]:
-    """What merging deletes, cluster by cluster: topics (their data is lost) and registry subjects."""
+    """What merging deletes, cluster by cluster: topics (their data is lost), registry subjects and
+    connectors."""
     rows = []
     for name, plan in plans.items():
         if not isinstance(plan, Plan):
@@ -111,6 +112,8 @@ def _deletions(plans: dict[str, Plan | Unread | Skipped | None]) -> list[str]:
                 what = f"topic {markdown.code(change.topic)}"
             elif change.action is Action.DELETE_SUBJECT and change.subject is not None:
                 what = f"subject {markdown.code(change.subject.subject)}"
+            elif change.action is Action.DELETE_CONNECTOR and change.connector is not None:
+                what = f"connector {markdown.code(change.connector.name)}"
             else:
                 continue
             warnings = "<br>".join(markdown.text(w) for w in change.warnings) or "-"
