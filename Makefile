@@ -41,12 +41,13 @@ unit: setup
 
 ## Benchmarks that print their figures (bench/README.md): lint on 10,000 topics; plan vs raw fetch;
 ## a fleet plan of 3 clusters x 5,000 topics vs one cluster; the apply lock's acquire, refuse, handover
-## and crashed-holder times.
+## and crashed-holder times; plan and apply of 100 connectors on a real Connect worker.
 bench: setup
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/lock.py
+	$(BIN)/python bench/connectors.py
 
 clean:
 	rm -rf $(VENV) .tools .kafka .pytest_cache .mypy_cache .ruff_cache
