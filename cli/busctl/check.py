@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from busctl.adapters import buf, git, protoc
-from busctl.core.bus import Bus, ConnectorDecl, TopicDecl
+from busctl.core.bus import Bus, TopicDecl
 from busctl.core.compare import CONNECTOR, topic_changes
 from busctl.core.connectors import sink_group
 from busctl.core.diagnostics import BusctlError, Diagnostic, Severity
+from busctl.core.model import Approval
 from busctl.core.ownership import schema_owner
 from busctl.core.schemas import SchemaSet
 from busctl.core.topic_configs import load_catalogue
@@ -198,10 +199,6 @@ def _owner(head: Bus, subject: str) -> str:
     return head.topics_by_name[subject].topic.owner
 
 
-def _connector_decl(base: Bus, head: Bus, name: str) -> ConnectorDecl | None:
-    return head.connectors_by_name.get(name) or base.connectors_by_name.get(name)
-
-
 def _attach(diagnostic: Diagnostic, topics: list[str], base: Bus, head: Bus) -> Finding:
     """Owners, consumers and approval of a finding about `topics` (or about one connector)."""
     if len(topics) == 1 and topics[0].startswith(CONNECTOR):
@@ -238,14 +235,7 @@ def _attach_connector(diagnostic: Diagnostic, name: str, base: Bus, head: Bus) -
     teams = {d.connector.owner for d in decls}
     sinks = [d for d in decls if d.connector.type == "sink"]
     consumers = [f"{sink_group(sinks[0].connector)} ({sinks[0].connector.owner})"] if sinks else []
-    after, before = head.connectors_by_name.get(name), base.connectors_by_name.get(name)
-    approved = ""
-    if after is not None:
-        old = {a.rule for a in before.connector.approvals} if before is not None else set()
-        rule = diagnostic.code
-        approved = next(
-            (a.reason for a in after.connector.approvals if a.rule == rule and a.rule not in old), ""
-        )
+    approved = _new_approval(base, head, CONNECTOR + name, diagnostic.code)
     return Finding(
         diagnostic=diagnostic,
         topics=[CONNECTOR + name],
@@ -258,37 +248,39 @@ def _attach_connector(diagnostic: Diagnostic, name: str, base: Bus, head: Bus) -
 def _unused_approvals(base: Bus, head: Bus, findings: list[Finding]) -> list[Diagnostic]:
     """BUS512 for each approval the change adds that matches no finding on its topic or connector."""
     found = {(f.diagnostic.code, topic) for f in findings for topic in f.topics}
+    declared = [(d.topic.name, d.topic.approvals, d.source) for d in head.topics]
+    declared += [(CONNECTOR + d.connector.name, d.connector.approvals, d.source) for d in head.connectors]
     unused = []
-    for connector in head.connectors:
-        name = connector.connector.name
-        previous = base.connectors_by_name.get(name)
-        old = {a.rule for a in previous.connector.approvals} if previous is not None else set()
-        for index, approval in enumerate(connector.connector.approvals):
-            if approval.rule in old or (approval.rule, CONNECTOR + name) in found:
+    for subject, approvals, source in declared:
+        old = _approved_before(base, subject)
+        for index, approval in enumerate(approvals):
+            if approval.rule in old or (approval.rule, subject) in found:
                 continue
             unused.append(
                 ApprovalUnused.finding(
-                    f"the approval of {approval.rule} matches no finding of this change on connector {name}",
-                    connector.source.at("approvals", index),
+                    f"the approval of {approval.rule} matches no finding of this change on {subject}",
+                    source.at("approvals", index),
                     "remove it, or check the rule id against the findings busctl check reports",
-                    subject=CONNECTOR + name,
-                )
-            )
-    for decl in head.topics:
-        before = base.topics_by_name.get(decl.topic.name)
-        old = {a.rule for a in before.topic.approvals} if before is not None else set()
-        for index, approval in enumerate(decl.topic.approvals):
-            if approval.rule in old or (approval.rule, decl.topic.name) in found:
-                continue
-            unused.append(
-                ApprovalUnused.finding(
-                    f"the approval of {approval.rule} matches no finding of this change on {decl.topic.name}",
-                    decl.source.at("approvals", index),
-                    "remove it, or check the rule id against the findings busctl check reports",
-                    subject=decl.topic.name,
+                    subject=subject,
                 )
             )
     return unused
+
+
+def _approvals_of(bus: Bus, subject: str) -> list[Approval] | None:
+    """The approvals in the file declaring a topic, or a connector (`connector NAME`); None when `bus`
+    does not declare it."""
+    if subject.startswith(CONNECTOR):
+        connector = bus.connectors_by_name.get(subject.removeprefix(CONNECTOR))
+        return None if connector is None else connector.connector.approvals
+    topic = bus.topics_by_name.get(subject)
+    return None if topic is None else topic.topic.approvals
+
+
+def _approved_before(base: Bus, subject: str) -> set[str]:
+    """The rules the subject's file already approves at the merge base (approvals are valid only in
+    the change that adds them)."""
+    return {a.rule for a in _approvals_of(base, subject) or []}
 
 
 def _added_exemptions(base: Bus, head: Bus) -> list[Diagnostic]:
@@ -312,17 +304,17 @@ def _added_exemptions(base: Bus, head: Bus) -> list[Diagnostic]:
     return added
 
 
-def _new_approval(base: Bus, head: Bus, topic: str, code: str) -> str:
-    """The reason of an approval for `code` that the change adds to the topic's file, else "".
+def _new_approval(base: Bus, head: Bus, subject: str, code: str) -> str:
+    """The reason of an approval for `code` that the change adds to the file of the topic (or connector,
+    `connector NAME`), else "".
 
     A rule whose break Kafka cannot carry out (BUS501) is never approved: check fails, as plan blocks it."""
     rule = registered().get(code)
-    after = head.topics_by_name.get(topic)
+    after = _approvals_of(head, subject)
     if after is None or (rule is not None and issubclass(rule, CheckRule) and rule.unapprovable):
         return ""
-    before = base.topics_by_name.get(topic)
-    old = {a.rule for a in before.topic.approvals} if before is not None else set()
-    return next((a.reason for a in after.topic.approvals if a.rule == code and a.rule not in old), "")
+    old = _approved_before(base, subject)
+    return next((a.reason for a in after if a.rule == code and a.rule not in old), "")
 
 
 def _owner_of(head: Bus, base: Bus, path: str) -> str:
