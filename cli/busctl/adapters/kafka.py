@@ -31,7 +31,6 @@ from confluent_kafka import admin as _admin
 from busctl import collector
 from busctl.adapters.kafka_errors import (
     AUTHENTICATION,
-    VARIABLE,
     Connection,
     RecentLog,
     check_settings,
@@ -45,13 +44,12 @@ from busctl.adapters.kafka_errors import (
 from busctl.core.diagnostics import BusctlError
 from busctl.core.lag import GroupOffsets, Moment, OffsetSample, Partition, Position, Stamp
 from busctl.core.lock import LOCK_TOPIC
-from busctl.core.model import Cluster
+from busctl.core.model import ENV_VARIABLE, Cluster
 from busctl.core.plan import Change
 from busctl.core.ports import DONE, Outcomes, Sent, Status, failed, unconfirmed
 from busctl.core.state import DYNAMIC_TOPIC_CONFIG, AclBinding, ClusterState, ConfigValue, TopicState
 
 BATCH = 500
-_VAR = VARIABLE
 T = TypeVar("T")
 _RECENT = 50  # librdkafka errors looked at to tell why a cluster cannot be reached
 # Errors of a request that got no answer: the cluster is unreachable, and `_unreachable` tells why.
@@ -96,7 +94,7 @@ def expand(value: str, where: str, environ: Mapping[str, str]) -> str:
             )
         return environ[name]
 
-    return _VAR.sub(one, value)
+    return ENV_VARIABLE.sub(one, value)
 
 
 def client_settings(name: str, cluster: Cluster) -> dict[str, str]:

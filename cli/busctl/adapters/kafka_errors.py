@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from confluent_kafka import KafkaError
 
 from busctl.core.diagnostics import BusctlError
-from busctl.core.model import Cluster, Security
+from busctl.core.model import ENV_VARIABLE, Cluster, Security
 
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_MESSAGE = 160
 
 # Broker errors that go away by themselves (a coordinator loading, a leader or controller moving):
@@ -164,7 +163,7 @@ class Connection:
     @classmethod
     def of(cls, cluster: str, security: Security) -> Connection:
         names = [
-            name for raw in (security.username, security.password) for name in VARIABLE.findall(raw or "")
+            name for raw in (security.username, security.password) for name in ENV_VARIABLE.findall(raw or "")
         ]
         field = f"clusters.{cluster}.security.username/password in bus.yaml"
         credentials = f"{' and '.join(names)} ({field})" if names else field
@@ -322,7 +321,7 @@ def missing_credentials(cluster: Cluster, environ: Mapping[str, str]) -> list[st
     for service in (registry, connect):
         if service is not None:
             raw += [service.url, service.username or "", service.password or ""]
-    names = dict.fromkeys(name for value in raw for name in VARIABLE.findall(value))
+    names = dict.fromkeys(name for value in raw for name in ENV_VARIABLE.findall(value))
     return [name for name in names if not environ.get(name, "").strip()]
 
 
@@ -365,7 +364,7 @@ def _require(raw: str, settings: Mapping[str, str], key: str, where: str, enviro
     """The setting must not be empty once expanded: name the empty variables, or the field."""
     if settings.get(key, "").strip():
         return
-    empty = [name for name in VARIABLE.findall(raw) if not environ.get(name, "").strip()]
+    empty = [name for name in ENV_VARIABLE.findall(raw) if not environ.get(name, "").strip()]
     if not empty:
         raise BusctlError(f"{where} is empty in bus.yaml", f"give {where} a value")
     listed = " and ".join(empty)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from busctl.core.bus import Bus, ConnectorDecl, connector_deletion_approved, connector_placement
-from busctl.core.model import ConfigValue, Connector
+from busctl.core.model import ENV_VARIABLE, REFERENCE, ConfigValue, Connector
 from busctl.core.plan import Action, Change, ConfigChange, ConnectorChange
 
 # Keys whose values are secrets by their name (Connect's own PASSWORD-typed settings follow these).
@@ -25,9 +25,6 @@ SECRET_KEY = re.compile(
     r"(password|passwd|secret|token|credential|api[._-]?key|private[._-]?key|access[._-]?key|jaas)",
     re.IGNORECASE,
 )
-# ${VAR}: from busctl's environment. ${provider:path:key} (a colon inside): a Connect config provider's.
-REFERENCE = re.compile(r"\$\{([^}]*)\}")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SECRET = "(secret)"
 # Keys busctl writes from the declaration's own fields: the config may not set them.
 DERIVED_KEYS = ("name", "connector.class", "tasks.max", "topics", "topics.regex", "transforms", "predicates")
@@ -48,7 +45,7 @@ def has_reference(value: str) -> bool:
 
 def env_names(value: str) -> list[str]:
     """The ${VAR} names in a value (config provider references, with a colon, are not)."""
-    return [m.group(1) for m in REFERENCE.finditer(value) if ENV_NAME.match(m.group(1))]
+    return ENV_VARIABLE.findall(value)
 
 
 def text(value: ConfigValue) -> str:
@@ -63,42 +60,25 @@ def sink_group(connector: Connector) -> str:
     return f"connect-{connector.name}"
 
 
+def placed_connectors(bus: Bus, cluster: str | None, live: bool = False) -> list[ConnectorDecl]:
+    """The connectors placed on `cluster` (None: every one), in file order; with `live`, tombstones
+    left out."""
+    return [
+        decl
+        for decl in bus.connectors
+        if (cluster is None or cluster in connector_placement(bus.config, decl.connector))
+        and not (live and decl.connector.lifecycle == "deleted")
+    ]
+
+
 def running_sinks(bus: Bus, cluster: str) -> list[ConnectorDecl]:
     """The sink connectors declared to run on `cluster` (not tombstoned, not paused): their groups
     consume the topics they read there."""
     return [
         decl
-        for decl in bus.connectors
-        if decl.connector.type == "sink"
-        and decl.connector.lifecycle == "active"
-        and decl.connector.state == "running"
-        and cluster in connector_placement(bus.config, decl.connector)
+        for decl in placed_connectors(bus, cluster, live=True)
+        if decl.connector.type == "sink" and decl.connector.state == "running"
     ]
-
-
-def connector_acls(bus: Bus, cluster: str) -> dict[str, set[tuple[str, str, str]]]:
-    """What the Connect workers' principal needs on `cluster` (bus.yaml clusters.NAME.connect.principal),
-    by topic: (resource type, resource name, operation) for each live connector placed there; a
-    sink reads its topics with its group, a source writes its topics."""
-    settings = bus.config.clusters[cluster].connect if cluster in bus.config.clusters else None
-    needed: dict[str, set[tuple[str, str, str]]] = {}
-    if settings is None or settings.principal is None:
-        return needed
-    for decl in bus.connectors:
-        connector = decl.connector
-        if connector.lifecycle != "active" or cluster not in connector_placement(bus.config, connector):
-            continue
-        for topic in connector.topics:
-            wanted = needed.setdefault(topic, set())
-            if connector.type == "sink":
-                wanted |= {
-                    ("TOPIC", topic, "READ"),
-                    ("TOPIC", topic, "DESCRIBE"),
-                    ("GROUP", sink_group(connector), "READ"),
-                }
-            else:
-                wanted |= {("TOPIC", topic, "WRITE"), ("TOPIC", topic, "DESCRIBE")}
-    return needed
 
 
 def derived_key(key: str) -> bool:
@@ -153,19 +133,14 @@ class DesiredConnector:
 def desired_connectors(bus: Bus, cluster: str, environ: Mapping[str, str]) -> list[DesiredConnector]:
     """The connectors placed on `cluster`, tombstones included, in file order."""
     out = []
-    for decl in bus.connectors:
+    for decl in placed_connectors(bus, cluster):
         connector = decl.connector
-        if cluster not in connector_placement(bus.config, connector):
-            continue
         declared = connect_config(connector)
         config, missing = {}, []
         for key, value in declared.items():
             names = env_names(value)
             missing += [n for n in names if n not in environ]
-            config[key] = REFERENCE.sub(
-                lambda m: environ.get(m.group(1), m.group(0)) if ENV_NAME.match(m.group(1)) else m.group(0),
-                value,
-            )
+            config[key] = ENV_VARIABLE.sub(lambda m: environ.get(m.group(1), m.group(0)), value)
         secret = frozenset(k for k, v in declared.items() if is_secret_key(k) or env_names(v))
         out.append(
             DesiredConnector(

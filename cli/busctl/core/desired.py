@@ -7,16 +7,8 @@ import json
 import operator
 from dataclasses import dataclass, field, fields
 
-from busctl.core.bus import (
-    Bus,
-    Origin,
-    TopicDecl,
-    connector_placement,
-    deletion_approved,
-    effective,
-    is_placed,
-)
-from busctl.core.connectors import connector_acls, sink_group
+from busctl.core.bus import Bus, Origin, TopicDecl, deletion_approved, effective, is_placed
+from busctl.core.connectors import placed_connectors, sink_group
 from busctl.core.state import AclBinding
 from busctl.core.topic_configs import Catalogue
 
@@ -57,8 +49,7 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
     of its producers, consumers and of the Connect workers running connectors on it, sorted by name;
     cluster None: every topic, with no cluster's values."""
     result = []
-    workers = connector_acls(bus, cluster) if cluster is not None else {}
-    principal = _connect_principal(bus, cluster)
+    workers = _worker_acls(bus, cluster)
     for decl in placed(bus, cluster):
         topic = decl.topic
         settings = effective(bus.config, topic, cluster)
@@ -70,7 +61,7 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
                 acls |= {_allow("TOPIC", topic.name, consumer.principal, op) for op in ("READ", "DESCRIBE")}
                 acls.add(_allow("GROUP", consumer.group, consumer.principal, "READ"))
         if topic.lifecycle != "deleted":
-            acls |= {_allow(kind, name, principal, op) for kind, name, op in workers.get(topic.name, ())}
+            acls |= workers.get(topic.name, set())
         result.append(
             DesiredTopic(
                 name=topic.name,
@@ -90,22 +81,32 @@ def desired_topics(bus: Bus, cluster: str | None, catalogue: Catalogue) -> list[
     return sorted(result, key=lambda t: t.name)
 
 
-def _connect_principal(bus: Bus, cluster: str | None) -> str:
+def _worker_acls(bus: Bus, cluster: str | None) -> dict[str, set[AclBinding]]:
+    """By topic, what the Connect workers' principal (bus.yaml clusters.NAME.connect.principal) needs
+    on `cluster` for the live connectors placed there: a sink reads its topics with its group, a source
+    writes its topics."""
     settings = bus.config.clusters[cluster].connect if cluster in bus.config.clusters else None
-    return settings.principal or "" if settings is not None else ""
+    if cluster is None or settings is None or settings.principal is None:
+        return {}
+    principal = settings.principal
+    needed: dict[str, set[AclBinding]] = {}
+    for decl in placed_connectors(bus, cluster, live=True):
+        connector = decl.connector
+        for topic in connector.topics:
+            wanted = needed.setdefault(topic, set())
+            if connector.type == "sink":
+                wanted |= {_allow("TOPIC", topic, principal, op) for op in ("READ", "DESCRIBE")}
+                wanted.add(_allow("GROUP", sink_group(connector), principal, "READ"))
+            else:
+                wanted |= {_allow("TOPIC", topic, principal, op) for op in ("WRITE", "DESCRIBE")}
+    return needed
 
 
 def declared_groups(bus: Bus, cluster: str | None = None) -> set[str]:
     """Consumer groups declared by the topics placed on `cluster` (None: by any topic), and the groups of
     the sink connectors placed there (tombstones aside)."""
     groups = {consumer.group for decl in placed(bus, cluster) for consumer in decl.topic.consumers}
-    sinks = [
-        d.connector
-        for d in bus.connectors
-        if d.connector.type == "sink"
-        and d.connector.lifecycle == "active"
-        and (cluster is None or cluster in connector_placement(bus.config, d.connector))
-    ]
+    sinks = [d.connector for d in placed_connectors(bus, cluster, live=True) if d.connector.type == "sink"]
     return groups | {sink_group(c) for c in sinks}
 
 

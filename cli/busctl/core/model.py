@@ -7,11 +7,16 @@ from them. Positions in the source files live beside the model, in `SourceMap`s.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 ConfigValue = str | int | float | bool
+# `${...}` in a value: an environment variable, expanded when connecting (bus.yaml clusters.*) or when
+# planning (a connector's config), or there a Connect config provider's reference (a colon inside).
+REFERENCE = re.compile(r"\$\{[^}]*\}")
+ENV_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 Severity = Literal["critical", "warning", "info"]
 Lifecycle = Literal["active", "deprecated", "deleted"]
 Compatibility = Literal[

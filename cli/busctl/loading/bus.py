@@ -4,7 +4,6 @@ every problem."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -13,7 +12,7 @@ from busctl import collector
 from busctl.core.bus import Bus, ConnectorDecl, TopicDecl
 from busctl.core.diagnostics import BusctlError, Diagnostic, Report, Span
 from busctl.core.errors import LoadError
-from busctl.core.model import BusConfig, Connector, TeamsFile, Topic
+from busctl.core.model import REFERENCE, BusConfig, Connector, TeamsFile, Topic
 from busctl.core.source import SourceMap
 from busctl.loading import files
 from busctl.loading.parsed import ParsedFiles
@@ -25,7 +24,6 @@ BUS_FILE = "bus.yaml"
 TEAMS_FILE = "teams.yaml"
 TOPICS_DIR = "topics"
 CONNECTORS_DIR = "connectors"
-_ENV_REFERENCE = re.compile(r"\$\{[^}]*\}")
 M = TypeVar("M", BusConfig, TeamsFile, Topic, Connector)
 
 
@@ -166,7 +164,7 @@ def _env_references(doc: YamlDocument, allowed: tuple[str, ...]) -> list[Diagnos
     else it would be a literal."""
     problems = []
     for path, value in doc.env_references:
-        reference = _ENV_REFERENCE.search(value)
+        reference = REFERENCE.search(value)
         if reference and not (path and path[0] in allowed):
             problems.append(
                 Diagnostic(

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from busctl.core.alerts import alerted_clusters, cluster_selector, watched_topics
 from busctl.core.diagnostics import Diagnostic, Severity, Span
+from busctl.core.model import REFERENCE
 from busctl.rules.base import LintContext, Rule, register
 
-_VARIABLE = re.compile(r"\$\{[^}]*\}")
 _HOST = re.compile(r"[A-Za-z0-9._-]+")
 _PORT = re.compile(r"[0-9]+")
 _MAX_HOST = 253  # DNS names; longer ones are never resolvable
@@ -66,11 +66,11 @@ def _entry_problem(entry: str) -> str | None:
     text = entry.strip()
     if not text:
         return "an empty entry (two commas in a row, or one at an end)"
-    if "://" in text and not _VARIABLE.search(text.split("://", 1)[0]):
+    if "://" in text and not REFERENCE.search(text.split("://", 1)[0]):
         return "a URL scheme; bootstrap servers are host:port (the protocol is security.protocol)"
     literal_colon = [m.start() for m in re.finditer(":", text) if not _inside_variable(text, m.start())]
     if not literal_colon:  # no literal port separator: a variable may supply it, or it is missing
-        return None if _VARIABLE.search(text) else "no port (write host:port, e.g. kafka-1:9092)"
+        return None if REFERENCE.search(text) else "no port (write host:port, e.g. kafka-1:9092)"
     if text.startswith("[") and "]" in text:  # [IPv6]:port
         close = text.index("]")
         host, rest = text[: close + 1], text[close + 1 :]
@@ -80,17 +80,17 @@ def _entry_problem(entry: str) -> str | None:
     else:
         split = literal_colon[-1]
         host, port = text[:split], text[split + 1 :]
-    if not _VARIABLE.search(port):
+    if not REFERENCE.search(port):
         problem = _port_problem(port)
         if problem:
             return problem
-    if not _VARIABLE.search(host):
+    if not REFERENCE.search(host):
         return _host_problem(host)
     return None
 
 
 def _inside_variable(text: str, index: int) -> bool:
-    return any(m.start() < index < m.end() for m in _VARIABLE.finditer(text))
+    return any(m.start() < index < m.end() for m in REFERENCE.finditer(text))
 
 
 @register
