@@ -25,7 +25,7 @@ from busctl.core.connectors import (
     FieldError,
     ObservedConnector,
     TaskStatus,
-    first_line,
+    judge,
     to_validate,
 )
 from busctl.core.diagnostics import printable
@@ -59,12 +59,6 @@ class Connect(JsonApi):
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         super().__init__(url, username, password, timeout, where, headers)
 
-    def __enter__(self) -> Connect:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     def not_json_hint(self) -> str:
         return f"check bus.yaml {self.where}.url: a Connect worker's REST listener, e.g. http://connect:8083"
 
@@ -90,14 +84,9 @@ class Connect(JsonApi):
         """Installed connector plugins: class → type (source, sink)."""
         return {str(p["class"]): str(p.get("type", "")) for p in self.call("GET", "/connector-plugins")}
 
-    def connectors(self) -> dict[str, ObservedConnector]:
-        """Every connector with its config and status, in one request."""
-        found = self.call("GET", "/connectors", expand=["status", "info"]) or {}
-        return {str(name): _observed(str(name), entry) for name, entry in found.items()}
-
-    def statuses(self) -> dict[str, ObservedConnector]:
-        """Every connector's status (no config), in one request."""
-        found = self.call("GET", "/connectors", expand="status") or {}
+    def connectors(self, configs: bool = True) -> dict[str, ObservedConnector]:
+        """Every connector with its status, and its config unless `configs` is false, in one request."""
+        found = self.call("GET", "/connectors", expand=["status", *(["info"] if configs else [])]) or {}
         return {str(name): _observed(str(name), entry) for name, entry in found.items()}
 
     def validate(self, wanted: DesiredConnector) -> tuple[FieldError, ...]:
@@ -234,7 +223,7 @@ class ConnectWriter:
         def send(change: Change) -> Sent:
             if unanswered:
                 return Sent(Status.NOT_STARTED, f"not sent: {unanswered[0]}")
-            outcome = self._masked(sent(write, change), change)
+            outcome = self._secrets_masked(sent(write, change), change)
             if outcome.status in (Status.UNCONFIRMED, Status.NOT_STARTED):
                 unanswered.append(outcome.error)
             return outcome
@@ -245,7 +234,7 @@ class ConnectWriter:
         while waiting:
             final = time.monotonic() > deadline
             try:
-                observed = self.connect.statuses()
+                observed = self.connect.connectors(configs=False)
             except ConnectError as err:
                 if err.status and not final:  # it answered, with a refusal: look again
                     time.sleep(POLL)
@@ -262,7 +251,7 @@ class ConnectWriter:
                 time.sleep(POLL)
         return outcomes
 
-    def _masked(self, outcome: Sent, change: Change) -> Sent:
+    def _secrets_masked(self, outcome: Sent, change: Change) -> Sent:
         """The outcome, any secret value of the connector's config the Connect cluster quoted masked."""
         wanted = self.desired.get(_name(change))
         if wanted is None or not outcome.error:
@@ -278,12 +267,10 @@ class ConnectWriter:
             return unconfirmed(f"sent, but it is still there after {self.wait:.0f}s") if final else None
         if observed is None:
             return unconfirmed(f"sent, but it is not listed after {self.wait:.0f}s") if final else None
-        broken = [t for t in observed.tasks if t.state == "FAILED"]
-        if observed.state == "FAILED" or broken:
-            trace = observed.trace if observed.state == "FAILED" else broken[0].trace
-            which = "the connector" if observed.state == "FAILED" else f"task {broken[0].id}"
-            return failed(f"{which} FAILED: {first_line(trace) or 'no error given'}", "FAILED")
-        if observed.state == want and observed.tasks and all(t.state == want for t in observed.tasks):
+        broken, problem = judge(observed, want)
+        if broken:
+            return failed(problem, "FAILED")
+        if not problem:
             return DONE
         if final:
             states = ", ".join(f"task {t.id} {t.state}" for t in observed.tasks) or "no tasks"

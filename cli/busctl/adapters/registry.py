@@ -53,12 +53,6 @@ class Registry(JsonApi):
         headers = {"Accept": CONTENT_TYPE, "Content-Type": CONTENT_TYPE}
         super().__init__(url, username, password, timeout, where, headers)
 
-    def __enter__(self) -> Registry:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
     def not_json_hint(self) -> str:
         return (
             f"check bus.yaml {self.where}.url: the base of the Confluent-compatible API "

@@ -182,6 +182,20 @@ class Renderer(Protocol[R]):
     def as_github(self, report: R, root: str = "") -> str: ...
 
 
+def command_group(name: str, cls: type[typer.core.TyperGroup] | None = None) -> typer.Typer:
+    """A command of subcommands (busctl schema show|list), with the help and error handling of every
+    busctl command."""
+    return typer.Typer(
+        name=name,
+        cls=cls,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
 def echo_report(output: OutputFormat, render: Renderer[R], report: R, repo: Path) -> None:
     """Print the report in the chosen format (github: the text, then its workflow annotations on the
     files of the bus repo `repo`)."""

@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import typer
-
 from busctl.adapters import connect as connect_api
 from busctl.commands.common import (
     FormatOption,
     OutputFormat,
     RepoOption,
+    command_group,
     echo_report,
     exit_with_code,
     progress,
@@ -23,14 +22,7 @@ from busctl.core.diagnostics import BusctlError, did_you_mean
 from busctl.planning import valid_bus
 from busctl.render import connectors as render
 
-group = typer.Typer(
-    name="connectors",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+group = command_group("connectors")
 
 
 @group.callback()

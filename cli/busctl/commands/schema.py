@@ -15,6 +15,7 @@ from busctl.commands.common import (
     ReadFormat,
     ReadFormatOption,
     RepoOption,
+    command_group,
     echo_document,
     exit_with_code,
     use_color,
@@ -52,15 +53,7 @@ def _editor_schema(word: str) -> bool:
     return word in FILES or word in REPORTS or f"{word}-report" in REPORTS
 
 
-group = typer.Typer(
-    name="schema",
-    cls=SchemaCommands,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+group = command_group("schema", SchemaCommands)
 
 
 @group.callback()

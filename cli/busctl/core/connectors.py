@@ -279,20 +279,27 @@ def _problem(d: DesiredConnector, seen: ObservedConnector | None) -> str:
         return "tombstoned, but still on the Connect cluster: apply deletes it once approved (BUS520)"
     if seen is None:
         return "not on the Connect cluster: apply creates it"
+    return judge(seen, d.state)[1]
+
+
+def judge(seen: ObservedConnector, want: str) -> tuple[bool, str]:
+    """(failed, what is not as declared) of a connector that should be in state `want` (RUNNING or
+    PAUSED): failed when it or a task FAILED (waiting will not mend it); "" when it and every task are in
+    `want`."""
     if seen.state == FAILED:
-        return f"the connector FAILED: {first_line(seen.trace) or 'no error given'}"
+        return True, f"the connector FAILED: {first_line(seen.trace) or 'no error given'}"
     broken = [t for t in seen.tasks if t.state == FAILED]
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-        return f"task {broken[0].id} FAILED{more}: {first_line(broken[0].trace) or 'no error given'}"
-    if seen.state != d.state:
-        return f"{seen.state or 'no state'}, declared {d.state}"
+        return True, f"task {broken[0].id} FAILED{more}: {first_line(broken[0].trace) or 'no error given'}"
+    if seen.state != want:
+        return False, f"{seen.state or 'no state'}, declared {want}"
     if not seen.tasks:
-        return f"{seen.state} with no task running"
-    odd = [t for t in seen.tasks if t.state != d.state]
+        return False, f"{seen.state} with no task running"
+    odd = [t for t in seen.tasks if t.state != want]
     if odd:
-        return f"task {odd[0].id} is {odd[0].state}, declared {d.state}"
-    return ""
+        return False, f"task {odd[0].id} is {odd[0].state}, declared {want}"
+    return False, ""
 
 
 def to_validate(desired: list[DesiredConnector], state: ConnectState) -> list[DesiredConnector]:

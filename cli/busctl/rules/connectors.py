@@ -151,18 +151,16 @@ class ConnectorDuplicate(Rule):
     name = "connector.duplicate"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        first: dict[str, str] = {}
         for decl in ctx.bus.connectors:
             name = decl.connector.name
-            if name in first:
+            first = ctx.bus.connectors_by_name[name]
+            if first is not decl:
                 yield self.finding(
-                    f'connector "{name}" is also declared in {first[name]}',
+                    f'connector "{name}" is also declared in {first.file}',
                     decl.source.at("name"),
                     "keep one declaration: remove this file or rename the connector",
                     subject=name,
                 )
-            else:
-                first[name] = decl.file
 
 
 @register

@@ -188,17 +188,14 @@ class DuplicateTopic(Rule):
     locked = "plan could not tell which of the files declares the topic"
 
     def check(self, ctx: LintContext) -> Iterator[Diagnostic]:
-        first: dict[str, str] = {}
         for decl in ctx.bus.topics:
-            name = decl.topic.name
-            if name in first:
+            first = ctx.bus.topics_by_name[decl.topic.name]
+            if first is not decl:
                 yield self.finding(
-                    f'topic "{name}" is already declared in {first[name]}',
+                    f'topic "{decl.topic.name}" is already declared in {first.file}',
                     decl.source.at("name"),
                     "remove one of the two declarations",
                 )
-            else:
-                first[name] = decl.file
 
 
 KAFKA_TOPIC_NAME_MAX = 249
